@@ -1,0 +1,89 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+)
+
+// Code is the machine-readable kind of a failure. The same codes travel in
+// WebSocket error frames and REST error bodies.
+type Code string
+
+const (
+	CodeBadRequest   Code = "bad_request"
+	CodeUnknownType  Code = "unknown_type"
+	CodeInvalid      Code = "invalid"
+	CodeNotFound     Code = "not_found"
+	CodeConflict     Code = "conflict"
+	CodeTooLarge     Code = "too_large"
+	CodeRateLimited  Code = "rate_limited"
+	CodeUnauthorized Code = "unauthorized"
+	CodeForbidden    Code = "forbidden"
+	CodeInternal     Code = "internal"
+)
+
+// HTTPStatus is the one place where codes map to HTTP statuses.
+func (c Code) HTTPStatus() int {
+	switch c {
+	case CodeBadRequest, CodeInvalid, CodeUnknownType:
+		return http.StatusBadRequest
+	case CodeNotFound:
+		return http.StatusNotFound
+	case CodeConflict:
+		return http.StatusConflict
+	case CodeTooLarge:
+		return http.StatusRequestEntityTooLarge
+	case CodeRateLimited:
+		return http.StatusTooManyRequests
+	case CodeUnauthorized:
+		return http.StatusUnauthorized
+	case CodeForbidden:
+		return http.StatusForbidden
+	default:
+		return http.StatusInternalServerError
+	}
+}
+
+// Error is the single error type callers see. Its JSON form is the contract's
+// error object: {"code", "message", "field"?}.
+type Error struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf builds an *Error; field may be empty.
+func Errorf(code Code, field, format string, args ...any) *Error {
+	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// internalMessage is what a client sees for failures it cannot act on; the cause
+// is logged, never sent, so it reveals no internals.
+const errInternalMessage = "internal error; the request was not applied"
+
+// AsError returns err as an *Error, turning anything unexpected into an
+// internal error whose message reveals nothing.
+func AsError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return &Error{Code: CodeInternal, Message: errInternalMessage}
+}
+
+// IsCode reports whether err is an *Error with the given code.
+func IsCode(err error, code Code) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Code == code
+}

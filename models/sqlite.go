@@ -1,0 +1,56 @@
+package models
+
+import (
+	"fmt"
+	"net/url"
+	"strings"
+
+	"gorm.io/driver/sqlite"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+)
+
+// Synchronous modes for commits. FULL fsyncs the WAL at every commit, so an
+// acked mutation survives power loss; NORMAL only survives a process crash.
+const (
+	SyncFull   = "FULL"
+	SyncNormal = "NORMAL"
+)
+
+// openSQLite opens one handle. The writer handle holds a single connection
+// and starts transactions IMMEDIATE, so writes never meet "database is
+// locked"; reader handles are query-only and run concurrently under WAL.
+func openSQLite(path, synchronous string, writer bool, conns int) (*gorm.DB, error) {
+	q := url.Values{}
+	q.Set("_journal_mode", "WAL")
+	q.Set("_busy_timeout", "10000")
+	q.Set("_foreign_keys", "on")
+	// mattn's driver defaults to NORMAL in WAL mode unless told otherwise.
+	q.Set("_synchronous", synchronous)
+	if writer {
+		q.Set("_txlock", "immediate")
+	} else {
+		q.Set("_query_only", "true")
+	}
+	dsn := "file:" + escapePath(path) + "?" + q.Encode()
+	db, err := gorm.Open(sqlite.Open(dsn), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            true,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
+	sqlDB.SetConnMaxLifetime(0)
+	return db, nil
+}
+
+func escapePath(p string) string {
+	return strings.NewReplacer("?", "%3f", "#", "%23").Replace(p)
+}

@@ -1,0 +1,164 @@
+// Activity feed: the last 50 changes as sentences, newest first, with
+// relative times that tick.
+
+import { h, icon, setText, relTime } from './ui.js';
+
+const MAX = 50;
+
+/** Who made an event: the actor's name, "Someone" or "A script". */
+export function actorName(ev) {
+  const a = ev.actor;
+  if (!a) return 'A script';
+  if (a.name) return a.name;
+  return a.client ? 'Someone' : 'A script';
+}
+
+function pts(n) {
+  return `${n} point${Math.abs(n) === 1 ? '' : 's'}`;
+}
+
+/**
+ * Describes an event as a list of parts: strings, or {t, cls} for
+ * emphasised names. prev is the record before the change (if known).
+ */
+export function describe(ev, prev) {
+  const d = ev.data || {};
+  const who = { t: actorName(ev), cls: 'who' };
+  const b = (t) => ({ t: String(t), cls: 'what' });
+  switch (ev.type) {
+    case 'score.created':
+      return { kind: 'score', parts: [who, ' added player ', b(d.player), d.points ? ` with ${pts(d.points)}` : ''] };
+    case 'score.updated': {
+      const parts = [who];
+      const delta = typeof ev.delta === 'number' ? ev.delta : null;
+      const renamed = prev && prev.player !== d.player;
+      if (delta !== null && !renamed) {
+        if (delta >= 0) parts.push(` added ${pts(delta)} to `, b(d.player));
+        else parts.push(` removed ${pts(-delta)} from `, b(d.player));
+        return { kind: delta >= 0 ? 'up' : 'down', parts };
+      }
+      const bits = [];
+      if (renamed) bits.push([' renamed player ', b(prev.player), ' to ', b(d.player)]);
+      if (prev && prev.points !== d.points && delta === null) {
+        bits.push(renamed ? [` and set the points to ${d.points}`] : [' set ', b(d.player), `\u2019s points to ${d.points}`]);
+      } else if (delta !== null && renamed) {
+        bits.push([delta >= 0 ? ` and added ${pts(delta)}` : ` and removed ${pts(-delta)}`]);
+      }
+      if (bits.length === 0) bits.push([' updated player ', b(d.player)]);
+      for (const x of bits) parts.push(...x);
+      return { kind: 'score', parts };
+    }
+    case 'score.deleted':
+      return { kind: 'delete', parts: [who, ' removed player ', prev ? b(prev.player) : b(`#${d.id}`)] };
+    case 'item.created':
+      return { kind: 'item', parts: [who, ' added item ', b(d.name)] };
+    case 'item.updated': {
+      const parts = [who];
+      const renamed = prev && prev.name !== d.name;
+      const described = prev && (prev.description || '') !== (d.description || '');
+      if (renamed) {
+        parts.push(' renamed item ', b(prev.name), ' to ', b(d.name));
+        if (described) parts.push(' and edited its description');
+      } else if (described) {
+        parts.push(' edited the description of ', b(d.name));
+      } else {
+        parts.push(' updated item ', b(d.name));
+      }
+      return { kind: 'item', parts };
+    }
+    case 'item.deleted':
+      return { kind: 'delete', parts: [who, ' deleted item ', prev ? b(prev.name) : b(`#${d.id}`)] };
+    case 'state.reset':
+      return { kind: 'reset', parts: [who, ' reset the demo'] };
+    default:
+      return { kind: 'other', parts: [who, ` made a change (${ev.type})`] };
+  }
+}
+
+const KIND_ICON = { up: 'plus', down: 'minus', score: 'trophy', item: 'box', delete: 'trash', reset: 'reset', other: 'bolt' };
+
+export class ActivityView {
+  constructor(client, { list, empty }) {
+    this.client = client;
+    this.list = list;
+    this.empty = empty;
+    this.entries = []; // newest first: {seq, at, li, time}
+    this.seen = new Set();
+    this.timer = setInterval(() => this.tick(), 1000);
+  }
+
+  /** Adds one event (live or backfilled). */
+  add(ev, prev) {
+    if (this.seen.has(ev.seq)) return;
+    this.seen.add(ev.seq);
+    const parsed = ev.at ? Date.parse(ev.at) : NaN;
+    const at = Number.isFinite(parsed) ? Math.min(parsed, Date.now()) : Date.now();
+    const { kind, parts } = describe(ev, prev);
+    const sentence = h('span', { class: 'activity-text' });
+    for (const p of parts) {
+      if (!p) continue;
+      if (typeof p === 'string') sentence.appendChild(document.createTextNode(p));
+      else sentence.appendChild(h('strong', { class: p.cls }, p.t));
+    }
+    const time = h('time', { class: 'activity-time' });
+    if (Number.isFinite(parsed)) time.setAttribute('datetime', new Date(parsed).toISOString());
+    const me = this.client.serverClientId || this.client.clientId;
+    const li = h(
+      'li',
+      { class: `activity-entry kind-${kind}${ev.actor && ev.actor.client === me ? ' mine' : ''}`, 'data-seq': String(ev.seq) },
+      h('span', { class: 'activity-icon', 'aria-hidden': 'true' }, icon(KIND_ICON[kind] || 'bolt')),
+      h('span', { class: 'activity-body' }, sentence, h('span', { class: 'sr-sep' }, ', '), time),
+    );
+    const entry = { seq: ev.seq, at, li, time };
+    setText(time, relTime(Date.now() - at));
+
+    // Insert by seq (newest first).
+    let i = 0;
+    while (i < this.entries.length && this.entries[i].seq > ev.seq) i++;
+    this.entries.splice(i, 0, entry);
+    const before = this.entries[i + 1] ? this.entries[i + 1].li : null;
+    this.list.insertBefore(li, before);
+    if (i === 0 && this.entries.length > 1) li.classList.add('fresh');
+    while (this.entries.length > MAX) {
+      const old = this.entries.pop();
+      old.li.remove();
+      this.seen.delete(old.seq);
+    }
+    this.empty.hidden = true;
+  }
+
+  tick() {
+    const now = Date.now();
+    for (const e of this.entries) setText(e.time, relTime(now - e.at));
+  }
+
+  /** Loads the events just before the snapshot so the feed is not empty. */
+  async backfill() {
+    const upto = this.client.state.seq;
+    if (upto <= 0) return;
+    const since = Math.max(0, upto - MAX);
+    try {
+      const body = await this.client.rest('GET', `/api/events?since=${since}&limit=${MAX}`);
+      const evs = (body && Array.isArray(body.events) ? body.events : []).filter((e) => e && typeof e.seq === 'number' && e.seq <= upto);
+      // Rebuild previous records by replaying the window: a record's earlier
+      // version inside the window gives names for renames and deletes.
+      const last = { item: new Map(), score: new Map() };
+      for (const e of evs.sort((a, b) => a.seq - b.seq)) {
+        const kind = e.type.startsWith('item.') ? 'item' : e.type.startsWith('score.') ? 'score' : null;
+        const id = e.data && e.data.id;
+        let prev;
+        if (kind) prev = last[kind].get(id);
+        this.add(e, prev);
+        if (kind && e.type.endsWith('.deleted')) last[kind].delete(id);
+        else if (kind) last[kind].set(id, e.data);
+        if (e.type === 'state.reset') {
+          last.item.clear();
+          last.score.clear();
+        }
+      }
+    } catch {
+      // Older history is a nicety; ignore failures.
+    }
+    this.empty.hidden = this.entries.length > 0;
+  }
+}

@@ -1,0 +1,349 @@
+package ws
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fasthttp/websocket"
+	"golang.org/x/time/rate"
+
+	"livedash/models"
+)
+
+// Close codes the server sends.
+const (
+	CloseNormal     = websocket.CloseNormalClosure     // 1000: the peer closed
+	CloseGoingAway  = websocket.CloseGoingAway         // 1001: the server is stopping
+	CloseTooLarge   = websocket.CloseMessageTooBig     // 1009: frame over the read limit
+	CloseInternal   = websocket.CloseInternalServerErr // 1011
+	CloseTryAgain   = websocket.CloseTryAgainLater     // 1013: send queue full; resume with since
+	noCloseFrame    = 0
+	reasonQueueFull = "send queue full; reconnect with since to resume"
+)
+
+// sentFrame is an encoded frame. Events carry their seq and commit time.
+type sentFrame struct {
+	kind      string
+	seq       int64
+	committed time.Time
+	data      []byte
+}
+
+// Params are what a connection declared when it opened.
+type Params struct {
+	Client   string
+	Name     string
+	Remember bool // the client chose its id, so its mutations are idempotent
+	Since    *int64
+	Epoch    string
+}
+
+// conn is one WebSocket connection. The handler's goroutine reads; one
+// writer goroutine owns every write to the socket.
+type conn struct {
+	hub *Hub
+	srv *Server
+	ws  *websocket.Conn
+	log *slog.Logger
+	Params
+
+	queue   chan sentFrame
+	pongs   chan string
+	limiter *rate.Limiter
+
+	inflight sync.WaitGroup // mutations submitted, not yet answered
+	stopping atomic.Bool    // the server is shutting down
+
+	closeOnce   sync.Once
+	quit        chan struct{}
+	closeCode   int
+	closeReason string
+	drain       bool // write what is queued before closing
+	overflowed  atomic.Bool
+}
+
+func (c *conn) send(f sentFrame) {
+	if c.overflowed.Load() {
+		return
+	}
+	select {
+	case c.queue <- f:
+	default:
+		// A peer that cannot keep up must not slow anyone else: drop it,
+		// it resumes from the log when it reconnects.
+		c.overflowed.Store(true)
+		c.srv.metrics.QueueDrop()
+		c.finish(CloseTryAgain, reasonQueueFull, false)
+	}
+}
+
+// finish asks the writer to close the connection, once; later calls are
+// ignored so the first reason wins.
+func (c *conn) finish(code int, reason string, drain bool) {
+	c.closeOnce.Do(func() {
+		c.closeCode, c.closeReason, c.drain = code, reason, drain
+		close(c.quit)
+	})
+}
+
+// goingAway starts a graceful close for shutdown: stop reading, answer what
+// is in flight, then close with 1001. Called with the hub's lock held, so the
+// handler has not returned and the socket is still ours.
+func (c *conn) goingAway() {
+	c.stopping.Store(true)
+	_ = c.ws.SetReadDeadline(time.Now())
+}
+
+// readLoop runs on the handler's goroutine until the peer goes away, a read
+// fails, or the server stops.
+func (c *conn) readLoop(ctx context.Context) {
+	cfg := c.hub.cfg
+	// The library's own limit closes with an empty reason before we can
+	// answer; ours (readFrame) answers too_large first. This one is a backstop.
+	c.ws.SetReadLimit(cfg.ReadLimit * 4)
+	_ = c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
+	c.ws.SetPongHandler(func(string) error {
+		return c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
+	})
+	c.ws.SetPingHandler(func(data string) error {
+		select {
+		case c.pongs <- data:
+		default: // a pong is already due; one answers both
+		}
+		return c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
+	})
+	peerClosed := false
+	c.ws.SetCloseHandler(func(code int, text string) error {
+		peerClosed = true
+		return nil
+	})
+	for {
+		typ, r, err := c.ws.NextReader()
+		if err != nil {
+			switch {
+			case c.stopping.Load():
+				c.inflight.Wait()
+				c.finish(CloseGoingAway, "server shutting down", true)
+			case peerClosed:
+				c.inflight.Wait()
+				c.finish(CloseNormal, "", true)
+			default:
+				c.finish(noCloseFrame, "", false)
+			}
+			return
+		}
+		_ = c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
+		frame, tooLarge, err := readFrame(r, cfg.ReadLimit)
+		if err != nil {
+			c.finish(noCloseFrame, "", false)
+			return
+		}
+		if tooLarge {
+			c.srv.metrics.Error(string(models.CodeTooLarge))
+			c.send(sentFrame{kind: "error", data: encodeError("", models.Errorf(models.CodeTooLarge, "",
+				"frames may have at most %d bytes", cfg.ReadLimit))})
+			c.inflight.Wait()
+			c.finish(CloseTooLarge, "frame too large", true)
+			return
+		}
+		if typ != websocket.TextMessage {
+			c.replyError("", models.Errorf(models.CodeBadRequest, "", "send JSON in text frames, not binary"))
+			continue
+		}
+		c.handle(ctx, frame)
+	}
+}
+
+// readFrame reads at most limit bytes; a longer frame is reported, not read.
+func readFrame(r io.Reader, limit int64) ([]byte, bool, error) {
+	b, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, false, err
+	}
+	return b, int64(len(b)) > limit, nil
+}
+
+func (c *conn) handle(ctx context.Context, frame []byte) {
+	req, derr := Decode(frame)
+	c.srv.metrics.MessageIn(req.Type)
+	if !c.limiter.Allow() {
+		c.replyError(req.ID, models.Errorf(models.CodeRateLimited, "",
+			"more than %g messages a second; slow down", c.hub.cfg.Rate))
+		return
+	}
+	if derr != nil {
+		c.replyError(req.ID, derr)
+		return
+	}
+	if req.Mutation == nil {
+		data, err := c.srv.query(ctx, req)
+		if err != nil {
+			c.replyError(req.ID, models.AsError(err))
+			return
+		}
+		c.send(sentFrame{kind: "ack", data: encodeAck(req.ID, 0, data)})
+		return
+	}
+	origin := models.Origin{Client: c.Client, Name: c.Name, RequestID: req.ID, Remember: c.Remember}
+	c.inflight.Add(1)
+	started := time.Now()
+	err := c.srv.store.Submit(origin, req.Mutation, func(res models.Result, err error) {
+		defer c.inflight.Done()
+		if err != nil {
+			c.replyError(req.ID, models.AsError(err))
+			return
+		}
+		c.srv.metrics.Commit(time.Since(started))
+		c.send(sentFrame{kind: "ack", data: encodeAck(req.ID, res.Seq, res.Data)})
+	})
+	if err != nil {
+		c.inflight.Done()
+		c.replyError(req.ID, models.AsError(err))
+	}
+}
+
+func (c *conn) replyError(id string, err *models.Error) {
+	c.srv.metrics.Error(string(err.Code))
+	c.send(sentFrame{kind: "error", data: encodeError(id, err)})
+}
+
+// writeLoop is the only writer of the socket. It sends the welcome and any
+// replay first, then queued frames and pings, until finish is called.
+func (c *conn) writeLoop(ctx context.Context, welcomeSeq int64) {
+	cfg := c.hub.cfg
+	defer c.ws.Close() // unblocks the reader if it is still waiting
+	if err := c.preamble(ctx, welcomeSeq); err != nil {
+		c.log.Debug("preamble failed", "err", err)
+		c.finish(noCloseFrame, "", false)
+		return
+	}
+	ping := time.NewTicker(cfg.PingInterval)
+	defer ping.Stop()
+	for {
+		select {
+		case f := <-c.queue:
+			if err := c.writeFrame(f); err != nil {
+				c.finish(noCloseFrame, "", false)
+				return
+			}
+		case data := <-c.pongs:
+			if err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(cfg.WriteWait)); err != nil {
+				c.finish(noCloseFrame, "", false)
+				return
+			}
+		case <-ping.C:
+			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteWait)); err != nil {
+				c.finish(noCloseFrame, "", false)
+				return
+			}
+		case <-c.quit:
+			c.close()
+			return
+		}
+	}
+}
+
+func (c *conn) close() {
+	if c.drain && c.flushQueue() != nil {
+		return
+	}
+	if c.closeCode != noCloseFrame {
+		msg := websocket.FormatCloseMessage(c.closeCode, c.closeReason)
+		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(c.hub.cfg.WriteWait))
+	}
+}
+
+// flushQueue writes what is queued now; on a graceful close it carries the
+// last acks out before the close frame.
+func (c *conn) flushQueue() error {
+	for {
+		select {
+		case f := <-c.queue:
+			if err := c.writeFrame(f); err != nil {
+				return err
+			}
+		default:
+			return nil
+		}
+	}
+}
+
+func (c *conn) writeFrame(f sentFrame) error {
+	if !f.committed.IsZero() {
+		c.srv.metrics.Delivery(time.Since(f.committed))
+	}
+	c.srv.metrics.MessageOut(f.kind)
+	return c.write(f.data)
+}
+
+func (c *conn) write(data []byte) error {
+	if err := c.ws.SetWriteDeadline(time.Now().Add(c.hub.cfg.WriteWait)); err != nil {
+		return err
+	}
+	return c.ws.WriteMessage(websocket.TextMessage, data)
+}
+
+// preamble writes the welcome and, for a resuming client, the events it
+// missed, straight from the log. Events after welcomeSeq are already queued
+// by the hub, so the replay stops there and nothing is sent twice.
+func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
+	store := c.srv.store
+	welcome := Welcome{Seq: welcomeSeq, Epoch: store.Epoch(), Client: c.Client, Name: c.Name}
+	if c.Since == nil {
+		return c.write(encodeData("welcome", welcome))
+	}
+	since := *c.Since
+	var page []models.Event
+	resumable := c.Epoch == welcome.Epoch && since <= welcomeSeq
+	if resumable && since < welcomeSeq {
+		var err error
+		if page, err = store.EventsSince(ctx, since, c.hub.cfg.ReplayPage); err != nil {
+			return err
+		}
+		resumable = len(page) > 0 && page[0].Seq == since+1
+	}
+	if !resumable {
+		c.srv.metrics.Resync()
+		if err := c.write(encodeData("welcome", welcome)); err != nil {
+			return err
+		}
+		return c.write(encodeData("resync", Resync{Seq: welcomeSeq, Epoch: welcome.Epoch}))
+	}
+	c.srv.metrics.Resume()
+	welcome.Resumed = true
+	if err := c.write(encodeData("welcome", welcome)); err != nil {
+		return err
+	}
+	next := since + 1
+	for next <= welcomeSeq {
+		if len(page) == 0 || page[0].Seq != next {
+			// Pruned while we replayed: the client must reload after all.
+			return c.write(encodeData("resync", Resync{Seq: welcomeSeq, Epoch: welcome.Epoch}))
+		}
+		for _, ev := range page {
+			if ev.Seq > welcomeSeq {
+				return nil
+			}
+			b, err := ev.MarshalJSON()
+			if err != nil {
+				return err
+			}
+			if err := c.write(b); err != nil {
+				return err
+			}
+			next = ev.Seq + 1
+		}
+		if next > welcomeSeq {
+			return nil
+		}
+		var err error
+		if page, err = store.EventsSince(ctx, next-1, c.hub.cfg.ReplayPage); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package ws
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"sort"
+	"sync"
+	"time"
+
+	"livedash/models"
+)
+
+// maxPresenceUsers caps the user list of presence frames: with thousands of
+// dashboards a full list in every frame would cost more than the events.
+const maxPresenceUsers = 100
+
+// errClosing refuses connections once the hub is shutting down.
+var errClosing = errors.New("ws: server is shutting down")
+
+// Hub owns the set of connections and fans committed events out to them. It
+// is fed by Publish, from whatever produces committed events (the store's
+// writer today), never by the handler that made a change.
+type Hub struct {
+	cfg Config
+	log *slog.Logger
+	in  chan published
+
+	mu              sync.Mutex
+	conns           map[*conn]struct{}
+	seq             int64 // last seq delivered to every registered connection
+	closing         bool
+	presencePending bool
+	drained         chan struct{} // closed when closing and no conns remain
+}
+
+// NewHub makes a hub; Run starts delivering.
+func NewHub(cfg Config, log *slog.Logger) *Hub {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Hub{
+		cfg:     cfg.withDefaults(),
+		log:     log,
+		in:      make(chan published, 1024),
+		conns:   make(map[*conn]struct{}),
+		drained: make(chan struct{}),
+	}
+}
+
+// Publish hands committed events, in seq order, to the hub. It blocks only
+// when the hub is far behind, which slows writers instead of losing events.
+func (h *Hub) Publish(events []models.Event) { h.in <- published{events, time.Now()} }
+
+// published is a batch of committed events and when it was handed over, for
+// the commit-to-send latency.
+type published struct {
+	events []models.Event
+	at     time.Time
+}
+
+// Start delivers published events after seq, the last one already
+// committed, until ctx ends. Call it before connections are served.
+func (h *Hub) Start(ctx context.Context, seq int64) {
+	h.mu.Lock()
+	h.seq = seq
+	h.mu.Unlock()
+	go h.run(ctx)
+}
+
+func (h *Hub) run(ctx context.Context) {
+	for {
+		select {
+		case p := <-h.in:
+			h.broadcast(p)
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func (h *Hub) broadcast(p published) {
+	frames := make([]sentFrame, len(p.events))
+	for i, ev := range p.events {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			h.log.Error("encode event", "seq", ev.Seq, "err", err)
+			b = mustEncode(dataFrame[struct{}]{Type: ev.Type})
+		}
+		frames[i] = sentFrame{kind: ev.Type, seq: ev.Seq, committed: p.at, data: b}
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, f := range frames {
+		if f.seq <= h.seq {
+			continue // already delivered; a feed may repeat itself after a restart
+		}
+		for c := range h.conns {
+			c.send(f)
+		}
+		h.seq = f.seq
+	}
+}
+
+// register adds c and returns the seq its welcome reports: every event after
+// it reaches c's queue, everything up to it is in the log.
+func (h *Hub) register(c *conn) (int64, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closing {
+		return 0, errClosing
+	}
+	h.conns[c] = struct{}{}
+	h.schedulePresence()
+	return h.seq, nil
+}
+
+func (h *Hub) unregister(c *conn) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	delete(h.conns, c)
+	if h.closing && len(h.conns) == 0 {
+		h.markDrained()
+	}
+	h.schedulePresence()
+}
+
+// markDrained signals Shutdown; callers hold h.mu.
+func (h *Hub) markDrained() {
+	select {
+	case <-h.drained:
+	default:
+		close(h.drained)
+	}
+}
+
+// Count is the number of open connections.
+func (h *Hub) Count() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.conns)
+}
+
+// schedulePresence coalesces connects and disconnects into one presence
+// frame per PresenceDelay. Callers hold h.mu.
+func (h *Hub) schedulePresence() {
+	if h.presencePending || h.closing {
+		return
+	}
+	h.presencePending = true
+	time.AfterFunc(h.cfg.PresenceDelay, h.sendPresence)
+}
+
+func (h *Hub) sendPresence() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.presencePending = false
+	if h.closing {
+		return
+	}
+	p := Presence{Count: len(h.conns), Users: make([]User, 0, min(len(h.conns), maxPresenceUsers))}
+	for c := range h.conns {
+		p.Users = append(p.Users, User{Client: c.Client, Name: c.Name})
+	}
+	sort.Slice(p.Users, func(i, j int) bool {
+		if p.Users[i].Name != p.Users[j].Name {
+			return p.Users[i].Name < p.Users[j].Name
+		}
+		return p.Users[i].Client < p.Users[j].Client
+	})
+	if len(p.Users) > maxPresenceUsers {
+		p.Users = p.Users[:maxPresenceUsers]
+	}
+	f := sentFrame{kind: "presence", data: encodeData("presence", p)}
+	for c := range h.conns {
+		c.send(f)
+	}
+}
+
+// Shutdown closes every connection with 1001 after its in-flight mutations
+// are acked, refuses new ones, and waits until all are gone or ctx ends.
+func (h *Hub) Shutdown(ctx context.Context) error {
+	h.mu.Lock()
+	h.closing = true
+	for c := range h.conns {
+		c.goingAway()
+	}
+	if len(h.conns) == 0 {
+		h.markDrained()
+	}
+	h.mu.Unlock()
+	select {
+	case <-h.drained:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
