@@ -2,6 +2,7 @@ package ws
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"sync"
@@ -24,6 +25,9 @@ const (
 	noCloseFrame    = 0
 	reasonQueueFull = "send queue full; reconnect with since to resume"
 )
+
+// errStopping ends the read loop when the connection is being closed.
+var errStopping = errors.New("ws: connection closing")
 
 // sentFrame is an encoded frame. Events carry their seq and commit time.
 type sentFrame struct {
@@ -106,15 +110,13 @@ func (c *conn) readLoop(ctx context.Context) {
 	// answer; ours (readFrame) answers too_large first. This one is a backstop.
 	c.ws.SetReadLimit(cfg.ReadLimit * 4)
 	_ = c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
-	c.ws.SetPongHandler(func(string) error {
-		return c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
-	})
+	c.ws.SetPongHandler(func(string) error { return c.extendReadDeadline() })
 	c.ws.SetPingHandler(func(data string) error {
 		select {
 		case c.pongs <- data:
 		default: // a pong is already due; one answers both
 		}
-		return c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
+		return c.extendReadDeadline()
 	})
 	peerClosed := false
 	c.ws.SetCloseHandler(func(code int, text string) error {
@@ -136,7 +138,10 @@ func (c *conn) readLoop(ctx context.Context) {
 			}
 			return
 		}
-		_ = c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
+		if c.extendReadDeadline() != nil {
+			c.finish(noCloseFrame, "", false)
+			return
+		}
 		frame, tooLarge, err := readFrame(r, cfg.ReadLimit)
 		if err != nil {
 			c.finish(noCloseFrame, "", false)
@@ -155,6 +160,24 @@ func (c *conn) readLoop(ctx context.Context) {
 			continue
 		}
 		c.handle(ctx, frame)
+	}
+}
+
+// extendReadDeadline gives the peer another PongWait, unless the connection
+// is ending. Whoever ends it sets the deadline to now after marking it, and we
+// check the marks after setting ours, so one of the two always wins.
+func (c *conn) extendReadDeadline() error {
+	if err := c.ws.SetReadDeadline(time.Now().Add(c.hub.cfg.PongWait)); err != nil {
+		return err
+	}
+	if c.stopping.Load() {
+		return errStopping
+	}
+	select {
+	case <-c.quit:
+		return errStopping
+	default:
+		return nil
 	}
 }
 
@@ -215,7 +238,9 @@ func (c *conn) replyError(id string, err *models.Error) {
 // replay first, then queued frames and pings, until finish is called.
 func (c *conn) writeLoop(ctx context.Context, welcomeSeq int64) {
 	cfg := c.hub.cfg
-	defer c.ws.Close() // unblocks the reader if it is still waiting
+	// fasthttp closes a hijacked socket only after the handler returns, so
+	// Close would not wake the reader; a past read deadline does.
+	defer func() { _ = c.ws.SetReadDeadline(time.Now()) }()
 	if err := c.preamble(ctx, welcomeSeq); err != nil {
 		c.log.Debug("preamble failed", "err", err)
 		c.finish(noCloseFrame, "", false)

@@ -1,0 +1,274 @@
+package app_test
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/fasthttp/websocket"
+
+	"livedash/app/apptest"
+	"livedash/models"
+)
+
+// A client that never reads fills its send queue and is closed; the others
+// keep receiving every event.
+func TestClientThatNeverReadsIsClosedOthersKeepReceiving(t *testing.T) {
+	srv := apptest.MustStartServer(t, "--send-queue", "64", "--write-wait", "500ms", "--rate", "100000", "--burst", "100000")
+	slow := dialNeverReading(t, srv)
+	good := srv.Dial(t, "name=good")
+	writer := srv.Dial(t, "name=writer")
+	big := strings.Repeat("x", 1990)
+	// Windows of 20 keep the readers' queues (64) from overflowing while the
+	// slow one's kernel buffers fill up: 3000 x 2 KB is more than they hold.
+	var lastSeq int64
+	for i := 0; i < 3000; i++ {
+		id := fmt.Sprint("c", i)
+		writer.Send(map[string]any{"type": "item.create", "id": id, "data": map[string]any{"name": id, "description": big}})
+		if i%20 == 19 {
+			lastSeq = writer.Reply(id).Seq
+		}
+	}
+	evs := good.WaitSeq(lastSeq)
+	for i := 1; i < len(evs); i++ {
+		if evs[i].Seq != evs[i-1].Seq+1 {
+			t.Fatalf("good client: seq %d after %d", evs[i].Seq, evs[i-1].Seq)
+		}
+	}
+	if drops := metric(t, srv, "livedash_send_queue_drops_total"); drops < 1 {
+		t.Fatalf("send queue drops = %v, want the slow client dropped", drops)
+	}
+	// The slow client now reads what reached it: the stream ends before the
+	// last event, with the queue-full close or a cut connection.
+	var got int64
+	for {
+		_, data, err := slow.ReadMessage()
+		if err != nil {
+			// 1013 when the close frame got through, 1006 when the
+			// server had to cut the blocked socket.
+			if ce, ok := err.(*websocket.CloseError); ok && ce.Code != websocket.CloseTryAgainLater && ce.Code != websocket.CloseAbnormalClosure {
+				t.Fatalf("slow client closed with %d %q, want 1013 or a cut connection", ce.Code, ce.Text)
+			}
+			break
+		}
+		var f apptest.Frame
+		mustDecode(t, data, &f)
+		got = max(got, f.Seq)
+	}
+	if got >= lastSeq {
+		t.Fatalf("slow client received everything (seq %d); it was never dropped", got)
+	}
+}
+
+// dialNeverReading opens a WebSocket with a tiny receive buffer and reads
+// only the handshake, so the server's writes back up quickly.
+func dialNeverReading(tb testing.TB, srv *apptest.Server) *websocket.Conn {
+	tb.Helper()
+	nd := net.Dialer{Control: func(_, _ string, c syscall.RawConn) error {
+		var serr error
+		err := c.Control(func(fd uintptr) {
+			serr = syscall.SetsockoptInt(int(fd), syscall.SOL_SOCKET, syscall.SO_RCVBUF, 4096)
+		})
+		if err != nil {
+			return err
+		}
+		return serr
+	}}
+	d := websocket.Dialer{NetDialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return nd.DialContext(ctx, network, addr)
+	}}
+	conn, _, err := d.Dial(srv.WSURL("name=slow"), nil)
+	if err != nil {
+		tb.Fatalf("dial: %v", err)
+	}
+	tb.Cleanup(func() { conn.Close() })
+	return conn
+}
+
+// A frame over the read limit gets too_large, then close 1009.
+func TestOversizedFrameGetsTooLargeAnd1009(t *testing.T) {
+	srv := apptest.MustStartServer(t, "--read-limit", "1024")
+	c := srv.Dial(t, "")
+	before := srv.State(t)
+	payload := fmt.Sprintf(`{"type":"item.create","id":"big","data":{"name":"%s"}}`, strings.Repeat("n", 5000))
+	c.SendRaw(websocket.TextMessage, []byte(payload))
+	e := c.WaitType("error")
+	if e.Error == nil || e.Error.Code != models.CodeTooLarge {
+		t.Fatalf("got %s, want too_large", e.Raw)
+	}
+	if code, _ := c.WaitClose(); code != websocket.CloseMessageTooBig {
+		t.Fatalf("close code %d, want 1009", code)
+	}
+	if after := srv.State(t); after.Seq != before.Seq {
+		t.Fatalf("oversized frame changed the seq: %d -> %d", before.Seq, after.Seq)
+	}
+}
+
+// Origins other than the server's own host, localhost and configured ones
+// are refused before the upgrade.
+func TestOriginCheck(t *testing.T) {
+	srv := apptest.MustStartServer(t, "--origins", "https://dash.example.org")
+	_, port, _ := net.SplitHostPort(srv.Addr)
+	cases := []struct {
+		name   string
+		origin string
+		ok     bool
+	}{
+		{"no origin (scripts)", "", true},
+		{"own host", "http://" + srv.Addr, true},
+		{"localhost other port", "http://localhost:8080", true},
+		{"loopback ip", "http://127.0.0.1:" + port, true},
+		{"configured", "https://dash.example.org", true},
+		{"foreign", "https://evil.example.com", false},
+		{"foreign with our port", "http://evil.example.com:" + port, false},
+		{"garbage", "not a url", false},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			h := http.Header{}
+			if tc.origin != "" {
+				h.Set("Origin", tc.origin)
+			}
+			c, resp, err := srv.TryDial(t, "", h)
+			if tc.ok {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				c.WaitType("welcome")
+				return
+			}
+			if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("want 403, got err %v resp %v", err, resp)
+			}
+		})
+	}
+}
+
+// Past its burst, a connection gets rate_limited errors but stays usable.
+func TestRateLimitAnswersWithoutClosing(t *testing.T) {
+	srv := apptest.MustStartServer(t, "--rate", "1", "--burst", "5")
+	c := srv.Dial(t, "")
+	for i := 0; i < 20; i++ {
+		c.Send(map[string]any{"type": "ping", "id": fmt.Sprint(i), "data": map[string]any{}})
+	}
+	limited := 0
+	for i := 0; i < 20; i++ {
+		f := c.Reply(fmt.Sprint(i))
+		if f.Type == "error" {
+			if f.Error.Code != models.CodeRateLimited {
+				t.Fatalf("reply %d: %s", i, f.Raw)
+			}
+			limited++
+		}
+	}
+	if limited < 14 {
+		t.Fatalf("%d of 20 were rate limited, want at least 14 with a burst of 5", limited)
+	}
+	// The connection is still open: events still arrive.
+	seq := srv.Dial(t, "").MustAck("score.increment", map[string]any{"id": 1, "by": 1}).Seq
+	c.WaitSeq(seq)
+}
+
+// Reset is open without a token, and needs the bearer token when one is set.
+func TestReset(t *testing.T) {
+	t.Run("open without a token", func(t *testing.T) {
+		srv := apptest.MustStartServer(t)
+		c := srv.Dial(t, "")
+		srv.MustJSON(t, http.MethodPost, "/api/scores/1/increment", map[string]any{"by": 10}, http.StatusOK, nil)
+		var res struct{ Seq int64 }
+		srv.MustJSON(t, http.MethodPost, "/api/reset", nil, http.StatusOK, &res)
+		evs := c.WaitSeq(res.Seq)
+		if ev := evs[len(evs)-1]; ev.Type != "state.reset" || ev.Seq != res.Seq {
+			t.Fatalf("last event %s", ev.Raw)
+		}
+		if st := srv.State(t); st.Scores[0].Points != 42 || st.Seq != res.Seq {
+			t.Fatalf("after reset: %+v", st.Scores[0])
+		}
+	})
+	t.Run("token required", func(t *testing.T) {
+		srv := apptest.MustStartServer(t, "--admin-token", "s3cret")
+		before := srv.State(t).Seq
+		for name, h := range map[string]http.Header{
+			"missing":    nil,
+			"wrong":      {"Authorization": {"Bearer nope"}},
+			"not bearer": {"Authorization": {"s3cret"}},
+		} {
+			status, body := srv.Do(t, http.MethodPost, "/api/reset", nil, h)
+			if status != http.StatusUnauthorized || !strings.Contains(string(body), `"unauthorized"`) {
+				t.Fatalf("%s token: %d %s", name, status, body)
+			}
+		}
+		if srv.State(t).Seq != before {
+			t.Fatal("a refused reset changed the seq")
+		}
+		status, body := srv.Do(t, http.MethodPost, "/api/reset", nil, http.Header{"Authorization": {"Bearer s3cret"}})
+		if status != http.StatusOK {
+			t.Fatalf("right token: %d %s", status, body)
+		}
+	})
+}
+
+// Presence frames go to everyone on connect and disconnect.
+func TestPresence(t *testing.T) {
+	srv := apptest.MustStartServer(t)
+	a := srv.Dial(t, "name=Alice&client=a")
+	b := srv.Dial(t, "name=Bob&client=b")
+	waitPresence(t, a, 2)
+	waitPresence(t, b, 2)
+	b.Conn.Close()
+	p := waitPresence(t, a, 1)
+	if p.Users[0].Name != "Alice" || p.Users[0].Client != "a" {
+		t.Fatalf("presence %+v", p)
+	}
+}
+
+type presence struct {
+	Count int `json:"count"`
+	Users []struct {
+		Client string `json:"client"`
+		Name   string `json:"name"`
+	} `json:"users"`
+}
+
+// waitPresence waits until the latest presence frame reports count.
+func waitPresence(tb testing.TB, c *apptest.Client, count int) presence {
+	tb.Helper()
+	for n := 1; ; n++ {
+		frames := c.Frames()
+		var latest *presence
+		for _, f := range frames {
+			if f.Type == "presence" {
+				var p presence
+				mustDecode(tb, f.Data, &p)
+				latest = &p
+			}
+		}
+		if latest != nil && latest.Count == count && len(latest.Users) == count {
+			return *latest
+		}
+		c.WaitFrames(len(frames) + 1)
+	}
+}
+
+// metric reads one unlabelled value from /metrics.
+func metric(tb testing.TB, srv *apptest.Server, name string) float64 {
+	tb.Helper()
+	status, body := srv.Do(tb, http.MethodGet, "/metrics", nil, nil)
+	if status != http.StatusOK {
+		tb.Fatalf("/metrics: %d", status)
+	}
+	for _, line := range strings.Split(string(body), "\n") {
+		var v float64
+		if strings.HasPrefix(line, name+" ") {
+			if _, err := fmt.Sscanf(line[len(name)+1:], "%g", &v); err == nil {
+				return v
+			}
+		}
+	}
+	tb.Fatalf("metric %s not found", name)
+	return 0
+}

@@ -1,0 +1,132 @@
+package app_test
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+
+	"livedash/app/apptest"
+	"livedash/models"
+)
+
+// Every mutation type is acked and broadcast to every client, the sender
+// too, with the same seq; each client sees consecutive seqs, and what the
+// broadcasts build equals GET /api/state.
+func TestMutationsAreAckedAndBroadcastToAll(t *testing.T) {
+	srv := apptest.MustStartServer(t)
+	start := srv.State(t)
+	clients := []*apptest.Client{
+		srv.Dial(t, "name=Alice&client=alice"),
+		srv.Dial(t, "name=Bob&client=bob"),
+		srv.Dial(t, "name=Carol"),
+	}
+	views := make([]*view, len(clients))
+	for i := range views {
+		views[i] = newView(start)
+	}
+	a := clients[0]
+
+	var item models.Item
+	var score models.Score
+	steps := []struct {
+		typ   string
+		event string
+		data  func() any
+		keep  func(json.RawMessage)
+	}{
+		{"item.create", "item.created", func() any { return map[string]any{"name": " Beamer ", "description": "room 4"} },
+			func(d json.RawMessage) { mustDecode(t, d, &item) }},
+		{"item.update", "item.updated", func() any { return map[string]any{"id": item.ID, "version": item.Version, "name": "Beamer 2"} },
+			func(d json.RawMessage) { mustDecode(t, d, &item) }},
+		{"score.create", "score.created", func() any { return map[string]any{"player": "Zoe", "points": 3} },
+			func(d json.RawMessage) { mustDecode(t, d, &score) }},
+		{"score.increment", "score.updated", func() any { return map[string]any{"id": score.ID, "by": 100} },
+			func(d json.RawMessage) { mustDecode(t, d, &score) }},
+		{"score.update", "score.updated", func() any { return map[string]any{"id": score.ID, "player": "Zoé", "points": 7} },
+			func(d json.RawMessage) { mustDecode(t, d, &score) }},
+		{"score.delete", "score.deleted", func() any { return map[string]any{"id": score.ID, "version": score.Version} }, nil},
+		{"item.delete", "item.deleted", func() any { return map[string]any{"id": item.ID} }, nil},
+	}
+	for _, st := range steps {
+		ack := a.MustAck(st.typ, st.data())
+		if ack.Seq == 0 {
+			t.Fatalf("%s: ack without seq: %s", st.typ, ack.Raw)
+		}
+		if st.keep != nil {
+			st.keep(ack.Data)
+		}
+		for i, c := range clients {
+			evs := c.WaitSeq(ack.Seq)
+			ev := evs[len(evs)-1]
+			if ev.Seq != ack.Seq || ev.Type != st.event {
+				t.Fatalf("client %d: want %s seq %d, got %s", i, st.event, ack.Seq, ev.Raw)
+			}
+			if string(ev.Data) != string(ack.Data) {
+				t.Fatalf("client %d: event data %s differs from ack data %s", i, ev.Data, ack.Data)
+			}
+		}
+	}
+	if item.Name != "Beamer 2" || item.Version != 2 {
+		t.Fatalf("item after update: %+v", item)
+	}
+	if score.Player != "Zoé" || score.Points != 7 || score.Version != 3 {
+		t.Fatalf("score after updates: %+v", score)
+	}
+	final := srv.State(t)
+	for i, c := range clients {
+		for _, ev := range c.Events() {
+			views[i].apply(t, ev)
+		}
+		requireSameState(t, views[i], final)
+	}
+}
+
+// REST mutations take the same path: committed, then broadcast.
+func TestRESTMutationsBroadcast(t *testing.T) {
+	srv := apptest.MustStartServer(t)
+	c := srv.Dial(t, "")
+	v := newView(srv.State(t))
+
+	var item models.Item
+	srv.MustJSON(t, http.MethodPost, "/api/items", map[string]any{"name": "Laptop"}, http.StatusCreated, &item)
+	srv.MustJSON(t, http.MethodPatch, fmt.Sprintf("/api/items/%d", item.ID), map[string]any{"description": "silver", "version": 1}, http.StatusOK, &item)
+	var sc models.Score
+	srv.MustJSON(t, http.MethodPost, "/api/scores/1/increment", map[string]any{"by": 5}, http.StatusOK, &sc)
+	srv.MustJSON(t, http.MethodPost, "/api/scores", map[string]any{"player": "Yan"}, http.StatusCreated, &sc)
+	srv.MustJSON(t, http.MethodPatch, fmt.Sprintf("/api/scores/%d", sc.ID), map[string]any{"points": 9}, http.StatusOK, &sc)
+	srv.MustJSON(t, http.MethodDelete, fmt.Sprintf("/api/scores/%d?version=2", sc.ID), nil, http.StatusOK, nil)
+	srv.MustJSON(t, http.MethodDelete, fmt.Sprintf("/api/items/%d", item.ID), nil, http.StatusOK, nil)
+	var reset struct{ Seq int64 }
+	srv.MustJSON(t, http.MethodPost, "/api/reset", nil, http.StatusOK, &reset)
+
+	evs := c.WaitSeq(reset.Seq)
+	wantTypes := []string{"item.created", "item.updated", "score.updated", "score.created", "score.updated", "score.deleted", "item.deleted", "state.reset"}
+	if len(evs) != len(wantTypes) {
+		t.Fatalf("got %d events, want %d", len(evs), len(wantTypes))
+	}
+	for i, ev := range evs {
+		if ev.Type != wantTypes[i] {
+			t.Fatalf("event %d is %s, want %s", i, ev.Type, wantTypes[i])
+		}
+		v.apply(t, ev)
+	}
+	requireSameState(t, v, srv.State(t))
+
+	var page struct {
+		Events []apptest.Frame `json:"events"`
+		Seq    int64           `json:"seq"`
+		Epoch  string          `json:"epoch"`
+	}
+	srv.MustJSON(t, http.MethodGet, fmt.Sprintf("/api/events?since=%d&limit=3", evs[0].Seq-1), nil, http.StatusOK, &page)
+	if len(page.Events) != 3 || page.Events[0].Seq != evs[0].Seq || page.Seq != reset.Seq || page.Epoch == "" {
+		t.Fatalf("GET /api/events: %+v", page)
+	}
+}
+
+func mustDecode(tb testing.TB, raw []byte, dst any) {
+	tb.Helper()
+	if err := json.Unmarshal(raw, dst); err != nil {
+		tb.Fatalf("decode %s: %v", raw, err)
+	}
+}

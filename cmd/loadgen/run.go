@@ -1,0 +1,566 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/fasthttp/websocket"
+)
+
+// runner holds one run's state.
+type runner struct {
+	cfg      Config
+	start    time.Time
+	runID    string
+	dialer   *websocket.Dialer
+	api      *apiClient
+	progress io.Writer
+
+	clients []*client // index: listeners first, then writers; nil = failed to connect
+	writers []*writer // connected writers
+
+	scoreIDs []int64 // existing records the writers target (read-only during the run)
+	itemIDs  []int64
+
+	closing atomic.Bool
+	readers sync.WaitGroup
+
+	mu     sync.Mutex
+	errs   map[string]int64
+	notes  []string
+	epoch  string
+	epochs int // distinct epochs seen in welcomes
+}
+
+func (r *runner) nowUs() int64 { return int64(time.Since(r.start) / time.Microsecond) }
+
+func (r *runner) addErr(code string, n int64) {
+	r.mu.Lock()
+	r.errs[code] += n
+	r.mu.Unlock()
+}
+
+// noteErr keeps the first few error messages for the report.
+func (r *runner) noteErr(msg string) {
+	r.mu.Lock()
+	if len(r.notes) < 10 {
+		r.notes = append(r.notes, msg)
+	}
+	r.mu.Unlock()
+}
+
+func (r *runner) logf(format string, args ...any) {
+	if r.cfg.Quiet || r.progress == nil {
+		return
+	}
+	fmt.Fprintf(r.progress, "[loadgen %6.1fs] %s\n", time.Since(r.start).Seconds(), fmt.Sprintf(format, args...))
+}
+
+func newRunID() string {
+	var b [4]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return strconv.FormatInt(time.Now().UnixNano()%1e8, 36)
+	}
+	return hex.EncodeToString(b[:])
+}
+
+// runLoad performs one run. ctx carries the hard deadline; when it ends
+// early every phase stops and the report covers what was measured.
+func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, error) {
+	cpu0, _ := selfUsage()
+	r := &runner{
+		cfg:      cfg,
+		start:    time.Now(),
+		runID:    newRunID(),
+		dialer:   newDialer(cfg.Addr),
+		api:      newAPIClient(cfg.Addr),
+		progress: progress,
+		errs:     map[string]int64{},
+	}
+	defer r.api.close()
+
+	// 1. Snapshot, and records for the writers to target.
+	st, err := r.api.state(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("server at %s not usable: %w", cfg.Addr, err)
+	}
+	r.logf("run %s: server seq %d, %d items, %d scores", r.runID, st.Seq, len(st.Items), len(st.Scores))
+	for _, s := range st.Scores {
+		r.scoreIDs = append(r.scoreIDs, s.ID)
+	}
+	for _, it := range st.Items {
+		r.itemIDs = append(r.itemIDs, it.ID)
+	}
+	if err := r.seed(ctx); err != nil {
+		return nil, err
+	}
+
+	// 2. RSS baseline and sampler.
+	var rss *rssSampler
+	rssSource := ""
+	if cfg.PID > 0 {
+		rss, rssSource = &rssSampler{read: procRSS(cfg.PID)}, fmt.Sprintf("/proc/%d/status", cfg.PID)
+	} else {
+		rss, rssSource = &rssSampler{read: metricsRSS(r.api)}, "/metrics"
+	}
+	rss.sample(ctx)
+	baseline := int64(-1)
+	if rss.samples > 0 {
+		baseline = rss.last
+	} else {
+		r.logf("no RSS from %s: %v", rssSource, rss.lastErr)
+	}
+	rss.start(ctx, time.Second)
+
+	// 3. Connect.
+	connStart := time.Now()
+	r.connectAll(ctx)
+	connectDur := time.Since(connStart)
+	conns := 0
+	for _, c := range r.clients {
+		if c != nil {
+			conns++
+		}
+	}
+	r.logf("connected %d/%d in %.1fs", conns, len(r.clients), connectDur.Seconds())
+
+	// 4. Write.
+	writeStart := r.nowUs()
+	var budget atomic.Int64
+	budget.Store(cfg.MaxMutations)
+	stop := make(chan struct{})
+	var wwg sync.WaitGroup
+	if len(r.writers) > 0 && ctx.Err() == nil {
+		perSec := cfg.Rate / float64(len(r.writers))
+		r.logf("%d writers sending for %s (%s)", len(r.writers), cfg.Duration, rateText(cfg))
+		for _, w := range r.writers {
+			wwg.Add(1)
+			go func() {
+				defer wwg.Done()
+				w.run(ctx, stop, perSec, &budget)
+			}()
+		}
+	}
+	// Writers end early only if they all stop by themselves (budget spent,
+	// connections failed).
+	var writersDone chan struct{}
+	if len(r.writers) > 0 {
+		writersDone = make(chan struct{})
+		go func() {
+			wwg.Wait()
+			close(writersDone)
+		}()
+	}
+	if conns > 0 {
+		select {
+		case <-time.After(cfg.Duration):
+		case <-ctx.Done():
+		case <-writersDone:
+		}
+	}
+	close(stop)
+	wwg.Wait()
+	writeEnd := r.nowUs()
+
+	// 5. Wait for outstanding replies.
+	unacked := r.waitReplies(ctx)
+	if unacked > 0 {
+		r.addErr("no_reply", int64(unacked))
+	}
+
+	// 6. The final seq: the last one we produced, or later if the server
+	// says so (another producer); then let listeners catch up to it.
+	final := st.Seq
+	for _, w := range r.writers {
+		w.mu.Lock()
+		for _, a := range w.acks {
+			if a.seq > final {
+				final = a.seq
+			}
+		}
+		w.mu.Unlock()
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	if st2, err := r.api.state(sctx); err == nil {
+		if st2.Seq > final {
+			final = st2.Seq
+		}
+	} else {
+		r.noteErr("final GET /api/state: " + err.Error())
+	}
+	cancel()
+	behind := r.drain(ctx, final)
+	r.logf("final seq %d; %d connections short of it after drain", final, behind)
+
+	// 7. RSS while every connection is still open, then close.
+	peak, rssErr := rss.finish(context.Background())
+	r.closeAll()
+
+	res := r.result(final, writeStart, writeEnd, connectDur)
+	res.RSSSource = rssSource
+	cpu1, maxRSS := selfUsage()
+	res.LoadgenCPUS = (cpu1 - cpu0).Seconds()
+	res.LoadgenMaxRSSMB = float64(maxRSS) / (1 << 20)
+	if peak >= 0 {
+		res.RSSMB = ptr(float64(peak) / (1 << 20))
+		if baseline >= 0 {
+			res.RSSBaselineMB = ptr(float64(baseline) / (1 << 20))
+		}
+		if res.Conns > 0 {
+			delta := peak
+			if baseline >= 0 {
+				delta = max(peak-baseline, 0)
+			}
+			res.RSSPerConnKB = ptr(float64(delta) / 1024 / float64(res.Conns))
+		}
+	} else if rssErr != nil {
+		res.Notes = append(res.Notes, "rss: "+rssErr.Error())
+	}
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		res.Aborted = "deadline"
+	case ctx.Err() != nil:
+		res.Aborted = "interrupted"
+	}
+	return res, nil
+}
+
+func rateText(cfg Config) string {
+	if cfg.Rate > 0 {
+		return fmt.Sprintf("%.0f/s total", cfg.Rate)
+	}
+	return fmt.Sprintf("closed loop, depth %d per writer", cfg.Depth)
+}
+
+// seed creates records over REST when the mix targets a kind that has none.
+func (r *runner) seed(ctx context.Context) error {
+	if r.cfg.Writers == 0 {
+		return nil
+	}
+	if r.cfg.Mix.needsScores() && len(r.scoreIDs) == 0 {
+		for i := 0; i < r.cfg.SeedRecords; i++ {
+			id, err := r.api.create(ctx, "/api/scores", map[string]any{"player": fmt.Sprintf("lg-%s-seed-%d", r.runID, i)})
+			if err != nil {
+				return fmt.Errorf("seeding scores: %w", err)
+			}
+			r.scoreIDs = append(r.scoreIDs, id)
+		}
+		r.logf("created %d scores to increment", r.cfg.SeedRecords)
+	}
+	if r.cfg.Mix.needsItems() && len(r.itemIDs) == 0 {
+		for i := 0; i < r.cfg.SeedRecords; i++ {
+			id, err := r.api.create(ctx, "/api/items", map[string]any{"name": fmt.Sprintf("lg-%s-seed-%d", r.runID, i)})
+			if err != nil {
+				return fmt.Errorf("seeding items: %w", err)
+			}
+			r.itemIDs = append(r.itemIDs, id)
+		}
+		r.logf("created %d items to update", r.cfg.SeedRecords)
+	}
+	return nil
+}
+
+// connectAll opens listeners then writers in batches of cfg.Batch dialled
+// concurrently, batch k starting at k*ramp/batches.
+func (r *runner) connectAll(ctx context.Context) {
+	total := r.cfg.Listeners + r.cfg.Writers
+	r.clients = make([]*client, total)
+	nb := (total + r.cfg.Batch - 1) / r.cfg.Batch
+	t0 := time.Now()
+	lastLog := t0
+	for b := 0; b < nb && ctx.Err() == nil; b++ {
+		if r.cfg.Ramp > 0 {
+			at := t0.Add(r.cfg.Ramp * time.Duration(b) / time.Duration(nb))
+			if d := time.Until(at); d > 0 {
+				select {
+				case <-time.After(d):
+				case <-ctx.Done():
+					return
+				}
+			}
+		}
+		lo, hi := b*r.cfg.Batch, min(total, (b+1)*r.cfg.Batch)
+		var wg sync.WaitGroup
+		for i := lo; i < hi; i++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r.connectOne(ctx, i)
+			}()
+		}
+		wg.Wait()
+		if time.Since(lastLog) > 2*time.Second && hi < total {
+			lastLog = time.Now()
+			r.logf("connecting: %d/%d", hi, total)
+		}
+	}
+	for _, c := range r.clients {
+		if c != nil && c.w != nil {
+			r.writers = append(r.writers, c.w)
+		}
+	}
+}
+
+func (r *runner) connectOne(ctx context.Context, i int) {
+	c := &client{idx: i}
+	if i < r.cfg.Listeners {
+		c.name = "loadgen-l" + strconv.Itoa(i)
+	} else {
+		widx := i - r.cfg.Listeners
+		c.name = "loadgen-w" + strconv.Itoa(widx)
+		inflight := r.cfg.Depth
+		if r.cfg.Rate > 0 {
+			inflight = r.cfg.MaxInflight
+		}
+		c.w = newWriter(r, widx, inflight)
+		c.w.c = c
+	}
+	conn, wel, err := dial(ctx, r.dialer, r.cfg.Addr, c.name)
+	if err != nil {
+		if ctx.Err() == nil {
+			r.addErr(errCode(err, "connect_failed"), 1)
+			r.noteErr(c.name + ": " + err.Error())
+		}
+		return
+	}
+	c.conn = conn
+	c.log = newSeqLog(wel.Data.Seq)
+	c.maxSeen.Store(wel.Data.Seq)
+	r.mu.Lock()
+	if r.epoch != wel.Data.Epoch {
+		if r.epochs > 0 {
+			r.errs["epoch_mismatch"]++
+		}
+		r.epoch = wel.Data.Epoch
+		r.epochs++
+	}
+	r.mu.Unlock()
+	r.clients[i] = c
+	r.readers.Add(1)
+	go r.readLoop(c)
+}
+
+// waitReplies waits up to cfg.Drain for every request in flight to be
+// answered; it returns how many were not.
+func (r *runner) waitReplies(ctx context.Context) int {
+	deadline := time.Now().Add(r.cfg.Drain)
+	for {
+		n := 0
+		for _, w := range r.writers {
+			if !w.c.dropped.Load() {
+				n += w.inflight()
+			}
+		}
+		if n == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			// Requests on dropped connections never get a reply either.
+			for _, w := range r.writers {
+				if w.c.dropped.Load() {
+					n += w.inflight()
+				}
+			}
+			return n
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// drain waits up to cfg.Drain for every live connection to have seen
+// final; it returns how many had not.
+func (r *runner) drain(ctx context.Context, final int64) int {
+	deadline := time.Now().Add(r.cfg.Drain)
+	for {
+		behind := 0
+		for _, c := range r.clients {
+			if c != nil && !c.dropped.Load() && c.maxSeen.Load() < final {
+				behind++
+			}
+		}
+		if behind == 0 || time.Now().After(deadline) || ctx.Err() != nil {
+			return behind
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// closeAll closes every connection (politely, then the socket) and waits
+// for the readers to finish, after which the logs may be read.
+func (r *runner) closeAll() {
+	r.closing.Store(true)
+	work := make(chan *client)
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "loadgen done")
+			for c := range work {
+				_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
+				_ = c.conn.Close()
+			}
+		}()
+	}
+	for _, c := range r.clients {
+		if c != nil {
+			work <- c
+		}
+	}
+	close(work)
+	wg.Wait()
+	r.readers.Wait()
+}
+
+// result joins the writers' and the clients' records into the report.
+func (r *runner) result(final, writeStart, writeEnd int64, connectDur time.Duration) *Result {
+	cfg := r.cfg
+	res := &Result{
+		Scenario:   cfg.Name,
+		Addr:       cfg.Addr,
+		Listeners:  cfg.Listeners,
+		Writers:    cfg.Writers,
+		Mix:        cfg.Mix.String(),
+		Rate:       cfg.Rate,
+		Depth:      cfg.Depth,
+		ConnectS:   connectDur.Seconds(),
+		DurationS:  float64(writeEnd-writeStart) / 1e6,
+		FinalSeq:   final,
+		Errors:     map[string]int64{},
+		SentByType: map[string]int64{},
+		RunID:      r.runID,
+	}
+
+	// Writers: counts, ack latency, seq -> send time.
+	ackHist := newHistogram()
+	var lastAck int64
+	minSeq, maxSeq := int64(-1), int64(-1)
+	for _, w := range r.writers {
+		res.MutationsSent += w.sent
+		for k, n := range w.sentByOp {
+			if n > 0 {
+				res.SentByType[opKind(k).String()] += n
+			}
+		}
+		res.MutationsAcked += w.acked
+		res.MutationsFailed += w.failed
+		ackHist.merge(w.ackHist)
+		for code, n := range w.errs {
+			res.Errors[code] += n
+		}
+		lastAck = max(lastAck, w.lastAckUs)
+		for _, a := range w.acks {
+			if minSeq < 0 || a.seq < minSeq {
+				minSeq = a.seq
+			}
+			maxSeq = max(maxSeq, a.seq)
+		}
+	}
+	var sendBySeq []int64 // sendUs+1; 0 = not ours
+	if minSeq >= 0 {
+		sendBySeq = make([]int64, maxSeq-minSeq+1)
+		for _, w := range r.writers {
+			for _, a := range w.acks {
+				if sendBySeq[a.seq-minSeq] != 0 {
+					res.AckSeqDups++
+					continue
+				}
+				sendBySeq[a.seq-minSeq] = a.sendUs + 1
+			}
+		}
+	}
+
+	// Clients: the gap check and delivery latency.
+	delHist := newHistogram()
+	var windowDeliveries, lastDelivery int64
+	for _, c := range r.clients {
+		if c == nil {
+			res.ConnsFailed++
+			continue
+		}
+		res.Conns++
+		alive := !c.dropped.Load()
+		if !alive {
+			res.Disconnects++
+		}
+		g := checkLog(&c.log, final, alive)
+		res.Gaps += g.missing
+		res.LostAfterDisconnect += g.lostTail
+		res.Undelivered += g.undelivered
+		if g.undelivered > 0 {
+			res.BehindAtEnd++
+		}
+		res.Dups += g.dups
+		res.OutOfOrder += g.outOfOrder
+		res.Stale += g.stale
+		if !g.ok() {
+			res.ClientsWithGaps++
+		}
+		res.Deliveries += c.log.received
+		res.PresenceFrames += c.presence
+		base := c.log.base
+		for i, t := range c.log.times {
+			if t == 0 {
+				continue
+			}
+			recv := int64(t) - 1
+			if recv >= writeStart {
+				windowDeliveries++
+				lastDelivery = max(lastDelivery, recv)
+			}
+			seq := base + 1 + int64(i)
+			if seq >= minSeq && seq <= maxSeq && minSeq >= 0 {
+				if s := sendBySeq[seq-minSeq]; s != 0 {
+					delHist.record(recv - (s - 1))
+				}
+			}
+		}
+	}
+
+	r.mu.Lock()
+	for code, n := range r.errs {
+		res.Errors[code] += n
+	}
+	res.Notes = append(res.Notes, r.notes...)
+	r.mu.Unlock()
+	for _, n := range res.Errors {
+		res.ErrorsTotal += n
+	}
+
+	if res.DurationS > 0 {
+		res.SentPerS = float64(res.MutationsSent) / res.DurationS
+	}
+	if span := float64(lastAck-writeStart) / 1e6; span > 0 {
+		res.AckedPerS = float64(res.MutationsAcked) / span
+	}
+	if span := float64(lastDelivery-writeStart) / 1e6; span > 0 {
+		res.DeliveriesPerS = float64(windowDeliveries) / span
+	}
+	a, d := latencyOf(ackHist), latencyOf(delHist)
+	res.AckP50Ms, res.AckP90Ms, res.AckP99Ms, res.AckMaxMs = a.P50, a.P90, a.P99, a.Max
+	res.DeliveryP50Ms, res.DeliveryP90Ms, res.DeliveryP99Ms, res.DeliveryMaxMs = d.P50, d.P90, d.P99, d.Max
+	res.DeliverySamples = int64(delHist.count())
+	res.CheckOK = res.Gaps == 0 && res.Undelivered == 0 && res.Dups == 0 && res.OutOfOrder == 0 && res.Stale == 0 &&
+		res.Disconnects == 0 && res.LostAfterDisconnect == 0 && res.AckSeqDups == 0
+	return res
+}
+
+func latencyOf(h *histogram) latency {
+	ms := func(us int64) float64 { return float64(us) / 1000 }
+	return latency{
+		P50: ms(h.percentile(50)),
+		P90: ms(h.percentile(90)),
+		P99: ms(h.percentile(99)),
+		Max: ms(h.maxValue()),
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// latency is a set of percentiles in milliseconds.
+type latency struct{ P50, P90, P99, Max float64 }
