@@ -126,25 +126,18 @@ func (c *conn) readLoop(ctx context.Context) {
 	for {
 		typ, r, err := c.ws.NextReader()
 		if err != nil {
-			switch {
-			case c.stopping.Load():
-				c.inflight.Wait()
-				c.finish(CloseGoingAway, "server shutting down", true)
-			case peerClosed:
-				c.inflight.Wait()
-				c.finish(CloseNormal, "", true)
-			default:
-				c.finish(noCloseFrame, "", false)
-			}
+			c.endRead(peerClosed)
 			return
 		}
 		if c.extendReadDeadline() != nil {
-			c.finish(noCloseFrame, "", false)
+			// Closing: this frame stays unanswered, and its sender may retry
+			// it under the same id on its next connection.
+			c.endRead(false)
 			return
 		}
 		frame, tooLarge, err := readFrame(r, cfg.ReadLimit)
 		if err != nil {
-			c.finish(noCloseFrame, "", false)
+			c.endRead(false)
 			return
 		}
 		if tooLarge {
@@ -160,6 +153,32 @@ func (c *conn) readLoop(ctx context.Context) {
 			continue
 		}
 		c.handle(ctx, frame)
+	}
+}
+
+// linger reads and drops what the peer still sends after our close frame,
+// until it closes or a second passes. Closing a socket with unread data
+// makes the kernel send a reset, which can destroy the close frame before
+// the peer has read it.
+func (c *conn) linger() {
+	nc := c.ws.NetConn()
+	if nc.SetReadDeadline(time.Now().Add(min(c.hub.cfg.WriteWait, time.Second))) == nil {
+		_, _ = io.Copy(io.Discard, nc)
+	}
+}
+
+// endRead picks how the connection closes once reading stops. Graceful
+// closes answer every mutation in flight first.
+func (c *conn) endRead(peerClosed bool) {
+	switch {
+	case c.stopping.Load():
+		c.inflight.Wait()
+		c.finish(CloseGoingAway, "server shutting down", true)
+	case peerClosed:
+		c.inflight.Wait()
+		c.finish(CloseNormal, "", true)
+	default:
+		c.finish(noCloseFrame, "", false)
 	}
 }
 

@@ -1,0 +1,54 @@
+package ws
+
+import (
+	"errors"
+	"testing"
+
+	"livedash/models"
+)
+
+// The decoder never panics, and its verdicts are consistent: an error is a
+// typed *models.Error with a code the contract knows; a success names a
+// known type and a request id within the limits, and carries exactly one of
+// a mutation or a query.
+func FuzzDecode(f *testing.F) {
+	for _, s := range []string{
+		`{"type":"ping","id":"1","data":{}}`,
+		`{"type":"item.create","id":"r-17","data":{"name":"Projector","description":"room 2"}}`,
+		`{"type":"item.update","id":"u","data":{"id":7,"version":3,"name":"x"}}`,
+		`{"type":"score.increment","id":"i","data":{"id":1,"by":-5}}`,
+		`{"type":"score.get","id":"g","data":{"id":1}}`,
+		`{"type":"state.get","id":"s","data":{}}`,
+		`[1,2,3]`, `null`, `{"type":1}`, `{"id":"x","type":"item.create","data":{"name":5}}`,
+		"{\"type\":\"item.create\",\"id\":\"\xff\",\"data\":{\"name\":\"\xfe\"}}",
+		`{"type":"score.increment","id":"h","data":{"id":1,"by":1e400}}`,
+		`{"a":{"a":{"a":{"a":{"a":{"a":{"a":[[[[[[[[[[[[]]]]]]]]]]]]}}}}}}}`,
+	} {
+		f.Add([]byte(s))
+	}
+	known := map[models.Code]bool{models.CodeBadRequest: true, models.CodeUnknownType: true, models.CodeInvalid: true}
+	f.Fuzz(func(t *testing.T, frame []byte) {
+		req, err := Decode(frame)
+		if err != nil {
+			var e *models.Error
+			if !errors.As(err, &e) || !known[err.Code] || err.Message == "" {
+				t.Fatalf("unexpected error %#v for %q", err, frame)
+			}
+			return
+		}
+		if _, _, ok := newRequestData(req.Type); !ok {
+			t.Fatalf("accepted unknown type %q", req.Type)
+		}
+		if req.ID == "" || len([]rune(req.ID)) > MaxRequestID {
+			t.Fatalf("accepted request id %q", req.ID)
+		}
+		if (req.Mutation == nil) == (req.query == queryNone) {
+			t.Fatalf("want exactly one of mutation and query: %+v", req)
+		}
+		if req.Mutation != nil {
+			if verr := req.Mutation.Validate(); verr != nil && models.AsError(verr).Code != models.CodeInvalid {
+				t.Fatalf("validation gave %v", verr)
+			}
+		}
+	})
+}
