@@ -23,6 +23,7 @@ type Config struct {
 	Synchronous string
 	Retention   int64
 	LogLevel    string
+	ReadTimeout time.Duration
 	WS          ws.Config
 }
 
@@ -62,6 +63,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	str(&cfg.Synchronous, "synchronous", models.SyncFull, "SQLite synchronous mode: FULL (an ack survives power loss) or NORMAL (survives a crash of the process, faster)")
 	str(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	integer(&cfg.Retention, "retention", 10000, "events kept in the log for resuming clients")
+	dur(&cfg.ReadTimeout, "read-timeout", 10*time.Second, "time a client has to send a whole HTTP request, the WebSocket handshake included")
 	dur(&cfg.WS.PingInterval, "ping-interval", 25*time.Second, "how often the server pings each WebSocket")
 	dur(&cfg.WS.PongWait, "pong-wait", 60*time.Second, "silence after which a WebSocket is dropped")
 	dur(&cfg.WS.WriteWait, "write-wait", 10*time.Second, "deadline of one WebSocket write")
@@ -93,8 +95,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, fmt.Errorf("--retention must be at least 1")
 	case sendQueue < 1 || burst < 1 || rate <= 0 || cfg.WS.ReadLimit < 1:
 		return cfg, fmt.Errorf("--send-queue, --burst, --rate and --read-limit must be positive")
-	case cfg.WS.PingInterval <= 0 || cfg.WS.PongWait <= 0 || cfg.WS.WriteWait <= 0:
-		return cfg, fmt.Errorf("--ping-interval, --pong-wait and --write-wait must be positive")
+	case cfg.WS.PingInterval <= 0 || cfg.WS.PongWait <= 0 || cfg.WS.WriteWait <= 0 || cfg.ReadTimeout <= 0:
+		return cfg, fmt.Errorf("--ping-interval, --pong-wait, --write-wait and --read-timeout must be positive")
 	}
 	return cfg, nil
 }

@@ -64,7 +64,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		DisableStartupMessage: true,
 		ErrorHandler:          handlers.ErrorHandler(log, m),
 		BodyLimit:             int(cfg.WS.ReadLimit),
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 	})

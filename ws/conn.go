@@ -29,14 +29,6 @@ const (
 // errStopping ends the read loop when the connection is being closed.
 var errStopping = errors.New("ws: connection closing")
 
-// sentFrame is an encoded frame. Events carry their seq and commit time.
-type sentFrame struct {
-	kind      string
-	seq       int64
-	committed time.Time
-	data      []byte
-}
-
 // Params are what a connection declared when it opened.
 type Params struct {
 	Client   string
@@ -55,7 +47,7 @@ type conn struct {
 	log *slog.Logger
 	Params
 
-	queue   chan sentFrame
+	queue   *sendQueue
 	pongs   chan string
 	limiter *rate.Limiter
 
@@ -70,13 +62,11 @@ type conn struct {
 	overflowed  atomic.Bool
 }
 
-func (c *conn) send(f sentFrame) {
+func (c *conn) send(f *frame) {
 	if c.overflowed.Load() {
 		return
 	}
-	select {
-	case c.queue <- f:
-	default:
+	if !c.queue.push(f) {
 		// A peer that cannot keep up must not slow anyone else: drop it,
 		// it resumes from the log when it reconnects.
 		c.overflowed.Store(true)
@@ -135,14 +125,14 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.endRead(false)
 			return
 		}
-		frame, tooLarge, err := readFrame(r, cfg.ReadLimit)
+		msg, tooLarge, err := readFrame(r, cfg.ReadLimit)
 		if err != nil {
 			c.endRead(false)
 			return
 		}
 		if tooLarge {
 			c.srv.metrics.Error(string(models.CodeTooLarge))
-			c.send(sentFrame{kind: "error", data: encodeError("", models.Errorf(models.CodeTooLarge, "",
+			c.send(&frame{kind: "error", data: encodeError("", models.Errorf(models.CodeTooLarge, "",
 				"frames may have at most %d bytes", cfg.ReadLimit))})
 			c.inflight.Wait()
 			c.finish(CloseTooLarge, "frame too large", true)
@@ -152,7 +142,7 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.replyError("", models.Errorf(models.CodeBadRequest, "", "send JSON in text frames, not binary"))
 			continue
 		}
-		c.handle(ctx, frame)
+		c.handle(ctx, msg)
 	}
 }
 
@@ -209,8 +199,8 @@ func readFrame(r io.Reader, limit int64) ([]byte, bool, error) {
 	return b, int64(len(b)) > limit, nil
 }
 
-func (c *conn) handle(ctx context.Context, frame []byte) {
-	req, derr := Decode(frame)
+func (c *conn) handle(ctx context.Context, msg []byte) {
+	req, derr := Decode(msg)
 	c.srv.metrics.MessageIn(req.Type)
 	if !c.limiter.Allow() {
 		c.replyError(req.ID, models.Errorf(models.CodeRateLimited, "",
@@ -227,7 +217,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) {
 			c.replyError(req.ID, models.AsError(err))
 			return
 		}
-		c.send(sentFrame{kind: "ack", data: encodeAck(req.ID, 0, data)})
+		c.send(&frame{kind: "ack", data: encodeAck(req.ID, 0, data)})
 		return
 	}
 	origin := models.Origin{Client: c.Client, Name: c.Name, RequestID: req.ID, Remember: c.Remember}
@@ -240,7 +230,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) {
 			return
 		}
 		c.srv.metrics.Commit(time.Since(started))
-		c.send(sentFrame{kind: "ack", data: encodeAck(req.ID, res.Seq, res.Data)})
+		c.send(&frame{kind: "ack", data: encodeAck(req.ID, res.Seq, res.Data)})
 	})
 	if err != nil {
 		c.inflight.Done()
@@ -250,7 +240,7 @@ func (c *conn) handle(ctx context.Context, frame []byte) {
 
 func (c *conn) replyError(id string, err *models.Error) {
 	c.srv.metrics.Error(string(err.Code))
-	c.send(sentFrame{kind: "error", data: encodeError(id, err)})
+	c.send(&frame{kind: "error", data: encodeError(id, err)})
 }
 
 // writeLoop is the only writer of the socket. It sends the welcome and any
@@ -267,10 +257,11 @@ func (c *conn) writeLoop(ctx context.Context, welcomeSeq int64) {
 	}
 	ping := time.NewTicker(cfg.PingInterval)
 	defer ping.Stop()
+	var batch []*frame
 	for {
 		select {
-		case f := <-c.queue:
-			if err := c.writeFrame(f); err != nil {
+		case <-c.queue.ready:
+			if batch = c.queue.take(batch); c.writeFrames(batch) != nil {
 				c.finish(noCloseFrame, "", false)
 				return
 			}
@@ -304,24 +295,20 @@ func (c *conn) close() {
 // flushQueue writes what is queued now; on a graceful close it carries the
 // last acks out before the close frame.
 func (c *conn) flushQueue() error {
-	for {
-		select {
-		case f := <-c.queue:
-			if err := c.writeFrame(f); err != nil {
-				return err
-			}
-		default:
-			return nil
-		}
-	}
+	return c.writeFrames(c.queue.take(nil))
 }
 
-func (c *conn) writeFrame(f sentFrame) error {
-	if !f.committed.IsZero() {
-		c.srv.metrics.Delivery(time.Since(f.committed))
+func (c *conn) writeFrames(frames []*frame) error {
+	for _, f := range frames {
+		if !f.committed.IsZero() {
+			c.srv.metrics.Delivery(time.Since(f.committed))
+		}
+		c.srv.metrics.MessageOut(f.kind)
+		if err := c.write(f.data); err != nil {
+			return err
+		}
 	}
-	c.srv.metrics.MessageOut(f.kind)
-	return c.write(f.data)
+	return nil
 }
 
 func (c *conn) write(data []byte) error {

@@ -16,6 +16,9 @@ import (
 // dashboards a full list in every frame would cost more than the events.
 const maxPresenceUsers = 100
 
+// presenceCrowd is the number of connections per PresenceDelay of coalescing.
+const presenceCrowd = 250
+
 // errClosing refuses connections once the hub is shutting down.
 var errClosing = errors.New("ws: server is shutting down")
 
@@ -81,14 +84,14 @@ func (h *Hub) run(ctx context.Context) {
 }
 
 func (h *Hub) broadcast(p published) {
-	frames := make([]sentFrame, len(p.events))
+	frames := make([]*frame, len(p.events))
 	for i, ev := range p.events {
 		b, err := json.Marshal(ev)
 		if err != nil {
 			h.log.Error("encode event", "seq", ev.Seq, "err", err)
 			b = mustEncode(dataFrame[struct{}]{Type: ev.Type})
 		}
-		frames[i] = sentFrame{kind: ev.Type, seq: ev.Seq, committed: p.at, data: b}
+		frames[i] = &frame{kind: ev.Type, seq: ev.Seq, committed: p.at, data: b}
 	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -143,13 +146,16 @@ func (h *Hub) Count() int {
 }
 
 // schedulePresence coalesces connects and disconnects into one presence
-// frame per PresenceDelay. Callers hold h.mu.
+// frame per PresenceDelay, stretched as the crowd grows: each frame goes to
+// everyone, so a flood of connects would otherwise cost O(n²) frames.
+// Callers hold h.mu.
 func (h *Hub) schedulePresence() {
 	if h.presencePending || h.closing {
 		return
 	}
 	h.presencePending = true
-	time.AfterFunc(h.cfg.PresenceDelay, h.sendPresence)
+	delay := h.cfg.PresenceDelay * time.Duration(1+len(h.conns)/presenceCrowd)
+	time.AfterFunc(delay, h.sendPresence)
 }
 
 func (h *Hub) sendPresence() {
@@ -172,7 +178,7 @@ func (h *Hub) sendPresence() {
 	if len(p.Users) > maxPresenceUsers {
 		p.Users = p.Users[:maxPresenceUsers]
 	}
-	f := sentFrame{kind: "presence", data: encodeData("presence", p)}
+	f := &frame{kind: "presence", data: encodeData("presence", p)}
 	for c := range h.conns {
 		c.send(f)
 	}

@@ -123,7 +123,7 @@ func (s *Server) serve(wc *websocket.Conn) {
 		srv:     s,
 		ws:      wc.Conn,
 		Params:  p,
-		queue:   make(chan sentFrame, cfg.SendQueue),
+		queue:   newSendQueue(cfg.SendQueue),
 		pongs:   make(chan string, 1),
 		limiter: rate.NewLimiter(rate.Limit(cfg.Rate), cfg.Burst),
 		quit:    make(chan struct{}),

@@ -1,0 +1,35 @@
+# livedash: `make run` serves the dashboard, `make test` runs every test.
+GO      ?= go
+ADDR    ?= 127.0.0.1:3000
+BIN     ?= bin/livedash
+FUZZTIME ?= 10s
+
+.PHONY: run build test test-short fuzz reset bench soak clean
+
+run:
+	$(GO) run . --addr $(ADDR)
+
+build:
+	CGO_ENABLED=1 $(GO) build -o $(BIN) .
+
+# Browser tests run when Chromium is installed and say so when they skip;
+# LIVEDASH_BROWSER=required (set by .ci/run) makes a missing browser fail.
+test:
+	$(GO) vet ./...
+	$(GO) test -race -count=1 -timeout 20m ./...
+
+test-short:
+	$(GO) test -race -count=1 -short ./...
+
+# A short run of every fuzz target; the seed corpora live in testdata/fuzz.
+fuzz:
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./ws/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSON$$' -fuzztime=$(FUZZTIME) ./models/
+
+# Restores the demo data on the running server (with the admin token if set).
+reset:
+	curl -fsS -X POST $(if $(LIVEDASH_ADMIN_TOKEN),-H "Authorization: Bearer $(LIVEDASH_ADMIN_TOKEN)") http://$(ADDR)/api/reset
+	@echo
+
+clean:
+	rm -rf bin

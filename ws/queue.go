@@ -1,0 +1,59 @@
+package ws
+
+import (
+	"sync"
+	"time"
+)
+
+// frame is an encoded server frame. Broadcast frames are built once and the
+// same *frame is queued for every recipient, so they must not be changed.
+type frame struct {
+	kind      string    // frame type, for metrics
+	seq       int64     // events only
+	committed time.Time // events only: when the hub got it, for latency
+	data      []byte
+}
+
+// sendQueue is a connection's bounded FIFO of frames. Unlike a buffered
+// channel it holds memory only for what is queued, which matters with
+// thousands of mostly idle connections.
+type sendQueue struct {
+	mu     sync.Mutex
+	frames []*frame
+	limit  int
+	ready  chan struct{} // holds a token while frames are waiting
+}
+
+func newSendQueue(limit int) *sendQueue {
+	return &sendQueue{limit: limit, ready: make(chan struct{}, 1)}
+}
+
+// push appends f, or reports false when the queue is full.
+func (q *sendQueue) push(f *frame) bool {
+	q.mu.Lock()
+	if len(q.frames) >= q.limit {
+		q.mu.Unlock()
+		return false
+	}
+	q.frames = append(q.frames, f)
+	q.mu.Unlock()
+	select {
+	case q.ready <- struct{}{}:
+	default:
+	}
+	return true
+}
+
+// take moves everything queued into dst (reused between calls) and returns it.
+func (q *sendQueue) take(dst []*frame) []*frame {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	dst = append(dst[:0], q.frames...)
+	clear(q.frames)
+	if cap(q.frames) > 64 {
+		q.frames = nil // give a burst's memory back
+	} else {
+		q.frames = q.frames[:0]
+	}
+	return dst
+}
