@@ -24,6 +24,7 @@ type Config struct {
 	Retention   int64
 	LogLevel    string
 	ReadTimeout time.Duration
+	PprofAddr   string
 	WS          ws.Config
 }
 
@@ -62,6 +63,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	str(&origins, "origins", "", "comma-separated extra Origins allowed on /ws (the server's own host and localhost always are; * allows any)")
 	str(&cfg.Synchronous, "synchronous", models.SyncFull, "SQLite synchronous mode: FULL (an ack survives power loss) or NORMAL (survives a crash of the process, faster)")
 	str(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	str(&cfg.PprofAddr, "pprof-addr", "", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (empty: off)")
 	integer(&cfg.Retention, "retention", 10000, "events kept in the log for resuming clients")
 	dur(&cfg.ReadTimeout, "read-timeout", 10*time.Second, "time a client has to send a whole HTTP request, the WebSocket handshake included")
 	dur(&cfg.WS.PingInterval, "ping-interval", 25*time.Second, "how often the server pings each WebSocket")
@@ -85,6 +87,9 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	cfg.WS.SendQueue, cfg.WS.Burst, cfg.WS.Rate = int(sendQueue), int(burst), rate
+	if _, err := parseLevel(cfg.LogLevel); err != nil {
+		return cfg, err
+	}
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
 			cfg.WS.Origins = append(cfg.WS.Origins, o)
@@ -95,6 +100,8 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, fmt.Errorf("--retention must be at least 1")
 	case sendQueue < 1 || burst < 1 || rate <= 0 || cfg.WS.ReadLimit < 1:
 		return cfg, fmt.Errorf("--send-queue, --burst, --rate and --read-limit must be positive")
+	case cfg.WS.PongWait <= cfg.WS.PingInterval:
+		return cfg, fmt.Errorf("--pong-wait (%s) must be longer than --ping-interval (%s)", cfg.WS.PongWait, cfg.WS.PingInterval)
 	case cfg.WS.PingInterval <= 0 || cfg.WS.PongWait <= 0 || cfg.WS.WriteWait <= 0 || cfg.ReadTimeout <= 0:
 		return cfg, fmt.Errorf("--ping-interval, --pong-wait, --write-wait and --read-timeout must be positive")
 	}

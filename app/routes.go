@@ -10,6 +10,7 @@ import (
 
 	"livedash/handlers"
 	"livedash/metrics"
+	"livedash/models"
 	"livedash/public"
 	"livedash/ws"
 )
@@ -20,8 +21,9 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
 // routes is the whole API surface, in one table.
-func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics) {
+func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, origins []string) {
 	app.Use(securityHeaders)
+	app.Use("/api", sameOriginWrites(origins))
 
 	app.Get("/healthz", api.Health)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})))
@@ -58,4 +60,20 @@ func securityHeaders(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 	return c.Next()
+}
+
+// sameOriginWrites refuses REST changes that a browser sends on behalf of a
+// foreign page: browsers always send Origin on cross-site writes, and a
+// plain form POST needs no CORS preflight. Scripts send no Origin.
+func sameOriginWrites(allowed []string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
+			return c.Next()
+		}
+		origin := c.Get(fiber.HeaderOrigin)
+		if origin != "" && !ws.OriginAllowed(allowed, origin, string(c.Request().Host())) {
+			return models.Errorf(models.CodeForbidden, "", "origin %s may not change data here", origin)
+		}
+		return c.Next()
+	}
 }

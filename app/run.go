@@ -39,7 +39,8 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: parseLevel(cfg.LogLevel)}))
+	level, _ := parseLevel(cfg.LogLevel) // checked by parseConfig
+	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level}))
 
 	hub := ws.NewHub(cfg.WS, log)
 	store, err := models.Open(ctx, models.Options{
@@ -52,9 +53,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if err != nil {
 		return err
 	}
-	hubCtx, stopHub := context.WithCancel(context.Background())
-	defer stopHub()
-	hub.Start(hubCtx, store.Seq())
+	hub.Start(store.Seq())
 
 	m := metrics.New(hub.Count, store.Seq)
 	connCtx, stopConns := context.WithCancel(context.Background())
@@ -69,12 +68,20 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		IdleTimeout:           2 * time.Minute,
 	})
 	api := &handlers.API{Store: store, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
-	routes(srv, api, ws.NewServer(connCtx, store, hub, m, log), m)
+	routes(srv, api, ws.NewServer(connCtx, store, hub, m, log), m, cfg.WS.Origins)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
 		_ = store.Close()
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
+	}
+	if cfg.PprofAddr != "" {
+		stopPprof, err := servePprof(cfg.PprofAddr, log)
+		if err != nil {
+			_ = store.Close()
+			return err
+		}
+		defer stopPprof()
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- srv.Listener(ln) }()
@@ -117,10 +124,10 @@ func shutdown(srv *fiber.App, hub *ws.Hub, store *models.Store, stopConns func()
 	return err
 }
 
-func parseLevel(s string) slog.Level {
+func parseLevel(s string) (slog.Level, error) {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(strings.ToUpper(s))); err != nil {
-		return slog.LevelInfo
+		return l, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s)
 	}
-	return l
+	return l, nil
 }

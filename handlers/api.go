@@ -155,11 +155,11 @@ func (a *API) Events(c *fiber.Ctx) error {
 	if limit < 1 || limit > maxEventsPage {
 		return models.Errorf(models.CodeInvalid, "limit", "limit must be between 1 and %d", maxEventsPage)
 	}
-	seq := a.Store.Seq()
 	events, err := a.Store.EventsSince(c.UserContext(), since, int(limit))
 	if err != nil {
 		return err
 	}
+	seq := a.Store.Seq() // read after the events, so no event is beyond it
 	return c.JSON(fiber.Map{"events": events, "seq": seq, "epoch": a.Store.Epoch()})
 }
 

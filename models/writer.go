@@ -61,7 +61,7 @@ func (s *Store) commit(batch []*request) {
 	replies := make([]reply, len(batch))
 	events := make([]Event, 0, len(batch))
 	seq := s.seq.Load()
-	err := s.write.Transaction(func(tx *gorm.DB) error {
+	err := s.transaction(func(tx *gorm.DB) error {
 		for i, r := range batch {
 			if r.origin.Remember {
 				if o, ok, err := findOutcome(tx, r.origin); err != nil {
@@ -120,6 +120,30 @@ func (s *Store) commit(batch []*request) {
 	for i, r := range batch {
 		r.done(replies[i].res, replies[i].err)
 	}
+}
+
+// transaction runs fn between BEGIN IMMEDIATE and COMMIT on the writer's
+// only connection. database/sql transactions would re-prepare every
+// statement each time (a prepared statement cannot be reused across
+// transactions there), which cost the writer a fifth of its time; with one
+// connection, plain statements between BEGIN and COMMIT are the same
+// transaction and keep GORM's prepared statements.
+func (s *Store) transaction(fn func(tx *gorm.DB) error) error {
+	if err := s.write.Exec("BEGIN IMMEDIATE").Error; err != nil {
+		return err
+	}
+	if err := fn(s.write); err != nil {
+		if rerr := s.write.Exec("ROLLBACK").Error; rerr != nil {
+			s.log.Error("rollback failed", "err", rerr)
+		}
+		return err
+	}
+	if err := s.write.Exec("COMMIT").Error; err != nil {
+		// A failed COMMIT may leave the transaction open; make sure it ends.
+		_ = s.write.Exec("ROLLBACK").Error
+		return err
+	}
+	return nil
 }
 
 func findOutcome(tx *gorm.DB, o Origin) (reply, bool, error) {

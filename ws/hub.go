@@ -28,7 +28,6 @@ var errClosing = errors.New("ws: server is shutting down")
 type Hub struct {
 	cfg Config
 	log *slog.Logger
-	in  chan published
 
 	mu              sync.Mutex
 	conns           map[*conn]struct{}
@@ -38,7 +37,7 @@ type Hub struct {
 	drained         chan struct{} // closed when closing and no conns remain
 }
 
-// NewHub makes a hub; Run starts delivering.
+// NewHub makes a hub; Start it before serving connections.
 func NewHub(cfg Config, log *slog.Logger) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -46,15 +45,16 @@ func NewHub(cfg Config, log *slog.Logger) *Hub {
 	return &Hub{
 		cfg:     cfg.withDefaults(),
 		log:     log,
-		in:      make(chan published, 1024),
 		conns:   make(map[*conn]struct{}),
 		drained: make(chan struct{}),
 	}
 }
 
-// Publish hands committed events, in seq order, to the hub. It blocks only
-// when the hub is far behind, which slows writers instead of losing events.
-func (h *Hub) Publish(events []models.Event) { h.in <- published{events, time.Now()} }
+// Publish delivers committed events, in seq order, to every connection's
+// queue before it returns. The store calls it after each commit and before
+// it answers the senders, so once a client holds an ack, every connection
+// opened later gets a welcome seq at least as high.
+func (h *Hub) Publish(events []models.Event) { h.broadcast(published{events, time.Now()}) }
 
 // published is a batch of committed events and when it was handed over, for
 // the commit-to-send latency.
@@ -63,24 +63,12 @@ type published struct {
 	at     time.Time
 }
 
-// Start delivers published events after seq, the last one already
-// committed, until ctx ends. Call it before connections are served.
-func (h *Hub) Start(ctx context.Context, seq int64) {
+// Start sets the seq already committed when the hub starts. Call it before
+// connections are served.
+func (h *Hub) Start(seq int64) {
 	h.mu.Lock()
 	h.seq = seq
 	h.mu.Unlock()
-	go h.run(ctx)
-}
-
-func (h *Hub) run(ctx context.Context) {
-	for {
-		select {
-		case p := <-h.in:
-			h.broadcast(p)
-		case <-ctx.Done():
-			return
-		}
-	}
 }
 
 func (h *Hub) broadcast(p published) {

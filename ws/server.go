@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -27,10 +28,17 @@ type Server struct {
 	metrics *metrics.Metrics
 	log     *slog.Logger
 	ctx     context.Context // ends at shutdown; bounds reads made for connections
+	buffers sync.Pool       // *[]byte for coalescing writes, shared by all connections
+	wbufs   sync.Pool       // the library's write buffers, only held while it writes
 }
 
 func NewServer(ctx context.Context, store *models.Store, hub *Hub, m *metrics.Metrics, log *slog.Logger) *Server {
-	return &Server{store: store, hub: hub, metrics: m, log: log, ctx: ctx}
+	s := &Server{store: store, hub: hub, metrics: m, log: log, ctx: ctx}
+	s.buffers.New = func() any {
+		b := make([]byte, 0, 4096)
+		return &b
+	}
+	return s
 }
 
 const paramsKey = "livedash.ws.params"
@@ -45,6 +53,7 @@ func (s *Server) Handlers() []fiber.Handler {
 		Origins:         []string{"*"},
 		ReadBufferSize:  1024,
 		WriteBufferSize: 1024,
+		WriteBufferPool: &s.wbufs,
 	})}
 }
 
@@ -64,7 +73,14 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 }
 
 func (s *Server) originAllowed(origin, host string) bool {
-	for _, o := range s.hub.cfg.Origins {
+	return OriginAllowed(s.hub.cfg.Origins, origin, host)
+}
+
+// OriginAllowed is the server's Origin rule, for WebSocket upgrades and REST
+// writes alike: the request's own host, any localhost or loopback origin, or
+// one of the configured origins ("*" allows all).
+func OriginAllowed(allowed []string, origin, host string) bool {
+	for _, o := range allowed {
 		if o == "*" || strings.EqualFold(o, origin) {
 			return true
 		}
@@ -76,13 +92,12 @@ func (s *Server) originAllowed(origin, host string) bool {
 	if strings.EqualFold(u.Host, host) {
 		return true
 	}
-	switch h := u.Hostname(); {
-	case strings.EqualFold(h, "localhost"):
+	h := u.Hostname()
+	if strings.EqualFold(h, "localhost") {
 		return true
-	default:
-		ip := net.ParseIP(h)
-		return ip != nil && ip.IsLoopback()
 	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
 }
 
 func parseParams(c *fiber.Ctx) (Params, error) {
@@ -135,7 +150,11 @@ func (s *Server) serve(wc *websocket.Conn) {
 		_ = wc.WriteControl(websocket.CloseMessage, msg, time.Now().Add(cfg.WriteWait))
 		return
 	}
-	c.log.Info("connection opened", "name", p.Name, "since", p.Since)
+	since := int64(-1)
+	if p.Since != nil {
+		since = *p.Since
+	}
+	c.log.Info("connection opened", "name", p.Name, "since", since)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

@@ -1,0 +1,167 @@
+package models
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+)
+
+func TestQueriesOnDemoData(t *testing.T) {
+	s, rec := MustOpenStore(t)
+	ctx := context.Background()
+
+	st := mustState(t, s)
+	if st.Seq != 1 || st.Epoch != s.Epoch() || st.Epoch == "" {
+		t.Errorf("state seq/epoch = %d/%q, want 1/%q", st.Seq, st.Epoch, s.Epoch())
+	}
+	if len(st.Items) != len(demoItems()) || len(st.Scores) != len(demoScores()) {
+		t.Fatalf("state has %d items and %d scores, want the demo set", len(st.Items), len(st.Scores))
+	}
+	items, err := s.Items(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	scores, err := s.Scores(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkJSON(t, items, mustJSON(t, st.Items))
+	checkJSON(t, scores, mustJSON(t, st.Scores))
+	for _, it := range items {
+		got, err := s.Item(ctx, it.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkJSON(t, got, mustJSON(t, it))
+		checkTimestamps(t, mustJSON(t, got))
+	}
+	for _, sc := range scores {
+		got, err := s.Score(ctx, sc.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkJSON(t, got, mustJSON(t, sc))
+		checkTimestamps(t, mustJSON(t, got))
+	}
+
+	evs := mustEvents(t, s, 0)
+	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].Type != "state.reset" {
+		t.Errorf("log of a new store = %+v, want one state.reset at seq 1", evs)
+	}
+	if rec.len() != 1 {
+		t.Errorf("reads published events: %d recorded, want only the demo load", rec.len())
+	}
+	if s.Seq() != 1 {
+		t.Errorf("reads moved seq to %d", s.Seq())
+	}
+}
+
+func TestQueryNotFoundAndInvalidID(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		get   func() error
+		code  Code
+		field string
+	}{
+		{"item missing", func() error { _, err := s.Item(ctx, 999); return err }, CodeNotFound, "id"},
+		{"item id zero", func() error { _, err := s.Item(ctx, 0); return err }, CodeInvalid, "id"},
+		{"item id negative", func() error { _, err := s.Item(ctx, -1); return err }, CodeInvalid, "id"},
+		{"score missing", func() error { _, err := s.Score(ctx, 999); return err }, CodeNotFound, "id"},
+		{"score id zero", func() error { _, err := s.Score(ctx, 0); return err }, CodeInvalid, "id"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			wantError(t, tt.get(), tt.code, tt.field)
+		})
+	}
+}
+
+func TestListOrder(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	// Ties on points must fall back to id, and negative points sort last.
+	for _, p := range []CreateScore{{Player: "Tie A", Points: 35}, {Player: "Neg", Points: -1}, {Player: "Tie B", Points: 35}} {
+		mustMutate(t, s, &p)
+	}
+	mustMutate(t, s, &CreateItem{Name: "Zeta"})
+	mustMutate(t, s, &DeleteItem{ID: 2})
+	mustMutate(t, s, &CreateItem{Name: "Alpha"})
+
+	scores, err := s.Scores(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(scores); i++ {
+		a, b := scores[i-1], scores[i]
+		if a.Points < b.Points || (a.Points == b.Points && a.ID > b.ID) {
+			t.Errorf("scores out of order at %d: %+v before %+v", i, a, b)
+		}
+	}
+	if scores[len(scores)-1].Player != "Neg" {
+		t.Errorf("last score = %q, want Neg", scores[len(scores)-1].Player)
+	}
+	items, err := s.Items(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 1; i < len(items); i++ {
+		if items[i-1].ID >= items[i].ID {
+			t.Errorf("items out of id order at %d: %d before %d", i, items[i-1].ID, items[i].ID)
+		}
+	}
+	st := mustState(t, s)
+	checkJSON(t, st.Scores, mustJSON(t, scores))
+	checkJSON(t, st.Items, mustJSON(t, items))
+}
+
+func TestEventsSince(t *testing.T) {
+	s, rec := MustOpenStore(t)
+	for i := 0; i < 9; i++ {
+		mustMutate(t, s, &IncrementScore{ID: 1, By: 1})
+	}
+	all := rec.all()
+	if len(all) != 10 {
+		t.Fatalf("published %d events, want 10", len(all))
+	}
+	tests := []struct {
+		name      string
+		since     int64
+		limit     int
+		wantFirst int64
+		wantN     int
+	}{
+		{name: "from the start", since: 0, limit: 100, wantFirst: 1, wantN: 10},
+		{name: "middle", since: 4, limit: 100, wantFirst: 5, wantN: 6},
+		{name: "limited", since: 2, limit: 3, wantFirst: 3, wantN: 3},
+		{name: "at the head", since: 10, limit: 100, wantN: 0},
+		{name: "ahead of the head", since: 50, limit: 100, wantN: 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			evs, err := s.EventsSince(context.Background(), tt.since, tt.limit)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if evs == nil || len(evs) != tt.wantN {
+				t.Fatalf("got %d events (nil=%v), want %d", len(evs), evs == nil, tt.wantN)
+			}
+			checkConsecutive(t, "log", evs, tt.wantFirst)
+			for _, ev := range evs {
+				pub := all[ev.Seq-1]
+				if ev.Type != pub.Type || string(ev.Data) != string(pub.Data) || !ev.At.Equal(pub.At) {
+					t.Errorf("logged event %d = %+v, published %+v", ev.Seq, ev, pub)
+				}
+			}
+		})
+	}
+}
+
+func mustJSON(tb testing.TB, v any) []byte {
+	tb.Helper()
+	b, err := json.Marshal(v)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
+}

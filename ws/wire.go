@@ -1,0 +1,25 @@
+package ws
+
+import "encoding/binary"
+
+// maxBatchBytes bounds one coalesced write, so a backlog goes out in a few
+// large writes instead of one syscall per frame or one huge buffer.
+const maxBatchBytes = 64 << 10
+
+// appendTextFrame appends payload as one unmasked, unfragmented WebSocket
+// text frame (RFC 6455 §5.2), as a server sends it.
+func appendTextFrame(buf, payload []byte) []byte {
+	const finText = 0x81
+	n := len(payload)
+	switch {
+	case n < 126:
+		buf = append(buf, finText, byte(n))
+	case n <= 0xFFFF:
+		buf = append(buf, finText, 126)
+		buf = binary.BigEndian.AppendUint16(buf, uint16(n))
+	default:
+		buf = append(buf, finText, 127)
+		buf = binary.BigEndian.AppendUint64(buf, uint64(n))
+	}
+	return append(buf, payload...)
+}
