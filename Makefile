@@ -1,13 +1,14 @@
 # livedash: `make run` serves the dashboard, `make test` runs every test.
 GO      ?= go
-ADDR    ?= 127.0.0.1:3000
+# Address of `make reset`; `make run ADDR=...` overrides --addr/LIVEDASH_ADDR.
+RESET_ADDR = $(or $(ADDR),$(LIVEDASH_ADDR),127.0.0.1:3000)
 BIN     ?= bin/livedash
 FUZZTIME ?= 10s
 
 .PHONY: run build test test-short fuzz reset bench soak clean
 
 run:
-	$(GO) run . --addr $(ADDR)
+	$(GO) run . $(if $(ADDR),--addr $(ADDR))
 
 build:
 	CGO_ENABLED=1 $(GO) build -o $(BIN) .
@@ -28,7 +29,7 @@ fuzz:
 
 # Restores the demo data on the running server (with the admin token if set).
 reset:
-	curl -fsS -X POST $(if $(LIVEDASH_ADMIN_TOKEN),-H "Authorization: Bearer $(LIVEDASH_ADMIN_TOKEN)") http://$(ADDR)/api/reset
+	curl -fsS -X POST $(if $(LIVEDASH_ADMIN_TOKEN),-H "Authorization: Bearer $(LIVEDASH_ADMIN_TOKEN)") http://$(RESET_ADDR)/api/reset
 	@echo
 
 clean:

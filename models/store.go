@@ -42,10 +42,11 @@ type Store struct {
 	seq    atomic.Int64 // last committed seq
 	oldest int64        // oldest seq still in the log; writer-owned
 
-	mu     sync.RWMutex // guards closed and sends on reqs
-	closed bool
-	reqs   chan *request
-	done   chan struct{}
+	mu        sync.RWMutex // guards closed and sends on reqs
+	closed    bool
+	reqs      chan *request
+	committed chan committedBatch // writer to publisher
+	done      chan struct{}       // closed when the publisher has finished
 }
 
 // Origin says who sent a mutation. With Remember, the outcome is stored under
@@ -101,7 +102,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if opts.Publish == nil {
 		opts.Publish = func([]Event) {}
 	}
-	s := &Store{opts: opts, log: opts.Logger, reqs: make(chan *request, 4096), done: make(chan struct{})}
+	s := &Store{opts: opts, log: opts.Logger, reqs: make(chan *request, 4096),
+		committed: make(chan committedBatch, 2), done: make(chan struct{})}
 	var err error
 	if s.write, err = openSQLite(opts.Path, opts.Synchronous, true, 1); err != nil {
 		return nil, err
@@ -115,6 +117,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	go s.writer()
+	go s.publisher()
 	if s.seq.Load() == 0 {
 		if _, err := s.Mutate(ctx, Origin{Name: "livedash"}, &ResetDemo{}); err != nil {
 			s.Close()

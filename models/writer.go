@@ -3,6 +3,7 @@ package models
 import (
 	"encoding/json"
 	"errors"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -11,6 +12,10 @@ import (
 // pruneChunk bounds how many rows one pruning transaction deletes, so pruning
 // never holds the writer for long.
 const pruneChunk = 1000
+
+// insertChunk bounds the rows of one multi-row statement, well inside
+// SQLite's limit on bound variables.
+const insertChunk = 200
 
 type reply struct {
 	res Result
@@ -21,18 +26,17 @@ type reply struct {
 // waiting (group commit), applies them in one transaction, and only after the
 // commit publishes their events in seq order and answers their senders.
 func (s *Store) writer() {
-	defer close(s.done)
+	defer close(s.committed)
 	outcomeTick := time.NewTicker(time.Minute)
 	defer outcomeTick.Stop()
 	outcomesDue := false
-	batch := make([]*request, 0, s.opts.MaxBatch)
 	for {
 		select {
 		case r, ok := <-s.reqs:
 			if !ok {
 				return
 			}
-			batch = append(batch[:0], r)
+			batch := append(make([]*request, 0, s.opts.MaxBatch), r)
 		drain:
 			for len(batch) < s.opts.MaxBatch {
 				select {
@@ -60,23 +64,38 @@ func (s *Store) commit(batch []*request) {
 	now := time.Now().UTC().Truncate(time.Microsecond)
 	replies := make([]reply, len(batch))
 	events := make([]Event, 0, len(batch))
+	outcomes := make([]Outcome, 0, len(batch))
 	seq := s.seq.Load()
 	err := s.transaction(func(tx *gorm.DB) error {
+		remembered, err := findOutcomes(tx, batch)
+		if err != nil {
+			return err
+		}
+		// A repeat inside this batch gets the reply of its first copy.
+		firstInBatch := make(map[outcomeKey]int)
 		for i, r := range batch {
+			key := outcomeKey{r.origin.Client, r.origin.RequestID}
 			if r.origin.Remember {
-				if o, ok, err := findOutcome(tx, r.origin); err != nil {
-					return err
-				} else if ok {
+				if o, ok := remembered[key]; ok {
 					replies[i] = o
 					continue
 				}
+				if j, ok := firstInBatch[key]; ok {
+					replies[i] = replies[j]
+					continue
+				}
+				firstInBatch[key] = i
 			}
 			ch, err := r.mut.apply(tx, now)
 			var appErr *Error
 			if errors.As(err, &appErr) {
 				replies[i].err = appErr
-				if err := saveOutcome(tx, r.origin, now, 0, appErr); err != nil {
-					return err
+				if r.origin.Remember {
+					b, err := json.Marshal(appErr)
+					if err != nil {
+						return err
+					}
+					outcomes = append(outcomes, Outcome{Client: key.client, RequestID: key.requestID, Reply: b, Failed: true, CreatedAt: now})
 				}
 				continue
 			}
@@ -88,16 +107,21 @@ func (s *Store) commit(batch []*request) {
 				return err
 			}
 			seq++
-			ev := Event{Seq: seq, Type: ch.eventType, Data: data, ActorClient: r.origin.Client,
-				ActorName: r.origin.Name, Delta: ch.delta, At: now}
-			if err := tx.Create(&ev).Error; err != nil {
-				return err
-			}
-			if err := saveOutcome(tx, r.origin, now, seq, data); err != nil {
-				return err
+			events = append(events, Event{Seq: seq, Type: ch.eventType, Data: data, ActorClient: r.origin.Client,
+				ActorName: r.origin.Name, Delta: ch.delta, At: now})
+			if r.origin.Remember {
+				outcomes = append(outcomes, Outcome{Client: key.client, RequestID: key.requestID, Seq: seq, Reply: data, CreatedAt: now})
 			}
 			replies[i].res = Result{Seq: seq, Data: data}
-			events = append(events, ev)
+		}
+		// One multi-row insert each for the batch's events and outcomes.
+		if len(events) > 0 {
+			if err := tx.CreateInBatches(events, insertChunk).Error; err != nil {
+				return err
+			}
+		}
+		if len(outcomes) > 0 {
+			return tx.CreateInBatches(outcomes, insertChunk).Error
 		}
 		return nil
 	})
@@ -105,20 +129,39 @@ func (s *Store) commit(batch []*request) {
 		// Nothing of the batch was committed, so nothing is published; every
 		// sender learns it failed and may retry under the same request id.
 		s.log.Error("commit failed", "mutations", len(batch), "err", err)
-		for i := range batch {
-			batch[i].done(Result{}, AsError(err))
+		for i := range replies {
+			replies[i] = reply{err: AsError(err)}
 		}
-		return
+		events = nil
+	} else {
+		s.seq.Store(seq)
+		if s.oldest == 0 && len(events) > 0 {
+			s.oldest = events[0].Seq
+		}
 	}
-	s.seq.Store(seq)
-	if s.oldest == 0 && len(events) > 0 {
-		s.oldest = events[0].Seq
-	}
-	if len(events) > 0 {
-		s.opts.Publish(events)
-	}
-	for i, r := range batch {
-		r.done(replies[i].res, replies[i].err)
+	s.committed <- committedBatch{batch: batch, replies: replies, events: events}
+}
+
+// committedBatch is a batch whose transaction has ended, on its way to the
+// publisher.
+type committedBatch struct {
+	batch   []*request
+	replies []reply
+	events  []Event
+}
+
+// publisher hands committed events to the hub, then answers their senders,
+// batch after batch in commit order. It runs beside the writer so the next
+// transaction does not wait for the fan-out.
+func (s *Store) publisher() {
+	defer close(s.done)
+	for c := range s.committed {
+		if len(c.events) > 0 {
+			s.opts.Publish(c.events)
+		}
+		for i, r := range c.batch {
+			r.done(c.replies[i].res, c.replies[i].err)
+		}
 	}
 }
 
@@ -146,40 +189,39 @@ func (s *Store) transaction(fn func(tx *gorm.DB) error) error {
 	return nil
 }
 
-func findOutcome(tx *gorm.DB, o Origin) (reply, bool, error) {
-	var out Outcome
-	res := tx.Where("client = ? AND request_id = ?", o.Client, o.RequestID).Limit(1).Find(&out)
-	if res.Error != nil || res.RowsAffected == 0 {
-		return reply{}, false, res.Error
-	}
-	if out.Failed {
-		var e Error
-		if err := json.Unmarshal(out.Reply, &e); err != nil {
-			return reply{}, false, err
-		}
-		return reply{err: &e}, true, nil
-	}
-	return reply{res: Result{Seq: out.Seq, Data: out.Reply}}, true, nil
-}
+type outcomeKey struct{ client, requestID string }
 
-// saveOutcome remembers a reply; data is either the ack's JSON record or the
-// *Error that was returned.
-func saveOutcome(tx *gorm.DB, o Origin, now time.Time, seq int64, data any) error {
-	if !o.Remember {
-		return nil
-	}
-	out := Outcome{Client: o.Client, RequestID: o.RequestID, Seq: seq, CreatedAt: now}
-	switch v := data.(type) {
-	case []byte:
-		out.Reply = v
-	case *Error:
-		b, err := json.Marshal(v)
-		if err != nil {
-			return err
+// findOutcomes looks up, in one query, the remembered outcomes of the
+// batch's mutations that carry a client id.
+func findOutcomes(tx *gorm.DB, batch []*request) (map[outcomeKey]reply, error) {
+	var pairs [][]any
+	for _, r := range batch {
+		if r.origin.Remember {
+			pairs = append(pairs, []any{r.origin.Client, r.origin.RequestID})
 		}
-		out.Reply, out.Failed = b, true
 	}
-	return tx.Create(&out).Error
+	found := make(map[outcomeKey]reply)
+	if len(pairs) == 0 {
+		return found, nil
+	}
+	for chunk := range slices.Chunk(pairs, insertChunk) {
+		var rows []Outcome
+		if err := tx.Where("(client, request_id) IN ?", chunk).Find(&rows).Error; err != nil {
+			return nil, err
+		}
+		for _, o := range rows {
+			rep := reply{res: Result{Seq: o.Seq, Data: o.Reply}}
+			if o.Failed {
+				var e Error
+				if err := json.Unmarshal(o.Reply, &e); err != nil {
+					return nil, err
+				}
+				rep = reply{err: &e}
+			}
+			found[outcomeKey{o.Client, o.RequestID}] = rep
+		}
+	}
+	return found, nil
 }
 
 // pruneEvents deletes one chunk of events beyond the retention. It runs
