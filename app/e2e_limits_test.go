@@ -148,6 +148,19 @@ func TestOriginCheck(t *testing.T) {
 			}
 		})
 	}
+	// REST changes from a foreign page are refused the same way; reads and
+	// scripts without an Origin are not.
+	before := srv.State(t).Seq
+	status, body := srv.Do(t, http.MethodPost, "/api/reset", nil, http.Header{"Origin": {"https://evil.example.com"}})
+	if status != http.StatusForbidden || !strings.Contains(string(body), `"forbidden"`) || srv.State(t).Seq != before {
+		t.Fatalf("foreign REST write: %d %s", status, body)
+	}
+	if status, _ := srv.Do(t, http.MethodGet, "/api/state", nil, http.Header{"Origin": {"https://evil.example.com"}}); status != http.StatusOK {
+		t.Fatalf("foreign read: %d", status)
+	}
+	if status, body := srv.Do(t, http.MethodPost, "/api/scores/1/increment", `{"by":1}`, http.Header{"Origin": {"http://" + srv.Addr}}); status != http.StatusOK {
+		t.Fatalf("same-origin write: %d %s", status, body)
+	}
 }
 
 // Past its burst, a connection gets rate_limited errors but stays usable.
