@@ -17,11 +17,10 @@ import (
 
 // Close codes the server sends.
 const (
-	CloseNormal     = websocket.CloseNormalClosure     // 1000: the peer closed
-	CloseGoingAway  = websocket.CloseGoingAway         // 1001: the server is stopping
-	CloseTooLarge   = websocket.CloseMessageTooBig     // 1009: frame over the read limit
-	CloseInternal   = websocket.CloseInternalServerErr // 1011
-	CloseTryAgain   = websocket.CloseTryAgainLater     // 1013: send queue full; resume with since
+	CloseNormal     = websocket.CloseNormalClosure // 1000: the peer closed
+	CloseGoingAway  = websocket.CloseGoingAway     // 1001: the server is stopping
+	CloseTooLarge   = websocket.CloseMessageTooBig // 1009: frame over the read limit
+	CloseTryAgain   = websocket.CloseTryAgainLater // 1013: send queue full; resume with since
 	noCloseFrame    = 0
 	reasonQueueFull = "send queue full; reconnect with since to resume"
 )
@@ -139,7 +138,10 @@ func (c *conn) readLoop(ctx context.Context) {
 			return
 		}
 		if typ != websocket.TextMessage {
-			c.replyError("", models.Errorf(models.CodeBadRequest, "", "send JSON in text frames, not binary"))
+			c.srv.metrics.MessageIn("invalid")
+			if c.allow("") {
+				c.replyError("", models.Errorf(models.CodeBadRequest, "", "send JSON in text frames, not binary"))
+			}
 			continue
 		}
 		c.handle(ctx, msg)
@@ -206,9 +208,7 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 	} else {
 		c.srv.metrics.MessageIn(req.Type)
 	}
-	if !c.limiter.Allow() {
-		c.replyError(req.ID, models.Errorf(models.CodeRateLimited, "",
-			"more than %g messages a second; slow down", c.hub.cfg.Rate))
+	if !c.allow(req.ID) {
 		return
 	}
 	if derr != nil {
@@ -243,6 +243,17 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 		c.inflight.Done()
 		c.replyError(req.ID, models.AsError(err))
 	}
+}
+
+// allow takes one token of the connection's rate limit, answering
+// rate_limited when there is none.
+func (c *conn) allow(id string) bool {
+	if c.limiter.Allow() {
+		return true
+	}
+	c.replyError(id, models.Errorf(models.CodeRateLimited, "",
+		"more than %g messages a second; slow down", c.hub.cfg.Rate))
+	return false
 }
 
 func (c *conn) replyError(id string, err *models.Error) {
