@@ -84,6 +84,7 @@ export class ActivityView {
     this.empty = empty;
     this.entries = []; // newest first: {seq, at, li, time}
     this.seen = new Set();
+    this.claims = new Set(); // seqs of our own REST changes
     this.timer = setInterval(() => this.tick(), 1000);
   }
 
@@ -91,6 +92,45 @@ export class ActivityView {
   add(ev, prev) {
     if (this.seen.has(ev.seq)) return;
     this.seen.add(ev.seq);
+    const entry = this.build(this.withClaim(ev), prev);
+
+    // Insert by seq (newest first).
+    let i = 0;
+    while (i < this.entries.length && this.entries[i].seq > ev.seq) i++;
+    this.entries.splice(i, 0, entry);
+    const before = this.entries[i + 1] ? this.entries[i + 1].li : null;
+    this.list.insertBefore(entry.li, before);
+    if (i === 0 && this.entries.length > 1) entry.li.classList.add('fresh');
+    while (this.entries.length > MAX) {
+      const old = this.entries.pop();
+      old.li.remove();
+      this.seen.delete(old.seq);
+    }
+    this.empty.hidden = true;
+  }
+
+  /**
+   * Marks the event with this seq as made by us (REST calls such as the
+   * demo reset carry no actor).
+   */
+  claim(seq) {
+    this.claims.add(seq);
+    const i = this.entries.findIndex((e) => e.seq === seq);
+    if (i < 0) return;
+    const old = this.entries[i];
+    if (old.ev.actor && old.ev.actor.name) return;
+    const entry = this.build(this.withClaim(old.ev), old.prev);
+    old.li.replaceWith(entry.li);
+    this.entries[i] = entry;
+  }
+
+  withClaim(ev) {
+    if (!this.claims.has(ev.seq) || (ev.actor && ev.actor.name)) return ev;
+    const me = this.client.serverClientId || this.client.clientId;
+    return { ...ev, actor: { client: me, name: this.client.name || 'You' } };
+  }
+
+  build(ev, prev) {
     const parsed = ev.at ? Date.parse(ev.at) : NaN;
     const at = Number.isFinite(parsed) ? Math.min(parsed, Date.now()) : Date.now();
     const { kind, parts } = describe(ev, prev);
@@ -109,22 +149,8 @@ export class ActivityView {
       h('span', { class: 'activity-icon', 'aria-hidden': 'true' }, icon(KIND_ICON[kind] || 'bolt')),
       h('span', { class: 'activity-body' }, sentence, h('span', { class: 'sr-sep' }, ', '), time),
     );
-    const entry = { seq: ev.seq, at, li, time };
     setText(time, relTime(Date.now() - at));
-
-    // Insert by seq (newest first).
-    let i = 0;
-    while (i < this.entries.length && this.entries[i].seq > ev.seq) i++;
-    this.entries.splice(i, 0, entry);
-    const before = this.entries[i + 1] ? this.entries[i + 1].li : null;
-    this.list.insertBefore(li, before);
-    if (i === 0 && this.entries.length > 1) li.classList.add('fresh');
-    while (this.entries.length > MAX) {
-      const old = this.entries.pop();
-      old.li.remove();
-      this.seen.delete(old.seq);
-    }
-    this.empty.hidden = true;
+    return { seq: ev.seq, at, li, time, ev, prev };
   }
 
   tick() {

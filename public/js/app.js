@@ -88,6 +88,8 @@ function setupBadge(client) {
     if (state !== 'live' && queued > 0) label += ` \u00b7 ${queued} queued`;
     badge.dataset.state = state;
     setText(text, label);
+    const title = state === 'live' ? 'livedash' : `livedash \u00b7 ${label}`;
+    if (document.title !== title) document.title = title;
     retry.hidden = !(state === 'reconnecting' || state === 'offline') || s === 'connecting';
     document.documentElement.dataset.conn = state;
   };
@@ -150,7 +152,7 @@ function setupPresence(client) {
 
 // -------------------------------------------------------------- reset
 
-function setupReset(client) {
+function setupReset(client, activity) {
   const btn = $('[data-testid="reset-button"]');
   btn.addEventListener('click', async () => {
     const ok = await confirmDialog({
@@ -165,7 +167,13 @@ function setupReset(client) {
       let error = '';
       for (;;) {
         try {
-          await client.rest('POST', '/api/reset', {}, token ? { Authorization: `Bearer ${token}` } : {});
+          // Say who we are so the reset event names us (header values must
+          // be plain ASCII; other names stay anonymous to the others).
+          const headers = { 'X-Livedash-Client': client.clientId };
+          if (/^[\x20-\x7e]{1,40}$/.test(client.name)) headers['X-Livedash-Name'] = client.name;
+          if (token) headers.Authorization = `Bearer ${token}`;
+          const res = await client.rest('POST', '/api/reset', {}, headers);
+          if (res && typeof res.seq === 'number') activity.claim(res.seq);
           toast('The demo was reset.', { kind: 'success', timeout: 3000 });
           return;
         } catch (err) {
@@ -239,7 +247,7 @@ async function main() {
   const activity = new ActivityView(client, { list: $('[data-testid="activity-list"]'), empty: $('#activity-empty') });
 
   let backfilled = false;
-  client.addEventListener('snapshot', (e) => {
+  client.addEventListener('snapshot', () => {
     scores.onSnapshot();
     scores.render();
     items.render();
@@ -247,8 +255,6 @@ async function main() {
     if (!backfilled) {
       backfilled = true;
       activity.backfill();
-    } else if (e.detail.reason === 'resync' || e.detail.reason === 'gap') {
-      // Nothing to describe: the state jumped.
     }
   });
   client.addEventListener('event', (e) => {
@@ -264,8 +270,9 @@ async function main() {
 
   setupBadge(client);
   setupPresence(client);
-  setupReset(client);
+  setupReset(client, activity);
   const paintName = setupName(client);
+  paintName();
 
   if (!client.name) {
     const name = await askName('', { cancellable: false });
@@ -275,7 +282,7 @@ async function main() {
   paintName();
   client.connect();
 
-  // Ctrl/Cmd+K style shortcut is overkill; but "/" focuses the add-item field.
+  // "/" jumps to the add-item field.
   document.addEventListener('keydown', (e) => {
     if (e.key !== '/' || e.ctrlKey || e.metaKey || e.altKey) return;
     const t = e.target;

@@ -146,6 +146,17 @@ export class LivedashClient extends EventTarget {
 
     /** Applied state. Mutated in place; never replaced. */
     this.state = { seq: 0, epoch: null, items: new Map(), scores: new Map(), loaded: false };
+    Object.defineProperty(this.state, 'toJSON', {
+      enumerable: false,
+      value() {
+        return {
+          seq: this.seq,
+          epoch: this.epoch,
+          items: [...this.items.values()].sort(compareItems),
+          scores: [...this.scores.values()].sort(compareScores),
+        };
+      },
+    });
     /** Last presence frame data. */
     this.presence = { count: 0, users: [] };
     /** Current connection status (see the `status` event). */

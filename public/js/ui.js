@@ -110,6 +110,29 @@ export function avatar(name, extraClass = '') {
   return el;
 }
 
+/**
+ * Runs fn once at the next animation frame (or after 50 ms when frames are
+ * not delivered, e.g. in a hidden tab), coalescing repeated calls.
+ */
+export function frameScheduler(fn) {
+  let pending = false;
+  let raf = 0;
+  let timer = 0;
+  const run = () => {
+    if (!pending) return;
+    pending = false;
+    if (raf && typeof cancelAnimationFrame === 'function') cancelAnimationFrame(raf);
+    clearTimeout(timer);
+    fn();
+  };
+  return () => {
+    if (pending) return;
+    pending = true;
+    raf = typeof requestAnimationFrame === 'function' ? requestAnimationFrame(run) : 0;
+    timer = setTimeout(run, 50);
+  };
+}
+
 /** Whether the user asked for reduced motion. */
 export function reducedMotion() {
   return typeof matchMedia === 'function' && matchMedia('(prefers-reduced-motion: reduce)').matches;
@@ -161,20 +184,41 @@ export function toast(message, { kind = 'error', timeout = 4500 } = {}) {
 
 // ----------------------------------------------------------------- dialogs
 
-function openDialog(dlg, { initialFocus, onCancelRequested } = {}) {
+function showDialog(dlg) {
   if (typeof dlg.showModal === 'function') {
     if (!dlg.open) dlg.showModal();
   } else {
     dlg.setAttribute('open', '');
   }
+}
+
+/**
+ * Opens a modal dialog. Escape (or the browser closing it by itself) calls
+ * onCancelRequested; when that does not close it, the dialog is shown again.
+ * Returns a function that closes it.
+ */
+function openDialog(dlg, { initialFocus, onCancelRequested } = {}) {
+  let closing = false;
+  showDialog(dlg);
   if (initialFocus) setTimeout(() => initialFocus.focus(), 0);
   const onCancel = (e) => {
     e.preventDefault();
     if (onCancelRequested) onCancelRequested();
   };
+  const onClose = () => {
+    if (closing) return;
+    if (onCancelRequested) onCancelRequested();
+    if (!closing) {
+      showDialog(dlg);
+      if (initialFocus) initialFocus.focus();
+    }
+  };
   dlg.addEventListener('cancel', onCancel);
+  dlg.addEventListener('close', onClose);
   return () => {
+    closing = true;
     dlg.removeEventListener('cancel', onCancel);
+    dlg.removeEventListener('close', onClose);
     if (typeof dlg.close === 'function' && dlg.open) dlg.close();
     else dlg.removeAttribute('open');
   };
@@ -199,7 +243,10 @@ export function confirmDialog({ title = 'Are you sure?', message = '', confirmLa
       yes.classList.toggle('btn-primary', !danger);
       const prevFocus = document.activeElement;
       let closeDlg;
+      let done = false;
       const finish = (v) => {
+        if (done) return;
+        done = true;
         yes.removeEventListener('click', onYes);
         no.removeEventListener('click', onNo);
         closeDlg();
@@ -227,10 +274,12 @@ export function confirmDialog({ title = 'Are you sure?', message = '', confirmLa
  * A one-field form dialog. Resolves with the trimmed value, or null when
  * cancelled (only if `cancellable`).
  */
-function formDialog(id, { value = '', error = '', cancellable = true, validate } = {}) {
+function formDialog(id, { value = '', error = '', cancellable = true, validate, title, message } = {}) {
   return new Promise((resolve) => {
     const dlg = document.getElementById(id);
     const form = dlg.querySelector('form');
+    if (title) setText(dlg.querySelector('.dialog-title'), title);
+    if (message) setText(dlg.querySelector('.dialog-message'), message);
     const input = form.querySelector('input');
     const errEl = form.querySelector('.field-error');
     const cancel = form.querySelector('.dialog-cancel');
@@ -243,7 +292,10 @@ function formDialog(id, { value = '', error = '', cancellable = true, validate }
     showError(error);
     if (cancel) cancel.hidden = !cancellable;
     let closeDlg;
+    let done = false;
     const finish = (v) => {
+      if (done) return;
+      done = true;
       form.removeEventListener('submit', onSubmit);
       if (cancel) cancel.removeEventListener('click', onCancel);
       closeDlg();
@@ -280,6 +332,8 @@ export function askName(current = '', { cancellable = true } = {}) {
   return formDialog('name-dialog', {
     value: current,
     cancellable,
+    title: current ? 'Change your name' : 'Welcome to livedash',
+    message: current ? 'This is the name the others see in \u201cWho is here\u201d and in the activity feed.' : 'What should the others see as your name?',
     validate: (v) => (!v ? 'Please enter a name.' : [...v].length > 40 ? 'At most 40 characters.' : ''),
   });
 }

@@ -1,7 +1,7 @@
 // Items table: one <tr> per item keyed by id, edited in place. Rows being
 // edited are never re-rendered; other rows update around them.
 
-import { h, icon, setText, flash, confirmDialog, toast } from './ui.js';
+import { h, icon, setText, flash, frameScheduler, confirmDialog, toast } from './ui.js';
 
 const FIELDS = {
   name: { max: 200, label: 'name', required: true },
@@ -17,7 +17,7 @@ export class ItemsView {
     this.client = client;
     this.els = els;
     this.rows = new Map(); // item id -> row
-    this.scheduled = false;
+    this.schedule = frameScheduler(() => this.renderNow());
     this.firstRender = true;
     els.body.addEventListener('click', (e) => this.onClick(e));
     els.form.addEventListener('submit', (e) => this.onAdd(e));
@@ -185,13 +185,20 @@ export class ItemsView {
     const { field, version } = ed;
     row.pending = { field, value };
     this.cancel(row, refocus); // leaves edit mode; shows the pending value
+    const pending = row.pending;
     this.client.request('item.update', { id: row.id, version, [field]: value }).then(
-      () => {
-        if (row.pending && row.pending.value === value) row.pending = null;
+      (reply) => {
+        if (row.pending !== pending) return;
+        // Keep showing our value until the event with this version is applied.
+        const v = reply.data && reply.data.version;
+        row.own = v;
+        const cur = this.client.state.items.get(row.id);
+        if (typeof v === 'number' && cur && cur.version < v) pending.until = v;
+        else row.pending = null;
         this.refreshRow(row);
       },
       (err) => {
-        if (row.pending && row.pending.value === value) row.pending = null;
+        if (row.pending === pending) row.pending = null;
         if (err.code === 'conflict') {
           this.setConflict(row, { field, value });
         } else if (err.code === 'not_found') {
@@ -227,13 +234,9 @@ export class ItemsView {
 
   // ----------------------------------------------------------- rendering
 
+  /** Schedules a render for the next frame (coalesced). */
   render() {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(() => {
-      this.scheduled = false;
-      this.renderNow();
-    });
+    this.schedule();
   }
 
   createRow(id) {
@@ -262,12 +265,13 @@ export class ItemsView {
       h('td', { class: 'col-desc', 'data-label': 'Description' }, descBtn),
       h('td', { class: 'col-actions' }, delBtn),
     );
-    return { id, tr, idCell, nameBtn, descBtn, note, noteText, delBtn, version: null, edit: null, pending: null, conflict: null };
+    return { id, tr, idCell, nameBtn, descBtn, note, noteText, delBtn, version: null, own: null, edit: null, pending: null, conflict: null };
   }
 
   /** Writes an item into its row (never called while the row is edited). */
   updateRow(row, it) {
     if (!it || row.edit) return;
+    if (row.pending && row.pending.until !== undefined && it.version >= row.pending.until) row.pending = null;
     const name = row.pending && row.pending.field === 'name' ? row.pending.value : it.name;
     const desc = row.pending && row.pending.field === 'description' ? row.pending.value : it.description || '';
     setText(row.idCell, `#${it.id}`);
@@ -304,7 +308,8 @@ export class ItemsView {
       if (!row.edit && row.version !== it.version) {
         const changed = row.version !== null;
         this.updateRow(row, it);
-        if ((changed || (isNew && !this.firstRender)) && !row.pending) flash(row.tr, 'flash');
+        // Flash changes made by others (ours were visible already).
+        if ((changed || (isNew && !this.firstRender)) && !row.pending && row.own !== it.version) flash(row.tr, 'flash');
         row.version = it.version;
       }
       if (row.tr === cur) {

@@ -2,7 +2,7 @@
 // delete with confirmation, FLIP animation when ranks change.
 
 import { compareScores } from './client.js';
-import { h, icon, setText, flash, reducedMotion, confirmDialog, toast, avatar } from './ui.js';
+import { h, icon, setText, flash, frameScheduler, reducedMotion, confirmDialog, toast, avatar } from './ui.js';
 
 const FLIP_MS = 300;
 
@@ -16,10 +16,19 @@ export class ScoresView {
     this.els = els;
     this.rows = new Map(); // score id -> row
     this.ops = new Map(); // request id -> {scoreId, by, ackSeq}
-    this.scheduled = false;
+    this.schedule = frameScheduler(() => this.renderNow());
     this.reordering = false;
     this.firstRender = true;
 
+    this.animating = new Set();
+    this.touched = { id: null, at: 0 }; // row the user just pressed
+    const touch = (e) => {
+      const li = e.target.closest && e.target.closest('.score-row');
+      if (li) this.touched = { id: Number(li.dataset.id), at: Date.now() };
+    };
+    els.list.addEventListener('pointerdown', touch, true);
+    els.list.addEventListener('keydown', touch, true);
+    els.list.addEventListener('click', touch, true);
     els.list.addEventListener('click', (e) => this.onClick(e));
     els.form.addEventListener('submit', (e) => this.onAdd(e));
   }
@@ -70,7 +79,7 @@ export class ScoresView {
     const p = this.client.request('score.increment', { id, by });
     const key = p.requestId;
     this.ops.set(key, { scoreId: id, by, ackSeq: null });
-    this.render();
+    this.renderNow(); // at once: the click must feel instant
     p.then(
       (reply) => {
         const op = this.ops.get(key);
@@ -233,26 +242,30 @@ export class ScoresView {
       return;
     }
     row.pendingName = value;
+    row.pendingUntil = null;
     this.endRename(row, false);
     try {
-      await this.client.request('score.update', { id: row.id, player: value });
+      const reply = await this.client.request('score.update', { id: row.id, player: value });
+      // Keep showing the new name until the event with this version lands.
+      const v = reply.data && reply.data.version;
+      const cur = this.client.state.scores.get(row.id);
+      if (row.pendingName === value) {
+        if (typeof v === 'number' && cur && cur.version < v) row.pendingUntil = v;
+        else row.pendingName = null;
+      }
     } catch (err) {
-      toast(err.code === 'conflict' ? `Could not rename ${s.player}: ${err.message}` : `Could not rename ${s.player}: ${err.message}`);
-    } finally {
       if (row.pendingName === value) row.pendingName = null;
+      toast(`Could not rename ${s.player}: ${err.message}`);
+    } finally {
       this.render();
     }
   }
 
   // ------------------------------------------------------------ rendering
 
+  /** Schedules a render for the next frame (coalesced). */
   render() {
-    if (this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(() => {
-      this.scheduled = false;
-      this.renderNow();
-    });
+    this.schedule();
   }
 
   createRow(id) {
@@ -276,28 +289,27 @@ export class ScoresView {
       points,
       h('div', { class: 'score-actions' }, dec, inc1, inc5, h('span', { class: 'actions-gap' }), renameBtn, delBtn),
     );
-    return { id, li, name, av, avName: null, fill, bar, rank, points, dec, inc1, inc5, renameBtn, delBtn, shown: null, player: null, renaming: null, pendingName: null, anim: null };
+    return { id, li, name, av, fill, zero, bar, rank, points, dec, inc1, inc5, renameBtn, delBtn, shown: null, player: null, renaming: null, pendingName: null, pendingUntil: null, anim: null };
   }
 
   updateRow(row, s, pts, rank, range) {
+    if (row.pendingName !== null && row.pendingUntil !== null && s.version >= row.pendingUntil) {
+      row.pendingName = null;
+      row.pendingUntil = null;
+    }
     const player = row.pendingName ?? s.player;
+    row.li.dataset.player = s.player;
+    row.name.classList.toggle('pending', row.pendingName !== null);
     if (row.player !== player) {
       row.player = player;
-      row.li.dataset.player = s.player;
       if (!row.renaming) setText(row.name, player);
-      row.name.classList.toggle('pending', row.pendingName !== null);
-      if (row.avName !== player) {
-        row.av.replaceChildren(avatar(player));
-        row.avName = player;
-      }
+      row.av.replaceChildren(avatar(player));
       row.dec.setAttribute('aria-label', `Remove 1 point from ${player}`);
       row.inc1.setAttribute('aria-label', `Add 1 point to ${player}`);
       row.inc5.setAttribute('aria-label', `Add 5 points to ${player}`);
       row.renameBtn.setAttribute('aria-label', `Rename ${player}`);
       row.delBtn.setAttribute('aria-label', `Delete ${player}`);
     }
-    row.li.dataset.player = s.player;
-    row.name.classList.toggle('pending', row.pendingName !== null);
     setText(row.rank, String(rank));
     row.li.dataset.rank = String(rank);
     row.li.classList.toggle('negative', pts < 0);
@@ -307,15 +319,16 @@ export class ScoresView {
       setText(row.points, String(pts));
       row.points.setAttribute('title', `${pts} point${Math.abs(pts) === 1 ? '' : 's'}`);
     }
-    // Bar: from the zero line to the value, scaled to the widest value.
+    // Bar: from the zero line to the value, scaled to the widest value, so
+    // the leader fills the track and negative points grow to the left.
     const { min, span } = range;
     const zero = ((0 - min) / span) * 100;
     const at = ((pts - min) / span) * 100;
     row.fill.style.left = `${Math.min(zero, at).toFixed(3)}%`;
     row.fill.style.width = `${Math.abs(at - zero).toFixed(3)}%`;
-    row.bar.classList.toggle('has-negative', min < 0);
     row.fill.classList.toggle('neg', pts < 0);
-    row.bar.querySelector('.bar-zero').style.left = `${zero.toFixed(3)}%`;
+    row.bar.classList.toggle('has-negative', min < 0);
+    row.zero.style.left = `${zero.toFixed(3)}%`;
   }
 
   renderNow() {
@@ -330,6 +343,8 @@ export class ScoresView {
     // Remove rows that are gone.
     for (const [id, row] of this.rows) {
       if (!this.client.state.scores.has(id)) {
+        if (row.anim) row.anim.cancel();
+        this.animDone(row);
         row.li.remove();
         this.rows.delete(id);
       }
@@ -359,26 +374,31 @@ export class ScoresView {
     this.reorder(list, order);
 
     if (animate) {
+      // The row the user is pressing jumps straight to its new place so the
+      // next click lands on it; the others slide (FLIP).
+      const pinned = Date.now() - this.touched.at < 1000 ? this.touched.id : null;
       for (const [id, top] of first) {
         const row = this.rows.get(id);
         if (!row) continue;
         if (row.anim) {
           row.anim.cancel();
-          row.anim = null;
+          this.animDone(row);
         }
+        if (id === pinned) continue;
         const dy = top - row.li.getBoundingClientRect().top;
         if (Math.abs(dy) > 0.5 && typeof row.li.animate === 'function') {
           row.anim = row.li.animate([{ transform: `translateY(${dy}px)` }, { transform: 'translateY(0)' }], {
             duration: FLIP_MS,
             easing: 'cubic-bezier(0.2, 0.8, 0.2, 1)',
           });
-          row.li.classList.add('moving');
+          // Rising rows pass over falling ones; falling rows let clicks
+          // through so a click never lands on a row sliding past.
+          row.li.classList.add('moving', dy > 0 ? 'rising' : 'falling');
+          this.animating.add(row.id);
+          list.dataset.animating = 'true';
           const a = row.anim;
           a.onfinish = a.oncancel = () => {
-            if (row.anim === a) {
-              row.anim = null;
-              row.li.classList.remove('moving');
-            }
+            if (row.anim === a) this.animDone(row);
           };
         }
       }
@@ -393,6 +413,13 @@ export class ScoresView {
         : `${scores.length} player${scores.length === 1 ? '' : 's'}` + (leader && leader.pts > 0 ? ` \u00b7 ${leader.s.player} leads` : ''),
     );
     this.firstRender = false;
+  }
+
+  animDone(row) {
+    row.anim = null;
+    row.li.classList.remove('moving', 'rising', 'falling');
+    this.animating.delete(row.id);
+    if (this.animating.size === 0) delete this.els.list.dataset.animating;
   }
 
   /** Puts children in the given order with as few moves as possible, keeping focus. */
