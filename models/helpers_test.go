@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // recorder collects published events, as the hub would receive them.
@@ -228,19 +230,28 @@ func checkSameState(tb testing.TB, before, after State) {
 // writes nothing, but like every batch it is followed by a pruning step.
 func blockWriter(tb testing.TB, s *Store) (release func()) {
 	tb.Helper()
-	parked, unpark := make(chan struct{}), make(chan struct{})
-	err := s.Submit(Origin{}, &DeleteItem{ID: 1 << 62}, func(Result, error) {
-		close(parked)
-		<-unpark
-	})
-	if err != nil {
+	park := &parkMutation{parked: make(chan struct{}), unpark: make(chan struct{})}
+	if err := s.Submit(Origin{}, park, func(Result, error) {}); err != nil {
 		tb.Fatalf("park writer: %v", err)
 	}
-	waitClosed(tb, parked, "writer to park")
+	waitClosed(tb, park.parked, "writer to park")
 	var once sync.Once
-	release = func() { once.Do(func() { close(unpark) }) }
+	release = func() { once.Do(func() { close(park.unpark) }) }
 	tb.Cleanup(release)
 	return release
+}
+
+// parkMutation holds the writer goroutine inside its transaction until
+// unparked, then fails without writing: the writer does nothing else
+// (no pruning, no other batch) while it is parked.
+type parkMutation struct{ parked, unpark chan struct{} }
+
+func (p *parkMutation) Validate() error { return nil }
+
+func (p *parkMutation) apply(*gorm.DB, time.Time) (change, error) {
+	close(p.parked)
+	<-p.unpark
+	return change{}, Errorf(CodeNotFound, "id", "parked")
 }
 
 // waitClosed waits for ch with a deadline so a lost wake-up fails the test

@@ -22,10 +22,11 @@ type sendQueue struct {
 	frames []*frame
 	limit  int
 	ready  chan struct{} // holds a token while frames are waiting
+	room   chan struct{} // gets a token whenever the writer takes frames
 }
 
 func newSendQueue(limit int) *sendQueue {
-	return &sendQueue{limit: limit, ready: make(chan struct{}, 1)}
+	return &sendQueue{limit: limit, ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
 }
 
 // push appends f, or reports false when the queue is full.
@@ -47,7 +48,6 @@ func (q *sendQueue) push(f *frame) bool {
 // take moves everything queued into dst (reused between calls) and returns it.
 func (q *sendQueue) take(dst []*frame) []*frame {
 	q.mu.Lock()
-	defer q.mu.Unlock()
 	dst = append(dst[:0], q.frames...)
 	clear(q.frames)
 	if cap(q.frames) > 64 {
@@ -55,5 +55,28 @@ func (q *sendQueue) take(dst []*frame) []*frame {
 	} else {
 		q.frames = q.frames[:0]
 	}
+	q.mu.Unlock()
+	select {
+	case q.room <- struct{}{}:
+	default:
+	}
 	return dst
+}
+
+// waitBelow blocks until fewer than n frames are queued or quit is closed.
+// It has one caller per queue, the connection's reader.
+func (q *sendQueue) waitBelow(n int, quit <-chan struct{}) {
+	for {
+		q.mu.Lock()
+		queued := len(q.frames)
+		q.mu.Unlock()
+		if queued < n {
+			return
+		}
+		select {
+		case <-q.room:
+		case <-quit:
+			return
+		}
+	}
 }

@@ -206,7 +206,9 @@ function openDialog(dlg, { initialFocus, onCancelRequested } = {}) {
     if (onCancelRequested) onCancelRequested();
   };
   const onClose = () => {
-    if (closing) return;
+    // The close event is queued: one from an earlier closing of this dialog
+    // can arrive after it was opened again, and is not about this opening.
+    if (closing || dlg.open) return;
     if (onCancelRequested) onCancelRequested();
     if (!closing) {
       showDialog(dlg);
