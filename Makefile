@@ -26,6 +26,17 @@ test-short:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./ws/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSON$$' -fuzztime=$(FUZZTIME) ./models/
+	$(GO) test -run='^$$' -fuzz='^FuzzRESTBodies$$' -fuzztime=$(FUZZTIME) ./faults/
+
+# The long fault runs: 25 kills, 10 restart cycles, 3,000 churning connections.
+soak:
+	LIVEDASH_SOAK=1 $(GO) test -race -count=1 -timeout 30m -v ./faults/
+
+# Each benchmark scenario against a fresh server on a temporary database,
+# printed as one table with its targets (docs/BENCHMARKS.md); at most 5 minutes.
+# BENCH_FLAGS passes flags, e.g. BENCH_FLAGS="--only writes --keep /tmp/bench".
+bench:
+	$(GO) run ./cmd/bench $(BENCH_FLAGS)
 
 # Restores the demo data on the running server (with the admin token if set).
 reset:

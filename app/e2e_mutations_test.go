@@ -21,9 +21,9 @@ func TestMutationsAreAckedAndBroadcastToAll(t *testing.T) {
 		srv.Dial(t, "name=Bob&client=bob"),
 		srv.Dial(t, "name=Carol"),
 	}
-	views := make([]*view, len(clients))
+	views := make([]*apptest.View, len(clients))
 	for i := range views {
-		views[i] = newView(start)
+		views[i] = apptest.NewView(start)
 	}
 	a := clients[0]
 
@@ -76,9 +76,9 @@ func TestMutationsAreAckedAndBroadcastToAll(t *testing.T) {
 	final := srv.State(t)
 	for i, c := range clients {
 		for _, ev := range c.Events() {
-			views[i].apply(t, ev)
+			views[i].ApplyFrame(t, ev)
 		}
-		requireSameState(t, views[i], final)
+		views[i].RequireState(t, final)
 	}
 }
 
@@ -86,7 +86,7 @@ func TestMutationsAreAckedAndBroadcastToAll(t *testing.T) {
 func TestRESTMutationsBroadcast(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	c := srv.Dial(t, "")
-	v := newView(srv.State(t))
+	v := apptest.NewView(srv.State(t))
 
 	var item models.Item
 	srv.MustJSON(t, http.MethodPost, "/api/items", map[string]any{"name": "Laptop"}, http.StatusCreated, &item)
@@ -109,9 +109,9 @@ func TestRESTMutationsBroadcast(t *testing.T) {
 		if ev.Type != wantTypes[i] {
 			t.Fatalf("event %d is %s, want %s", i, ev.Type, wantTypes[i])
 		}
-		v.apply(t, ev)
+		v.ApplyFrame(t, ev)
 	}
-	requireSameState(t, v, srv.State(t))
+	v.RequireState(t, srv.State(t))
 
 	var page struct {
 		Events []apptest.Frame `json:"events"`

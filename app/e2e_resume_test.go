@@ -75,11 +75,11 @@ func TestResumeWhileWritesContinue(t *testing.T) {
 	}()
 	r := srv.Dial(t, fmt.Sprintf("since=%d&epoch=%s", st.Seq, st.Epoch))
 	last := <-done
-	v := newView(st)
+	v := apptest.NewView(st)
 	for _, ev := range r.WaitSeq(last) {
-		v.apply(t, ev)
+		v.ApplyFrame(t, ev)
 	}
-	requireSameState(t, v, srv.State(t))
+	v.RequireState(t, srv.State(t))
 }
 
 // A since from another database, ahead of the log, or older than what the

@@ -69,12 +69,12 @@ func TestGracefulStopSends1001AndLosesNoAckedMutation(t *testing.T) {
 		}
 	}
 	// The log is gap-free and folds to the snapshot.
-	v := newView(models.State{Items: []models.Item{}, Scores: []models.Score{}})
+	v := apptest.NewView(models.State{Items: []models.Item{}, Scores: []models.Score{}})
 	c := srv.Dial(t, fmt.Sprintf("since=0&epoch=%s", st.Epoch))
 	for _, ev := range c.WaitSeq(st.Seq) {
-		v.apply(t, ev)
+		v.ApplyFrame(t, ev)
 	}
-	requireSameState(t, v, st)
+	v.RequireState(t, st)
 }
 
 // The read requests answer from the current state.

@@ -1,0 +1,108 @@
+package apptest
+
+import (
+	"encoding/json"
+	"sort"
+	"testing"
+
+	"livedash/models"
+)
+
+// View is what a dashboard builds: a snapshot, then the events after it.
+// Folding from an empty View works too, since every database's first event
+// is a state.reset carrying the demo data.
+type View struct {
+	Seq    int64
+	items  map[int64]models.Item
+	scores map[int64]models.Score
+}
+
+// NewView starts from a snapshot (models.State{} for an empty start).
+func NewView(st models.State) *View {
+	v := &View{Seq: st.Seq, items: map[int64]models.Item{}, scores: map[int64]models.Score{}}
+	for _, it := range st.Items {
+		v.items[it.ID] = it
+	}
+	for _, s := range st.Scores {
+		v.scores[s.ID] = s
+	}
+	return v
+}
+
+// Apply folds one event in, failing on a gap, a repeat or an unknown type.
+func (v *View) Apply(tb testing.TB, seq int64, typ string, data []byte) {
+	tb.Helper()
+	if seq != v.Seq+1 {
+		tb.Fatalf("event %s has seq %d after %d: a gap or a repeat", typ, seq, v.Seq)
+	}
+	decode := func(dst any) {
+		if err := json.Unmarshal(data, dst); err != nil {
+			tb.Fatalf("event %d (%s): %v: %s", seq, typ, err, data)
+		}
+	}
+	switch typ {
+	case "item.created", "item.updated":
+		var it models.Item
+		decode(&it)
+		v.items[it.ID] = it
+	case "item.deleted":
+		var d models.Deleted
+		decode(&d)
+		delete(v.items, d.ID)
+	case "score.created", "score.updated":
+		var s models.Score
+		decode(&s)
+		v.scores[s.ID] = s
+	case "score.deleted":
+		var d models.Deleted
+		decode(&d)
+		delete(v.scores, d.ID)
+	case "state.reset":
+		var st models.ResetState
+		decode(&st)
+		*v = *NewView(models.State{Items: st.Items, Scores: st.Scores})
+	default:
+		tb.Fatalf("unknown event type %q at seq %d", typ, seq)
+	}
+	v.Seq = seq
+}
+
+// ApplyFrame folds an event frame in.
+func (v *View) ApplyFrame(tb testing.TB, f Frame) {
+	tb.Helper()
+	v.Apply(tb, f.Seq, f.Type, f.Data)
+}
+
+// Lists renders the view in the contract's orders: items by id, scores by
+// points descending then id.
+func (v *View) Lists() ([]models.Item, []models.Score) {
+	items, scores := make([]models.Item, 0, len(v.items)), make([]models.Score, 0, len(v.scores))
+	for _, it := range v.items {
+		items = append(items, it)
+	}
+	for _, s := range v.scores {
+		scores = append(scores, s)
+	}
+	sort.Slice(items, func(i, j int) bool { return items[i].ID < items[j].ID })
+	sort.Slice(scores, func(i, j int) bool {
+		if scores[i].Points != scores[j].Points {
+			return scores[i].Points > scores[j].Points
+		}
+		return scores[i].ID < scores[j].ID
+	})
+	return items, scores
+}
+
+// RequireState fails unless the view equals the snapshot, seq included.
+func (v *View) RequireState(tb testing.TB, st models.State) {
+	tb.Helper()
+	if st.Seq != v.Seq {
+		tb.Fatalf("snapshot seq %d, view seq %d", st.Seq, v.Seq)
+	}
+	items, scores := v.Lists()
+	got, _ := json.Marshal([]any{items, scores})
+	want, _ := json.Marshal([]any{st.Items, st.Scores})
+	if string(got) != string(want) {
+		tb.Fatalf("view and snapshot differ:\nview  %.2000s\nstate %.2000s", got, want)
+	}
+}
