@@ -287,3 +287,20 @@ func metric(tb testing.TB, srv *apptest.Server, name string) float64 {
 	tb.Fatalf("metric %s not found", name)
 	return 0
 }
+
+// A REST body over the read limit gets 413 too_large, changes nothing, and
+// the connection stays usable.
+func TestOversizedBodyGets413(t *testing.T) {
+	srv := apptest.MustStartServer(t, "--read-limit", "1024")
+	before := srv.State(t).Seq
+	body := fmt.Sprintf(`{"name":"x","description":"%s"}`, strings.Repeat("d", 5000))
+	for i := 0; i < 5; i++ {
+		status, raw := srv.Do(t, http.MethodPost, "/api/items", body, nil)
+		if status != http.StatusRequestEntityTooLarge || !strings.Contains(string(raw), `"too_large"`) {
+			t.Fatalf("try %d: %d %s", i, status, raw)
+		}
+	}
+	if srv.State(t).Seq != before {
+		t.Fatal("an oversized body changed the state")
+	}
+}

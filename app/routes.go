@@ -21,9 +21,9 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 	"connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 
 // routes is the whole API surface, in one table.
-func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, origins []string) {
+func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, cfg Config) {
 	app.Use(securityHeaders)
-	app.Use("/api", sameOriginWrites(origins))
+	app.Use("/api", limitBody(cfg.WS.ReadLimit), sameOriginWrites(cfg.WS.Origins))
 
 	app.Get("/healthz", api.Health)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})))
@@ -73,6 +73,17 @@ func sameOriginWrites(allowed []string) fiber.Handler {
 		origin := c.Get(fiber.HeaderOrigin)
 		if origin != "" && !ws.OriginAllowed(allowed, origin, string(c.Request().Host())) {
 			return models.Errorf(models.CodeForbidden, "", "origin %s may not change data here", origin)
+		}
+		return c.Next()
+	}
+}
+
+// limitBody refuses bodies over the read limit with the contract's
+// too_large.
+func limitBody(limit int64) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if int64(len(c.Body())) > limit {
+			return models.Errorf(models.CodeTooLarge, "", "bodies may have at most %d bytes", limit)
 		}
 		return c.Next()
 	}

@@ -62,13 +62,17 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		AppName:               "livedash",
 		DisableStartupMessage: true,
 		ErrorHandler:          handlers.ErrorHandler(log, m),
-		BodyLimit:             int(cfg.WS.ReadLimit),
-		ReadTimeout:           cfg.ReadTimeout,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           2 * time.Minute,
+		// fasthttp hangs up on a body over BodyLimit without reading it,
+		// and the unread bytes turn the close into a reset that can hide
+		// the 413 from the client. So it reads bodies up to a larger
+		// bound, and limitBody answers 413 on a connection that stays up.
+		BodyLimit:    int(max(cfg.WS.ReadLimit*16, 1<<20)),
+		ReadTimeout:  cfg.ReadTimeout,
+		WriteTimeout: 30 * time.Second,
+		IdleTimeout:  2 * time.Minute,
 	})
 	api := &handlers.API{Store: store, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
-	routes(srv, api, ws.NewServer(connCtx, store, hub, m, log), m, cfg.WS.Origins)
+	routes(srv, api, ws.NewServer(connCtx, store, hub, m, log), m, cfg)
 
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
