@@ -54,13 +54,19 @@ func NewHub(cfg Config, log *slog.Logger) *Hub {
 // queue before it returns. The store calls it after each commit and before
 // it answers the senders, so once a client holds an ack, every connection
 // opened later gets a welcome seq at least as high.
-func (h *Hub) Publish(events []models.Event) { h.broadcast(published{events, time.Now()}) }
-
-// published is a batch of committed events and when it was handed over, for
-// the commit-to-send latency.
-type published struct {
-	events []models.Event
-	at     time.Time
+func (h *Hub) Publish(events []models.Event) {
+	// Each frame is encoded once, outside the lock, and shared by all.
+	at := time.Now() // commit-to-send latency starts here
+	frames := make([]*frame, len(events))
+	for i, ev := range events {
+		b, err := json.Marshal(ev)
+		if err != nil {
+			h.log.Error("encode event", "seq", ev.Seq, "err", err)
+			b = mustEncode(dataFrame[struct{}]{Type: ev.Type})
+		}
+		frames[i] = &frame{kind: ev.Type, seq: ev.Seq, committed: at, data: b}
+	}
+	h.broadcast(frames)
 }
 
 // Start sets the seq already committed when the hub starts. Call it before
@@ -71,16 +77,7 @@ func (h *Hub) Start(seq int64) {
 	h.mu.Unlock()
 }
 
-func (h *Hub) broadcast(p published) {
-	frames := make([]*frame, len(p.events))
-	for i, ev := range p.events {
-		b, err := json.Marshal(ev)
-		if err != nil {
-			h.log.Error("encode event", "seq", ev.Seq, "err", err)
-			b = mustEncode(dataFrame[struct{}]{Type: ev.Type})
-		}
-		frames[i] = &frame{kind: ev.Type, seq: ev.Seq, committed: p.at, data: b}
-	}
+func (h *Hub) broadcast(frames []*frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for _, f := range frames {
