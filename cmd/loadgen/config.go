@@ -29,6 +29,8 @@ type Config struct {
 	Drain        time.Duration
 	Deadline     time.Duration // hard overall limit; 0 = ramp+duration+drain+30s
 	MaxMutations int64
+	Readers      int   // HTTP clients GETting /api/state in a loop while the writers send
+	MaxReads     int64 // hard cap on reads
 	SeedRecords  int
 	PID          int
 	JSON         bool
@@ -71,6 +73,8 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.DurationVar(&c.Drain, "drain", 10*time.Second, "after writers stop: max wait for acks, then max wait for listeners to reach the final seq")
 	fs.DurationVar(&c.Deadline, "deadline", 0, "hard limit for the whole run (0 = ramp + duration + 2*drain + 30s + 5ms per connection)")
 	fs.Int64Var(&c.MaxMutations, "max-mutations", 5_000_000, "hard cap on mutations sent in the run")
+	fs.IntVar(&c.Readers, "readers", 0, "HTTP clients doing GET /api/state back to back while the writers send (same --duration)")
+	fs.Int64Var(&c.MaxReads, "max-reads", 5_000_000, "hard cap on GET /api/state requests in the run")
 	fs.IntVar(&c.SeedRecords, "seed", 10, "scores/items created over REST before the run when the mix needs some and there are none")
 	fs.IntVar(&c.PID, "pid", 0, "server pid: read RSS from /proc/<pid>/status (else from GET /metrics)")
 	fs.BoolVar(&c.JSON, "json", false, "print one JSON object instead of a table")
@@ -95,8 +99,10 @@ func (c *Config) validate() error {
 	switch {
 	case c.Listeners < 0 || c.Writers < 0:
 		return errors.New("--listeners and --writers must be >= 0")
-	case c.Listeners+c.Writers == 0:
-		return errors.New("nothing to do: --listeners and --writers are both 0")
+	case c.Readers < 0 || c.Readers > 1000:
+		return errors.New("--readers must be in 0..1000")
+	case c.Listeners+c.Writers+c.Readers == 0:
+		return errors.New("nothing to do: --listeners, --writers and --readers are all 0")
 	case c.Listeners+c.Writers > maxConns:
 		return fmt.Errorf("at most %d connections in all", maxConns)
 	case c.Rate < 0:
@@ -117,6 +123,8 @@ func (c *Config) validate() error {
 		return errors.New("--deadline must be >= 0")
 	case c.MaxMutations < 1:
 		return errors.New("--max-mutations must be >= 1")
+	case c.MaxReads < 1:
+		return errors.New("--max-reads must be >= 1")
 	case c.SeedRecords < 1 || c.SeedRecords > 1000:
 		return errors.New("--seed must be in 1..1000")
 	case c.PID < 0:
@@ -129,6 +137,9 @@ func (c *Config) validate() error {
 	c.Mix = m
 	if c.Name == "" {
 		c.Name = fmt.Sprintf("l%d-w%d", c.Listeners, c.Writers)
+		if c.Readers > 0 {
+			c.Name += fmt.Sprintf("-r%d", c.Readers)
+		}
 	}
 	if c.Deadline == 0 {
 		// Opening connections can take longer than --ramp when the server

@@ -46,6 +46,13 @@ func TestParseFlagsDefaults(t *testing.T) {
 		c.Deadline != 2*time.Second+5*time.Second+20*time.Second+30*time.Second+52*5*time.Millisecond {
 		t.Errorf("parsed: %+v", c)
 	}
+	c, err = parseFlags(strings.Fields("--listeners 0 --writers 0 --readers 8"), io.Discard)
+	if err != nil {
+		t.Fatalf("readers only: %v", err)
+	}
+	if c.Readers != 8 || c.MaxReads != 5_000_000 || c.Name != "l0-w0-r8" {
+		t.Errorf("readers: %+v", c)
+	}
 }
 
 func TestParseFlagsRejects(t *testing.T) {
@@ -53,6 +60,7 @@ func TestParseFlagsRejects(t *testing.T) {
 		"--addr 10.1.1.1:3000", "--listeners -1", "--listeners 0 --writers 0", "--listeners 30000",
 		"--rate -1", "--depth 0", "--duration 0s", "--ramp -1s", "--batch 0", "--batch 5000",
 		"--mix nope=1", "--max-mutations 0", "extra-arg", "--duration 65m",
+		"--readers -1", "--readers 1001", "--max-reads 0", "--listeners 0 --writers 0 --readers 0",
 	} {
 		if _, err := parseFlags(strings.Fields(args), io.Discard); err == nil {
 			t.Errorf("%q: accepted", args)

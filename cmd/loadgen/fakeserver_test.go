@@ -28,6 +28,8 @@ type fakeServer struct {
 	skip           map[string]int64 // client name -> seq offset (after its welcome) not sent to it
 	dup            map[string]int64 // client name -> seq offset sent to it twice
 	stopAfter      map[string]int64 // client name -> no events after this seq offset
+	stateGets      int64            // GET /api/state answered
+	stateFailAfter int64            // > 0: GET /api/state answers 503 after this many
 	nextID         int64
 }
 
@@ -52,6 +54,11 @@ func newFakeServer(t *testing.T) (*fakeServer, string) {
 	mux.HandleFunc("/api/state", func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if s.stateFailAfter > 0 && s.stateGets >= s.stateFailAfter {
+			http.Error(w, `{"error":{"code":"internal","message":"x"}}`, http.StatusServiceUnavailable)
+			return
+		}
+		s.stateGets++
 		fmt.Fprintf(w, `{"seq":%d,"epoch":"e1","items":[{"id":1,"name":"a"}],"scores":[{"id":2,"player":"p"}]}`, s.seq)
 	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
@@ -234,5 +241,40 @@ func TestEndToEndMutationBudget(t *testing.T) {
 	res := runAgainst(t, testConfig(t, addr, "--max-mutations", "50", "--duration", "20s"))
 	if res.MutationsSent != 50 || !res.CheckOK || time.Since(start) > 5*time.Second {
 		t.Errorf("budget 50: sent %d ok %v in %s", res.MutationsSent, res.CheckOK, time.Since(start))
+	}
+}
+
+func TestEndToEndReaders(t *testing.T) {
+	fs, addr := newFakeServer(t)
+	res := runAgainst(t, testConfig(t, addr, "--readers", "3", "--rate", "100", "--duration", "500ms"))
+	if !res.CheckOK || res.Readers != 3 || res.Reads == 0 || res.ReadErrors != 0 || res.ReadsPerS <= 0 {
+		t.Fatalf("reads: %+v", res)
+	}
+	if res.ReadP50Ms <= 0 || res.ReadP99Ms < res.ReadP50Ms || res.ReadMaxMs < res.ReadP99Ms || res.ReadBytes < res.Reads*10 {
+		t.Errorf("read latency: p50 %v p99 %v max %v, %d bytes", res.ReadP50Ms, res.ReadP99Ms, res.ReadMaxMs, res.ReadBytes)
+	}
+	fs.mu.Lock()
+	got := fs.stateGets
+	fs.mu.Unlock()
+	// Two more GETs than reads: the snapshot before and the final seq after.
+	if got != res.Reads+2 {
+		t.Errorf("server answered %d GET /api/state, report says %d reads (+2 of the run itself)", got, res.Reads)
+	}
+
+	// Readers only, with a budget: they stop by themselves, early.
+	start := time.Now()
+	res = runAgainst(t, testConfig(t, addr, "--listeners", "0", "--writers", "0", "--readers", "2",
+		"--max-reads", "40", "--duration", "20s"))
+	if res.Reads != 40 || res.Conns != 0 || time.Since(start) > 5*time.Second {
+		t.Errorf("readers only, budget 40: %d reads in %s", res.Reads, time.Since(start))
+	}
+}
+
+func TestEndToEndReadErrors(t *testing.T) {
+	fs, addr := newFakeServer(t)
+	fs.stateFailAfter = 1 // the run's own first GET works, the readers' fail
+	res := runAgainst(t, testConfig(t, addr, "--listeners", "2", "--writers", "0", "--readers", "2", "--duration", "200ms"))
+	if res.Reads != 0 || res.ReadErrors == 0 || res.Errors["read_http_503"] != res.ReadErrors || res.ErrorsTotal < res.ReadErrors {
+		t.Errorf("failing reads: reads %d errors %d %v", res.Reads, res.ReadErrors, res.Errors)
 	}
 }

@@ -45,6 +45,17 @@ type Result struct {
 
 	PresenceFrames int64 `json:"presence_frames"` // received, all connections (read and discarded)
 
+	// --readers: GET /api/state back to back while the writers send.
+	Readers    int     `json:"readers"`
+	Reads      int64   `json:"reads"`       // answered 200 and read whole
+	ReadErrors int64   `json:"read_errors"` // also counted in errors, by code (read_failed, read_http_<status>, ...)
+	ReadBytes  int64   `json:"read_bytes"`  // body bytes of the successful reads
+	ReadsPerS  float64 `json:"reads_per_s"` // reads / (last read's end - start of writing)
+	ReadP50Ms  float64 `json:"read_p50_ms"` // request sent -> body read, successful reads
+	ReadP90Ms  float64 `json:"read_p90_ms"`
+	ReadP99Ms  float64 `json:"read_p99_ms"`
+	ReadMaxMs  float64 `json:"read_max_ms"`
+
 	FinalSeq            int64 `json:"final_seq"`
 	Gaps                int64 `json:"gaps"`          // (connection, seq) pairs missing below a later seq the connection did receive
 	Undelivered         int64 `json:"undelivered"`   // (connection, seq) pairs after a live connection's last seq when the drain ended
@@ -79,7 +90,7 @@ func writeJSON(w io.Writer, r *Result) error {
 	return enc.Encode(r)
 }
 
-const tableRow = "%-22s %6d %9d %9.1f %6s %6s %6s %6s %12.1f %6s %6s %6s %6s %7d %6d %7d %8s %8s\n"
+const tableRow = "%-22s %6d %9d %9.1f %6s %6s %6s %6s %12.1f %6s %6s %6s %6s %7d %6d %7d %9s %6s %8s %8s\n"
 
 // groupLabel centres label in width characters padded with dashes.
 func groupLabel(label string, width int) string {
@@ -93,11 +104,11 @@ func groupLabel(label string, width int) string {
 }
 
 func writeTableHeader(w io.Writer) {
-	fmt.Fprintf(w, "%49s %s %12s %s %23s %s\n", "", groupLabel("ack latency (ms)", 27), "",
-		groupLabel("delivery latency (ms)", 27), "", groupLabel("server", 17))
-	fmt.Fprintf(w, "%-22s %6s %9s %9s %6s %6s %6s %6s %12s %6s %6s %6s %6s %7s %6s %7s %8s %8s\n",
+	fmt.Fprintf(w, "%49s %s %12s %s %23s %s %s\n", "", groupLabel("ack latency (ms)", 27), "",
+		groupLabel("delivery latency (ms)", 27), "", groupLabel("reads", 16), groupLabel("server", 17))
+	fmt.Fprintf(w, "%-22s %6s %9s %9s %6s %6s %6s %6s %12s %6s %6s %6s %6s %7s %6s %7s %9s %6s %8s %8s\n",
 		"scenario", "conns", "sent", "acked/s", "p50", "p90", "p99", "max",
-		"deliveries/s", "p50", "p90", "p99", "max", "gaps", "dups", "errors", "RSS MB", "KB/conn")
+		"deliveries/s", "p50", "p90", "p99", "max", "gaps", "dups", "errors", "reads/s", "p99", "RSS MB", "KB/conn")
 }
 
 func writeTableRow(w io.Writer, r *Result) {
@@ -109,11 +120,15 @@ func writeTableRow(w io.Writer, r *Result) {
 	if r.DeliverySamples == 0 {
 		d = []string{"-", "-", "-", "-"}
 	}
+	rd := []string{"-", "-"}
+	if r.Reads > 0 {
+		rd = []string{fmt.Sprintf("%.1f", r.ReadsPerS), fms(r.ReadP99Ms)}
+	}
 	fmt.Fprintf(w, tableRow, r.Scenario, r.Conns, r.MutationsSent, r.AckedPerS,
 		a[0], a[1], a[2], a[3],
 		r.DeliveriesPerS,
 		d[0], d[1], d[2], d[3],
-		r.Gaps, r.Dups, r.ErrorsTotal, fopt(r.RSSMB, 1), fopt(r.RSSPerConnKB, 2))
+		r.Gaps, r.Dups, r.ErrorsTotal, rd[0], rd[1], fopt(r.RSSMB, 1), fopt(r.RSSPerConnKB, 2))
 }
 
 // fms formats milliseconds in at most 6 characters.
@@ -152,6 +167,14 @@ func writeDetails(w io.Writer, r *Result) {
 		r.MutationsSent, r.SentPerS, r.MutationsAcked, r.MutationsFailed, formatCounts(r.SentByType))
 	fmt.Fprintf(w, "deliveries: %d (%d with latency), presence frames %d; connect %.1fs, writing %.1fs\n",
 		r.Deliveries, r.DeliverySamples, r.PresenceFrames, r.ConnectS, r.DurationS)
+	if r.Readers > 0 {
+		avg := 0.0
+		if r.Reads > 0 {
+			avg = float64(r.ReadBytes) / float64(r.Reads) / 1024
+		}
+		fmt.Fprintf(w, "reads: %d readers, %d GET %s answered (%.1f/s, %.1f KB each), %d failed; latency ms p50 %s p90 %s p99 %s max %s\n",
+			r.Readers, r.Reads, readPath, r.ReadsPerS, avg, r.ReadErrors, fms(r.ReadP50Ms), fms(r.ReadP90Ms), fms(r.ReadP99Ms), fms(r.ReadMaxMs))
+	}
 	fmt.Fprintf(w, "loadgen itself: %.1f s CPU, max RSS %.0f MB\n", r.LoadgenCPUS, r.LoadgenMaxRSSMB)
 	if r.ConnsFailed > 0 {
 		fmt.Fprintf(w, "connections failed: %d\n", r.ConnsFailed)

@@ -19,7 +19,8 @@ func TestReportJSONFields(t *testing.T) {
 	}
 	for _, k := range []string{"scenario", "conns", "mutations_sent", "acked_per_s", "ack_p50_ms", "ack_p90_ms",
 		"ack_p99_ms", "ack_max_ms", "deliveries_per_s", "delivery_p50_ms", "delivery_p90_ms", "delivery_p99_ms",
-		"delivery_max_ms", "gaps", "undelivered", "behind_at_end", "dups", "errors", "errors_total", "rss_mb", "rss_per_conn_kb", "check_ok"} {
+		"delivery_max_ms", "gaps", "undelivered", "behind_at_end", "dups", "errors", "errors_total", "rss_mb", "rss_per_conn_kb", "check_ok",
+		"readers", "reads", "reads_per_s", "read_p50_ms", "read_p90_ms", "read_p99_ms", "read_max_ms", "read_errors"} {
 		if _, ok := m[k]; !ok {
 			t.Errorf("JSON lacks %q", k)
 		}
@@ -49,8 +50,13 @@ func TestReportTable(t *testing.T) {
 	}
 	buf.Reset()
 	writeTableRow(&buf, &Result{Scenario: "idle", Conns: 5})
-	if strings.Count(buf.String(), " -") != 10 || len(buf.String()) != len(lines[2])+1 {
+	if strings.Count(buf.String(), " -") != 12 || len(buf.String()) != len(lines[2])+1 {
 		t.Errorf("no samples should print dashes, same width:\n%s%s", buf.String(), lines[2])
+	}
+	buf.Reset()
+	writeTableRow(&buf, &Result{Scenario: "reads", Conns: 20, Readers: 8, Reads: 5000, ReadsPerS: 4321.09, ReadP99Ms: 7.891})
+	if !strings.Contains(buf.String(), " 4321.1 ") || !strings.Contains(buf.String(), " 7.89 ") || len(buf.String()) != len(lines[2])+1 {
+		t.Errorf("reads columns:\n%s%s", buf.String(), lines[2])
 	}
 	if fopt(nil, 1) != "-" || fms(0.5) != "0.50" || fms(55.55) != "55.5" && fms(55.55) != "55.6" {
 		t.Error("formatting")

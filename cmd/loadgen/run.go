@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -26,6 +27,9 @@ type runner struct {
 
 	clients []*client // index: listeners first, then writers; nil = failed to connect
 	writers []*writer // connected writers
+	rdrs    []*reader // HTTP readers of /api/state (--readers)
+
+	readClient *http.Client
 
 	scoreIDs []int64 // existing records the writers target (read-only during the run)
 	itemIDs  []int64
@@ -132,10 +136,11 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	}
 	r.logf("connected %d/%d in %.1fs", conns, len(r.clients), connectDur.Seconds())
 
-	// 4. Write.
+	// 4. Write (and read, with --readers).
 	writeStart := r.nowUs()
-	var budget atomic.Int64
+	var budget, readBudget atomic.Int64
 	budget.Store(cfg.MaxMutations)
+	readBudget.Store(cfg.MaxReads)
 	stop := make(chan struct{})
 	var wwg sync.WaitGroup
 	if len(r.writers) > 0 && ctx.Err() == nil {
@@ -149,17 +154,21 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 			}()
 		}
 	}
-	// Writers end early only if they all stop by themselves (budget spent,
-	// connections failed).
+	if cfg.Readers > 0 && ctx.Err() == nil {
+		r.logf("%d readers sending GET %s for %s", cfg.Readers, readPath, cfg.Duration)
+		r.startReaders(ctx, stop, &readBudget, &wwg)
+	}
+	// Writers and readers end early only if they all stop by themselves
+	// (budget spent, connections failed).
 	var writersDone chan struct{}
-	if len(r.writers) > 0 {
+	if len(r.writers) > 0 || len(r.rdrs) > 0 {
 		writersDone = make(chan struct{})
 		go func() {
 			wwg.Wait()
 			close(writersDone)
 		}()
 	}
-	if conns > 0 {
+	if conns > 0 || len(r.rdrs) > 0 {
 		select {
 		case <-time.After(cfg.Duration):
 		case <-ctx.Done():
@@ -522,6 +531,7 @@ func (r *runner) result(final, writeStart, writeEnd int64, connectDur time.Durat
 		}
 	}
 
+	r.readResults(res, writeStart)
 	r.mu.Lock()
 	for code, n := range r.errs {
 		res.Errors[code] += n

@@ -1,0 +1,381 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+)
+
+// lgResult is the part of loadgen's JSON report the benchmark uses (the
+// names are loadgen's, see cmd/loadgen/report.go).
+type lgResult struct {
+	Scenario            string           `json:"scenario"`
+	Conns               int              `json:"conns"`
+	ConnsFailed         int              `json:"conns_failed"`
+	ConnectS            float64          `json:"connect_s"`
+	DurationS           float64          `json:"duration_s"`
+	MutationsSent       int64            `json:"mutations_sent"`
+	MutationsAcked      int64            `json:"mutations_acked"`
+	SentPerS            float64          `json:"sent_per_s"`
+	AckedPerS           float64          `json:"acked_per_s"`
+	AckP50Ms            float64          `json:"ack_p50_ms"`
+	AckP99Ms            float64          `json:"ack_p99_ms"`
+	AckMaxMs            float64          `json:"ack_max_ms"`
+	Deliveries          int64            `json:"deliveries"`
+	DeliveriesPerS      float64          `json:"deliveries_per_s"`
+	DeliverySamples     int64            `json:"delivery_samples"`
+	DeliveryP50Ms       float64          `json:"delivery_p50_ms"`
+	DeliveryP99Ms       float64          `json:"delivery_p99_ms"`
+	DeliveryMaxMs       float64          `json:"delivery_max_ms"`
+	Gaps                int64            `json:"gaps"`
+	Undelivered         int64            `json:"undelivered"`
+	Dups                int64            `json:"dups"`
+	OutOfOrder          int64            `json:"out_of_order"`
+	Stale               int64            `json:"stale"`
+	Disconnects         int64            `json:"disconnects"`
+	LostAfterDisconnect int64            `json:"lost_after_disconnect"`
+	CheckOK             bool             `json:"check_ok"`
+	Errors              map[string]int64 `json:"errors"`
+	ErrorsTotal         int64            `json:"errors_total"`
+	Reads               int64            `json:"reads"`
+	ReadsPerS           float64          `json:"reads_per_s"`
+	ReadP50Ms           float64          `json:"read_p50_ms"`
+	ReadP99Ms           float64          `json:"read_p99_ms"`
+	RSSMB               *float64         `json:"rss_mb"`
+	RSSBaselineMB       *float64         `json:"rss_baseline_mb"`
+	RSSPerConnKB        *float64         `json:"rss_per_conn_kb"`
+	LoadgenCPUS         float64          `json:"loadgen_cpu_s"`
+	Aborted             string           `json:"aborted"`
+	Notes               []string         `json:"notes"`
+}
+
+// build compiles the server and the load generator into dir.
+func build(ctx context.Context, goBin, repo, dir string, log io.Writer) (server, loadgen string, err error) {
+	server, loadgen = filepath.Join(dir, "livedash"), filepath.Join(dir, "loadgen")
+	for _, b := range [][]string{{server, "."}, {loadgen, "./cmd/loadgen"}} {
+		cmd := exec.CommandContext(ctx, goBin, "build", "-o", b[0], b[1])
+		cmd.Dir = repo
+		cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
+		cmd.Stdout, cmd.Stderr = log, log
+		fmt.Fprintf(log, "bench: go build -o %s %s\n", b[0], b[1])
+		if err := cmd.Run(); err != nil {
+			return "", "", fmt.Errorf("go build %s: %w", b[1], err)
+		}
+	}
+	return server, loadgen, nil
+}
+
+// freeAddr picks a free loopback port. The port is released before the
+// server binds it; startServer retries if someone else took it meanwhile.
+func freeAddr() (string, error) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", err
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr, nil
+}
+
+// raiseFDLimit lifts the soft open-files limit to the hard one, so the
+// server and loadgen (which inherit it) can open need sockets each. Go
+// raises its own soft limit at start-up but restores the original one in
+// the processes it starts, unless the program set the limit itself.
+func raiseFDLimit(need int) (uint64, error) {
+	var rl syscall.Rlimit
+	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 0, err
+	}
+	rl.Cur = rl.Max
+	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
+		return 0, err
+	}
+	if rl.Cur < uint64(need) {
+		return rl.Cur, fmt.Errorf("the open-files limit is %d (hard), %d are needed: raise it (ulimit -Hn)", rl.Cur, need)
+	}
+	return rl.Cur, nil
+}
+
+// server is one running livedash process.
+type server struct {
+	cmd     *exec.Cmd
+	addr    string
+	pprof   string // pprof address, "" when off
+	logPath string
+	exited  chan struct{}
+	waitErr error
+}
+
+// startServer starts bin on a fresh database at db and waits until it
+// answers /healthz. extra are more flags (e.g. --pprof-addr).
+func startServer(ctx context.Context, bin, db, logPath string, withPprof bool) (*server, error) {
+	var lastErr error
+	for attempt := 0; attempt < 3; attempt++ {
+		addr, err := freeAddr()
+		if err != nil {
+			return nil, err
+		}
+		args := serverFlags(addr, db)
+		pprofAddr := ""
+		if withPprof {
+			if pprofAddr, err = freeAddr(); err != nil {
+				return nil, err
+			}
+			args = append(args, "--pprof-addr", pprofAddr)
+		}
+		s, err := spawnServer(ctx, bin, args, logPath)
+		if err != nil {
+			return nil, err
+		}
+		s.addr, s.pprof = addr, pprofAddr
+		if lastErr = s.waitReady(ctx, 20*time.Second); lastErr == nil {
+			return s, nil
+		}
+		s.stop(5 * time.Second)
+		// A fresh database for the next attempt, too.
+		for _, suffix := range []string{"", "-wal", "-shm"} {
+			_ = os.Remove(db + suffix)
+		}
+	}
+	return nil, lastErr
+}
+
+func spawnServer(ctx context.Context, bin string, args []string, logPath string) (*server, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(logf, "bench: %s %s\n", bin, strings.Join(args, " "))
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	// If the benchmark itself dies, so does its server.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		logf.Close()
+		return nil, fmt.Errorf("start server: %w", err)
+	}
+	s := &server{cmd: cmd, logPath: logPath, exited: make(chan struct{})}
+	go func() {
+		s.waitErr = cmd.Wait()
+		logf.Close()
+		close(s.exited)
+	}()
+	return s, nil
+}
+
+func (s *server) pid() int { return s.cmd.Process.Pid }
+
+// waitReady polls /healthz until it answers 200, the process exits, or the
+// time is up.
+func (s *server) waitReady(ctx context.Context, limit time.Duration) error {
+	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil}}
+	defer hc.CloseIdleConnections()
+	deadline := time.Now().Add(limit)
+	for {
+		select {
+		case <-s.exited:
+			return fmt.Errorf("server exited at start-up (%v); see %s", s.waitErr, s.logPath)
+		case <-ctx.Done():
+			return ctx.Err()
+		default:
+		}
+		resp, err := hc.Get("http://" + s.addr + "/healthz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return nil
+			}
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("server not ready after %s; see %s", limit, s.logPath)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// stop asks the server to stop (SIGTERM: a graceful shutdown), and kills it
+// if it has not exited within grace. It returns how long the stop took.
+func (s *server) stop(grace time.Duration) time.Duration {
+	start := time.Now()
+	select {
+	case <-s.exited:
+		return 0
+	default:
+	}
+	_ = s.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-s.exited:
+	case <-time.After(grace):
+		_ = s.cmd.Process.Kill()
+		<-s.exited
+	}
+	return time.Since(start)
+}
+
+// cpuSeconds is the process's user+system CPU time so far, from
+// /proc/<pid>/stat (in clock ticks of 1/100 s, as on every Linux we run).
+func cpuSeconds(pid int) (float64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	return parseStatCPU(b)
+}
+
+func parseStatCPU(stat []byte) (float64, error) {
+	// The command name (field 2) is in parentheses and may hold spaces.
+	i := bytes.LastIndexByte(stat, ')')
+	if i < 0 {
+		return 0, errors.New("/proc stat: no command name")
+	}
+	f := strings.Fields(string(stat[i+1:]))
+	// f[0] is field 3 (state); utime and stime are fields 14 and 15.
+	if len(f) < 13 {
+		return 0, errors.New("/proc stat: too few fields")
+	}
+	ut, err1 := strconv.ParseUint(f[11], 10, 64)
+	st, err2 := strconv.ParseUint(f[12], 10, 64)
+	if err1 != nil || err2 != nil {
+		return 0, errors.New("/proc stat: bad utime/stime")
+	}
+	return float64(ut+st) / 100, nil
+}
+
+// machineCPU is the CPU time all processes of the machine have used so
+// far (every CPU, busy states only), from the "cpu" line of /proc/stat. On a
+// shared machine, the part of it that is neither the server nor loadgen is
+// other work that competed with the benchmark.
+func machineCPU() (float64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	return parseProcStat(b)
+}
+
+func parseProcStat(b []byte) (float64, error) {
+	line, _, _ := bytes.Cut(b, []byte("\n"))
+	f := strings.Fields(string(line))
+	if len(f) < 8 || f[0] != "cpu" {
+		return 0, errors.New("/proc/stat: no cpu line")
+	}
+	// user nice system idle iowait irq softirq steal ...: all but idle and
+	// iowait are busy.
+	var busy uint64
+	for i, v := range f[1:] {
+		if i == 3 || i == 4 || i >= 8 { // idle, iowait; guest times are already in user
+			continue
+		}
+		n, err := strconv.ParseUint(v, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %v", err)
+		}
+		busy += n
+	}
+	return float64(busy) / 100, nil
+}
+
+// runLoadgen runs loadgen and parses its JSON. Its stderr goes to logPath;
+// onWriting is called once, when loadgen reports that the writers started.
+// Exit status 2 (the run finished but a check failed, or it was cut short)
+// still has a report.
+func runLoadgen(ctx context.Context, bin string, args []string, logPath string, limit time.Duration, onWriting func()) (*lgResult, error) {
+	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
+	if err != nil {
+		return nil, err
+	}
+	defer logf.Close()
+	fmt.Fprintf(logf, "bench: %s %s\n", bin, strings.Join(args, " "))
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, bin, args...)
+	// On timeout or ^C loadgen is interrupted first, so it still reports
+	// what it measured; killed if it does not end soon after.
+	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
+	cmd.WaitDelay = 15 * time.Second
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	var stdout bytes.Buffer
+	cmd.Stdout = &stdout
+	pr, pw := io.Pipe()
+	cmd.Stderr = pw
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sc := bufio.NewScanner(pr)
+		fired := false
+		for sc.Scan() {
+			line := sc.Text()
+			fmt.Fprintln(logf, line)
+			if !fired && onWriting != nil && strings.Contains(line, " sending for ") {
+				fired = true
+				onWriting()
+			}
+		}
+		_, _ = io.Copy(logf, pr)
+	}()
+	runErr := cmd.Run()
+	pw.Close()
+	wg.Wait()
+	if stdout.Len() == 0 {
+		if runErr == nil {
+			runErr = errors.New("no output")
+		}
+		return nil, fmt.Errorf("loadgen: %v; see %s", runErr, logPath)
+	}
+	var res lgResult
+	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
+		return nil, fmt.Errorf("loadgen output: %v; see %s", err, logPath)
+	}
+	return &res, nil
+}
+
+// fetchProfile saves a CPU profile of seconds from the server's pprof
+// listener to path.
+func fetchProfile(ctx context.Context, pprofAddr string, seconds int, path string) error {
+	url := fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", pprofAddr, seconds)
+	return fetchTo(ctx, url, time.Duration(seconds+15)*time.Second, path)
+}
+
+// fetchTo saves the body of GET url to path.
+func fetchTo(ctx context.Context, url string, limit time.Duration, path string) error {
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+	if err != nil {
+		return err
+	}
+	hc := &http.Client{Transport: &http.Transport{Proxy: nil}}
+	defer hc.CloseIdleConnections()
+	resp, err := hc.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("pprof: HTTP %d", resp.StatusCode)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}

@@ -1,0 +1,253 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// scenario is one row of the benchmark: a load for cmd/loadgen against a
+// fresh server, and the targets it is judged by.
+type scenario struct {
+	Name    string
+	Load    string   // what the table says the load is
+	Args    []string // loadgen flags besides --addr, --pid, --name, --json, --duration, --drain, --deadline
+	Conns   int      // WebSocket connections, for the open-files limit and the deadline
+	Ramp    time.Duration
+	Targets []target
+}
+
+// defaultMix is loadgen's default mix, given explicitly so the scenario does
+// not change if loadgen's default does.
+const defaultMix = "increment=70,item.update=20,item.create=10"
+
+// serverFlags are given to every server: a fresh database, the
+// per-connection rate limit lifted (the writers would otherwise be
+// rate_limited at 100 messages/s each) and durable commits.
+func serverFlags(addr, db string) []string {
+	return []string{"--addr", addr, "--db", db, "--synchronous", "FULL", "--rate", "1000000", "--burst", "1000000"}
+}
+
+// scenarios are the rows of `make bench`, in the order they run.
+func scenarios(d time.Duration) []scenario {
+	secs := fmtDuration(d)
+	return []scenario{
+		{
+			Name:  "writes",
+			Load:  fmt.Sprintf("64 writers x 16 in flight (closed loop, default mix), 16 listeners, FULL, %s", secs),
+			Args:  []string{"--listeners", "16", "--writers", "64", "--depth", "16", "--rate", "0", "--mix", defaultMix},
+			Conns: 80,
+			Targets: []target{
+				{Label: "acked/s", Metric: func(r *lgResult) float64 { return r.AckedPerS }, AtLeast: true, Value: 20000, Unit: "/s"},
+				{Label: "ack p99", Metric: func(r *lgResult) float64 { return r.AckP99Ms }, Value: 25, Unit: "ms"},
+			},
+		},
+		{
+			Name:  "fan-out",
+			Load:  fmt.Sprintf("1,000 listeners; 4 writers, 100 mutations/s in all, %s", secs),
+			Args:  []string{"--listeners", "1000", "--writers", "4", "--rate", "100", "--mix", defaultMix, "--ramp", "2s"},
+			Conns: 1004,
+			Ramp:  2 * time.Second,
+			Targets: []target{
+				{Label: "delivery p99", Metric: func(r *lgResult) float64 { return r.DeliveryP99Ms }, Value: 50, Unit: "ms"},
+				{Label: "gaps", Metric: seqProblems, Value: 0, Exact: true},
+			},
+		},
+		{
+			Name:  "crowd",
+			Load:  fmt.Sprintf("10,000 listeners (ramp 20 s); 4 writers, 10 mutations/s in all, %s", secs),
+			Args:  []string{"--listeners", "10000", "--writers", "4", "--rate", "10", "--mix", defaultMix, "--ramp", "20s", "--batch", "200"},
+			Conns: 10004,
+			Ramp:  20 * time.Second,
+			Targets: []target{
+				{Label: "RSS/conn", Metric: func(r *lgResult) float64 { return deref(r.RSSPerConnKB) }, Value: 20, Unit: "KB"},
+				{Label: "delivery p99", Metric: func(r *lgResult) float64 { return r.DeliveryP99Ms }, Value: 100, Unit: "ms"},
+			},
+		},
+		{
+			Name:  "reads",
+			Load:  fmt.Sprintf("8 readers of GET /api/state; 16 listeners, 4 writers, 200 mutations/s, %s", secs),
+			Args:  []string{"--listeners", "16", "--writers", "4", "--rate", "200", "--mix", defaultMix, "--readers", "8"},
+			Conns: 20,
+		},
+	}
+}
+
+// drain is loadgen's --drain for every scenario: the wait for replies, then
+// for deliveries, after the writers stop.
+const drain = 5 * time.Second
+
+// deadline bounds one loadgen run: ramp, writing, both drains, and slack
+// for start-up and for connections that open slower than the ramp.
+func (s scenario) deadline(d time.Duration) time.Duration {
+	return s.Ramp + d + 2*drain + 10*time.Second + time.Duration(s.Conns)*time.Millisecond
+}
+
+// loadgenArgs is the whole loadgen command line for one run.
+func (s scenario) loadgenArgs(addr string, pid int, d time.Duration) []string {
+	args := []string{"--addr", addr, "--pid", strconv.Itoa(pid), "--name", s.Name, "--json",
+		"--duration", d.String(), "--drain", drain.String(), "--deadline", s.deadline(d).String()}
+	return append(args, s.Args...)
+}
+
+// selectScenarios keeps the named scenarios (comma-separated; empty: all).
+func selectScenarios(all []scenario, only string) ([]scenario, error) {
+	if strings.TrimSpace(only) == "" {
+		return all, nil
+	}
+	var out []scenario
+	for _, name := range strings.Split(only, ",") {
+		name = strings.TrimSpace(name)
+		found := false
+		for _, s := range all {
+			if s.Name == name {
+				out = append(out, s)
+				found = true
+			}
+		}
+		if !found {
+			names := make([]string, len(all))
+			for i, s := range all {
+				names[i] = s.Name
+			}
+			return nil, fmt.Errorf("unknown scenario %q (have %s)", name, strings.Join(names, ", "))
+		}
+	}
+	return out, nil
+}
+
+// target is one goal: Metric >= Value (AtLeast), Metric == Value (Exact),
+// else Metric < Value.
+type target struct {
+	Label   string
+	Metric  func(*lgResult) float64
+	AtLeast bool
+	Exact   bool
+	Value   float64
+	Unit    string
+}
+
+func (t target) String() string {
+	switch {
+	case t.Exact && t.Value == 0:
+		return "no " + t.Label
+	case t.Exact:
+		return fmt.Sprintf("%s = %s", t.Label, fmtNum(t.Value, t.Unit))
+	case t.AtLeast:
+		return fmt.Sprintf("%s >= %s", t.Label, fmtNum(t.Value, t.Unit))
+	default:
+		return fmt.Sprintf("%s < %s", t.Label, fmtNum(t.Value, t.Unit))
+	}
+}
+
+// verdict is how one target fared.
+type verdict struct {
+	Target   string  `json:"target"`
+	Measured float64 `json:"measured"`
+	Met      bool    `json:"met"`
+	Text     string  `json:"text"` // e.g. "acked/s >= 20,000/s: 8,120/s, MISSED (41% of the target)"
+}
+
+func (t target) judge(r *lgResult) verdict {
+	v := t.Metric(r)
+	var met bool
+	var by string
+	switch {
+	case t.Exact:
+		met = v == t.Value
+		if !met {
+			by = fmt.Sprintf("%s instead of %s", fmtNum(v, t.Unit), fmtNum(t.Value, t.Unit))
+		}
+	case t.AtLeast:
+		met = v >= t.Value
+		by = fmt.Sprintf("%.0f%% of the target", 100*v/t.Value)
+		if met {
+			by = fmt.Sprintf("%.2fx the target", v/t.Value)
+		}
+	default:
+		met = v < t.Value
+		switch {
+		case math.IsNaN(v):
+			met, by = false, "not measured"
+		case met:
+			by = fmt.Sprintf("%.0f%% of the limit", 100*v/t.Value)
+		default:
+			by = fmt.Sprintf("%.1fx the limit", v/t.Value)
+		}
+	}
+	word := "met"
+	if !met {
+		word = "MISSED"
+	}
+	text := fmt.Sprintf("%s: %s, %s", t, fmtNum(v, t.Unit), word)
+	if by != "" {
+		text += " (" + by + ")"
+	}
+	return verdict{Target: t.String(), Measured: v, Met: met, Text: text}
+}
+
+// seqProblems counts the deliveries the seq check found wrong: missing
+// (holes, never delivered by the end of the drain, lost after a
+// disconnect), duplicated or out of order.
+func seqProblems(r *lgResult) float64 {
+	return float64(r.Gaps + r.Undelivered + r.LostAfterDisconnect + r.Dups + r.OutOfOrder + r.Stale)
+}
+
+func deref(p *float64) float64 {
+	if p == nil {
+		return math.NaN()
+	}
+	return *p
+}
+
+// fmtNum prints v with thousands separators (integers above 100) or a few
+// significant decimals, and its unit ("/s" and "%" stick to the number).
+func fmtNum(v float64, unit string) string {
+	var s string
+	switch {
+	case math.IsNaN(v):
+		return "n/a"
+	case math.Abs(v) >= 100 || v == math.Trunc(v):
+		s = thousands(int64(math.Round(v)))
+	case math.Abs(v) >= 10:
+		s = strconv.FormatFloat(v, 'f', 1, 64)
+	default:
+		s = strconv.FormatFloat(v, 'f', 2, 64)
+	}
+	switch unit {
+	case "":
+		return s
+	case "/s", "%":
+		return s + unit
+	default:
+		return s + " " + unit
+	}
+}
+
+func thousands(n int64) string {
+	neg := n < 0
+	if neg {
+		n = -n
+	}
+	s := strconv.FormatInt(n, 10)
+	var b strings.Builder
+	for i, c := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(c)
+	}
+	if neg {
+		return "-" + b.String()
+	}
+	return b.String()
+}
+
+func fmtDuration(d time.Duration) string {
+	if d%time.Second == 0 {
+		return fmt.Sprintf("%d s", d/time.Second)
+	}
+	return d.String()
+}
