@@ -3,6 +3,7 @@
 package metrics
 
 import (
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -11,6 +12,7 @@ import (
 
 type Metrics struct {
 	Registry    *prometheus.Registry
+	outByType   sync.Map // frame type -> prometheus.Counter, skipping the label lookup per frame
 	messagesIn  *prometheus.CounterVec
 	messagesOut *prometheus.CounterVec
 	errors      *prometheus.CounterVec
@@ -75,10 +77,17 @@ func (m *Metrics) MessageIn(typ string) {
 	}
 }
 
+// MessageOut counts one frame sent. It runs for every frame to every
+// connection, so the counter of each (server-chosen) type is looked up once.
 func (m *Metrics) MessageOut(typ string) {
-	if m != nil {
-		m.messagesOut.WithLabelValues(typ).Inc()
+	if m == nil {
+		return
 	}
+	c, ok := m.outByType.Load(typ)
+	if !ok {
+		c, _ = m.outByType.LoadOrStore(typ, m.messagesOut.WithLabelValues(typ))
+	}
+	c.(prometheus.Counter).Inc()
 }
 
 func (m *Metrics) Error(code string) {

@@ -223,8 +223,9 @@ func (m *IncrementScore) Validate() error {
 }
 
 // apply is one atomic UPDATE, so increments stay exact even when several
-// servers share one database. It is raw SQL (still bound by GORM, so still
-// portable) because the ORM's update path was a third of the writer's time. The guard keeps points inside int64: SQLite
+// servers share one database. It is raw SQL, scanned by hand (still bound by
+// GORM, so still portable), because the ORM's update and scan paths were a
+// third of the writer's time. The guard keeps points inside int64: SQLite
 // would otherwise turn an overflowing sum into a float.
 func (m *IncrementScore) apply(tx *gorm.DB, now time.Time) (change, error) {
 	guard, bound := "points <= ?", int64(math.MaxInt64)-m.By
@@ -232,13 +233,13 @@ func (m *IncrementScore) apply(tx *gorm.DB, now time.Time) (change, error) {
 		guard, bound = "points >= ?", int64(math.MinInt64)-m.By
 	}
 	var s Score
-	res := tx.Raw("UPDATE scores SET points = points + ?, version = version + 1, updated_at = ? "+
+	found, err := scanOne(tx.Raw("UPDATE scores SET points = points + ?, version = version + 1, updated_at = ? "+
 		"WHERE id = ? AND "+guard+" RETURNING id, player, player_key, points, version, created_at, updated_at",
-		m.By, now, m.ID, bound).Scan(&s)
-	if res.Error != nil {
-		return change{}, res.Error
+		m.By, now, m.ID, bound), &s.ID, &s.Player, &s.PlayerKey, &s.Points, &s.Version, &s.CreatedAt, &s.UpdatedAt)
+	if err != nil {
+		return change{}, err
 	}
-	if res.RowsAffected == 0 {
+	if !found {
 		if err := tx.Select("id").First(&s, m.ID).Error; err != nil {
 			return change{}, notFound(err, "score", m.ID)
 		}
@@ -319,4 +320,22 @@ func checkPlayerFree(tx *gorm.DB, player string, self int64) error {
 		return Errorf(CodeConflict, "player", "a player named %q exists already", player)
 	}
 	return nil
+}
+
+// scanOne runs a query that returns at most one row and scans it into dest.
+// It closes the rows before returning: the writer has a single connection,
+// and open rows would hold it.
+func scanOne(q *gorm.DB, dest ...any) (bool, error) {
+	rows, err := q.Rows()
+	if err != nil {
+		return false, err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		return false, rows.Err()
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return false, err
+	}
+	return true, rows.Close()
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -50,7 +51,6 @@ func (s *Store) writer() {
 				}
 			}
 			s.commit(batch)
-			s.pruneEvents()
 			if outcomesDue {
 				outcomesDue = s.pruneOutcomes()
 			}
@@ -65,7 +65,7 @@ func (s *Store) commit(batch []*request) {
 	replies := make([]reply, len(batch))
 	events := make([]Event, 0, len(batch))
 	outcomes := make([]Outcome, 0, len(batch))
-	seq := s.seq.Load()
+	seq, oldest := s.seq.Load(), s.oldest
 	err := s.transaction(func(tx *gorm.DB) error {
 		remembered, err := findOutcomes(tx, batch)
 		if err != nil {
@@ -114,16 +114,17 @@ func (s *Store) commit(batch []*request) {
 			}
 			replies[i].res = Result{Seq: seq, Data: data}
 		}
-		// One multi-row insert each for the batch's events and outcomes.
-		if len(events) > 0 {
-			if err := tx.CreateInBatches(events, insertChunk).Error; err != nil {
-				return err
-			}
+		if err := insertEvents(tx, events); err != nil {
+			return err
 		}
-		if len(outcomes) > 0 {
-			return tx.CreateInBatches(outcomes, insertChunk).Error
+		if err := insertOutcomes(tx, outcomes); err != nil {
+			return err
 		}
-		return nil
+		if oldest == 0 && len(events) > 0 {
+			oldest = events[0].Seq
+		}
+		oldest, err = s.pruneEvents(tx, oldest, seq)
+		return err
 	})
 	if err != nil {
 		// Nothing of the batch was committed, so nothing is published; every
@@ -135,9 +136,7 @@ func (s *Store) commit(batch []*request) {
 		events = nil
 	} else {
 		s.seq.Store(seq)
-		if s.oldest == 0 && len(events) > 0 {
-			s.oldest = events[0].Seq
-		}
+		s.oldest = oldest
 	}
 	s.committed <- committedBatch{batch: batch, replies: replies, events: events}
 }
@@ -224,21 +223,56 @@ func findOutcomes(tx *gorm.DB, batch []*request) (map[outcomeKey]reply, error) {
 	return found, nil
 }
 
-// pruneEvents deletes one chunk of events beyond the retention. It runs
-// between batches, so a backlog is worked off a chunk at a time without
-// stalling mutations.
-func (s *Store) pruneEvents() {
-	keepFrom := s.seq.Load() - s.opts.Retention + 1
-	if s.oldest == 0 || s.oldest >= keepFrom {
-		return
+// pruneEvents deletes one chunk of the events beyond the retention, inside
+// the batch's transaction so it costs no commit (and no fsync) of its own; a
+// backlog is worked off a chunk per batch. It returns the new oldest seq.
+func (s *Store) pruneEvents(tx *gorm.DB, oldest, last int64) (int64, error) {
+	keepFrom := last - s.opts.Retention + 1
+	if oldest == 0 || oldest >= keepFrom {
+		return oldest, nil
 	}
-	upTo := min(keepFrom-1, s.oldest+pruneChunk-1)
-	err := s.write.Where("seq >= ? AND seq <= ?", s.oldest, upTo).Delete(&Event{}).Error
-	if err != nil {
-		s.log.Error("prune events", "err", err)
-		return
+	upTo := min(keepFrom-1, oldest+pruneChunk-1)
+	if err := tx.Exec("DELETE FROM events WHERE seq >= ? AND seq <= ?", oldest, upTo).Error; err != nil {
+		return oldest, err
 	}
-	s.oldest = upTo + 1
+	return upTo + 1, nil
+}
+
+// insertEvents and insertOutcomes write a batch's rows with multi-row
+// INSERTs built here: the ORM's reflection per row cost a tenth of the
+// writer's time. GORM still binds the arguments, so the SQL stays portable.
+func insertEvents(tx *gorm.DB, events []Event) error {
+	return insertRows(tx, "events (seq, type, data, actor_client, actor_name, delta, at)", 7, events,
+		func(e Event, args []any) []any {
+			return append(args, e.Seq, e.Type, e.Data, e.ActorClient, e.ActorName, e.Delta, e.At)
+		})
+}
+
+func insertOutcomes(tx *gorm.DB, outcomes []Outcome) error {
+	return insertRows(tx, "outcomes (client, request_id, seq, reply, failed, created_at)", 6, outcomes,
+		func(o Outcome, args []any) []any {
+			return append(args, o.Client, o.RequestID, o.Seq, o.Reply, o.Failed, o.CreatedAt)
+		})
+}
+
+func insertRows[T any](tx *gorm.DB, into string, columns int, rows []T, values func(T, []any) []any) error {
+	placeholders := "(" + strings.TrimSuffix(strings.Repeat("?,", columns), ",") + ")"
+	for chunk := range slices.Chunk(rows, insertChunk) {
+		var sql strings.Builder
+		sql.WriteString("INSERT INTO " + into + " VALUES ")
+		args := make([]any, 0, len(chunk)*columns)
+		for i, row := range chunk {
+			if i > 0 {
+				sql.WriteByte(',')
+			}
+			sql.WriteString(placeholders)
+			args = values(row, args)
+		}
+		if err := tx.Exec(sql.String(), args...).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // pruneOutcomes deletes one chunk of expired outcomes and reports whether

@@ -63,11 +63,15 @@ type conn struct {
 	overflowed  atomic.Bool
 }
 
-func (c *conn) send(f *frame) {
+func (c *conn) send(f *frame) { c.sendAll([]*frame{f}) }
+
+// sendAll queues frames in order, all or none: a broadcast batch costs one
+// lock and one wake-up per connection, not one per event.
+func (c *conn) sendAll(frames []*frame) {
 	if c.overflowed.Load() {
 		return
 	}
-	if !c.queue.push(f) {
+	if !c.queue.push(frames...) {
 		// A peer that cannot keep up must not slow anyone else: drop it,
 		// it resumes from the log when it reconnects.
 		c.overflowed.Store(true)
@@ -368,9 +372,10 @@ func (c *conn) writeFrames(frames []*frame) error {
 	buf := c.srv.buffers.Get().(*[]byte)
 	defer c.srv.buffers.Put(buf)
 	b := (*buf)[:0]
+	now := time.Now()
 	for i, f := range frames {
 		if !f.committed.IsZero() {
-			c.srv.metrics.Delivery(time.Since(f.committed))
+			c.srv.metrics.Delivery(now.Sub(f.committed))
 		}
 		c.srv.metrics.MessageOut(f.kind)
 		b = appendTextFrame(b, f.data)

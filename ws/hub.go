@@ -2,9 +2,9 @@ package ws
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -59,7 +59,7 @@ func (h *Hub) Publish(events []models.Event) {
 	at := time.Now() // commit-to-send latency starts here
 	frames := make([]*frame, len(events))
 	for i, ev := range events {
-		b, err := json.Marshal(ev)
+		b, err := ev.MarshalJSON() // json.Marshal would compact it again
 		if err != nil {
 			h.log.Error("encode event", "seq", ev.Seq, "err", err)
 			b = mustEncode(dataFrame[struct{}]{Type: ev.Type})
@@ -80,15 +80,15 @@ func (h *Hub) Start(seq int64) {
 func (h *Hub) broadcast(frames []*frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, f := range frames {
-		if f.seq <= h.seq {
-			continue // already delivered; a feed may repeat itself after a restart
-		}
-		for c := range h.conns {
-			c.send(f)
-		}
-		h.seq = f.seq
+	// A feed may repeat itself after a restart: skip what was delivered.
+	fresh := slices.DeleteFunc(frames, func(f *frame) bool { return f.seq <= h.seq })
+	if len(fresh) == 0 {
+		return
 	}
+	for c := range h.conns {
+		c.sendAll(fresh)
+	}
+	h.seq = fresh[len(fresh)-1].seq
 }
 
 // register adds c and returns the seq its welcome reports: every event after

@@ -29,14 +29,14 @@ func newSendQueue(limit int) *sendQueue {
 	return &sendQueue{limit: limit, ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
 }
 
-// push appends f, or reports false when the queue is full.
-func (q *sendQueue) push(f *frame) bool {
+// push appends frames, or none and reports false when they do not fit.
+func (q *sendQueue) push(frames ...*frame) bool {
 	q.mu.Lock()
-	if len(q.frames) >= q.limit {
+	if len(q.frames)+len(frames) > q.limit {
 		q.mu.Unlock()
 		return false
 	}
-	q.frames = append(q.frames, f)
+	q.frames = append(q.frames, frames...)
 	q.mu.Unlock()
 	select {
 	case q.ready <- struct{}{}:
