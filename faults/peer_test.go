@@ -11,21 +11,16 @@ import (
 
 	"github.com/fasthttp/websocket"
 
-	"livedash/models"
+	"livedash/app/apptest"
 )
 
 // peerWait bounds every wait of a peer for something the server must send.
 const peerWait = 10 * time.Second
 
-// frame is one server frame as the tests read it.
+// frame is one server frame as the tests read it, with its arrival time.
 type frame struct {
-	Type  string          `json:"type"`
-	ID    *string         `json:"id"`
-	Seq   int64           `json:"seq"`
-	Data  json.RawMessage `json:"data"`
-	Error *models.Error   `json:"error"`
-	Raw   []byte          `json:"-"`
-	At    time.Time       `json:"-"` // when it arrived
+	apptest.Frame
+	At time.Time `json:"-"`
 }
 
 func (f frame) isReply() bool { return (f.Type == "ack" || f.Type == "error") && f.ID != nil }
@@ -116,7 +111,7 @@ func (p *peer) readLoop() {
 			p.mu.Unlock()
 			continue
 		}
-		f := frame{Raw: data, At: now}
+		f := frame{Frame: apptest.Frame{Raw: data}, At: now}
 		if err := json.Unmarshal(data, &f); err != nil {
 			f.Type = "!unparsable"
 		}
