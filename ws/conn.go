@@ -303,8 +303,13 @@ func (c *conn) allow(id string) bool {
 	return false
 }
 
+// replyError answers a request with an error. Client mistakes are logged
+// only at debug level: at info a hostile client could flood the log.
 func (c *conn) replyError(id string, err *models.Error) {
 	c.srv.metrics.Error(string(err.Code))
+	if c.log.Enabled(context.Background(), slog.LevelDebug) {
+		c.log.Debug("request failed", "id", id, "code", err.Code, "message", err.Message)
+	}
 	c.send(&frame{kind: "error", data: encodeError(id, err)})
 }
 
