@@ -335,6 +335,11 @@ func (c *conn) writeLoop(ctx context.Context, welcomeSeq int64) {
 				c.finish(noCloseFrame, "", false)
 				return
 			}
+			// Idle connections are most of them: hold no frames between
+			// batches, and no large slice after a burst.
+			if clear(batch); cap(batch) > 64 {
+				batch = nil
+			}
 		case data := <-c.pongs:
 			if err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(cfg.WriteWait)); err != nil {
 				c.finish(noCloseFrame, "", false)
