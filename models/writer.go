@@ -10,8 +10,8 @@ import (
 	"gorm.io/gorm"
 )
 
-// pruneChunk bounds how many rows one pruning transaction deletes, so pruning
-// never holds the writer for long.
+// pruneChunk bounds how many rows one pruning step deletes, so pruning never
+// makes a batch's transaction long.
 const pruneChunk = 1000
 
 // insertChunk bounds the rows of one multi-row statement, well inside
@@ -24,8 +24,9 @@ type reply struct {
 }
 
 // writer is the only goroutine that writes. It takes whatever mutations are
-// waiting (group commit), applies them in one transaction, and only after the
-// commit publishes their events in seq order and answers their senders.
+// waiting (group commit) and applies them in one transaction; the publisher
+// then, after the commit, publishes their events in seq order and answers
+// their senders.
 func (s *Store) writer() {
 	defer close(s.committed)
 	outcomeTick := time.NewTicker(time.Minute)
