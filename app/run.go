@@ -82,6 +82,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	if cfg.PprofAddr != "" {
 		stopPprof, err := servePprof(cfg.PprofAddr, log)
 		if err != nil {
+			_ = ln.Close()
 			_ = store.Close()
 			return err
 		}

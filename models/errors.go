@@ -81,9 +81,3 @@ func AsError(err error) *Error {
 	}
 	return &Error{Code: CodeInternal, Message: errInternalMessage}
 }
-
-// IsCode reports whether err is an *Error with the given code.
-func IsCode(err error, code Code) bool {
-	var e *Error
-	return errors.As(err, &e) && e.Code == code
-}
