@@ -28,6 +28,7 @@ func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metri
 	app.Get("/healthz", api.Health)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})))
 
+	app.Get("/api/limits", api.Limits)
 	app.Get("/api/state", api.State)
 	app.Get("/api/events", api.Events)
 	app.Post("/api/reset", api.Reset)

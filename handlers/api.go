@@ -38,6 +38,11 @@ func (a *API) Health(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"status": "ok", "seq": a.Store.Seq(), "epoch": a.Store.Epoch()})
 }
 
+// Limits tells clients the field limits, so they need no copies of them.
+func (a *API) Limits(c *fiber.Ctx) error {
+	return c.JSON(models.CurrentLimits())
+}
+
 func (a *API) State(c *fiber.Ctx) error {
 	st, err := a.Store.State(c.UserContext())
 	if err != nil {

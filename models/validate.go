@@ -5,13 +5,6 @@ import (
 	"unicode/utf8"
 )
 
-// The contract's field limits, in characters (runes), not bytes.
-const (
-	MaxItemName        = 200
-	MaxItemDescription = 2000
-	MaxPlayer          = 64
-)
-
 // cleanText trims spaces and checks the length in characters; the trimmed
 // text is what gets stored, so "  Bob " and "Bob" are the same player.
 func cleanText(field, value string, min, max int) (string, error) {
