@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"livedash/models"
+	"livedash/store"
 	"livedash/ws"
 )
 
@@ -25,87 +25,112 @@ type Config struct {
 	LogLevel    string
 	ReadTimeout time.Duration
 	PprofAddr   string
+	Origins     []string // extra allowed Origins ("*" allows any)
 	WS          ws.Config
 }
 
+// DefaultReadTimeout bounds how long a client may take to send a request.
+const DefaultReadTimeout = 10 * time.Second
+
 func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (Config, error) {
 	var cfg Config
-	var origins string
-	var envErrs []error
 	fs := flag.NewFlagSet("livedash", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	env := func(name, def string) string {
-		if v := getenv("LIVEDASH_" + envName(name)); v != "" {
-			return v
-		}
-		return def
-	}
-	str := func(p *string, name, def, usage string) { fs.StringVar(p, name, env(name, def), usage) }
-	dur := func(p *time.Duration, name string, def time.Duration, usage string) {
-		d, err := time.ParseDuration(env(name, def.String()))
-		if err != nil {
-			envErrs = append(envErrs, fmt.Errorf("LIVEDASH_%s: %w", envName(name), err))
-		}
-		fs.DurationVar(p, name, d, usage)
-	}
-	integer := func(p *int64, name string, def int64, usage string) {
-		n, err := strconv.ParseInt(env(name, strconv.FormatInt(def, 10)), 10, 64)
-		if err != nil {
-			envErrs = append(envErrs, fmt.Errorf("LIVEDASH_%s: %w", envName(name), err))
-		}
-		fs.Int64Var(p, name, n, usage)
-	}
+	f := flags{fs: fs, getenv: getenv}
+	var origins string
 	var sendQueue, burst int64
-	var rate float64
-	str(&cfg.Addr, "addr", "127.0.0.1:3000", "address to listen on (port 0 picks a free one)")
-	str(&cfg.DB, "db", "livedash.db", "SQLite database file; created with the demo data if missing")
-	str(&cfg.AdminToken, "admin-token", "", "token that POST /api/reset must carry as a bearer token (empty: reset is open)")
-	str(&origins, "origins", "", "comma-separated extra Origins allowed on /ws (the server's own host and localhost always are; * allows any)")
-	str(&cfg.Synchronous, "synchronous", models.SyncFull, "SQLite synchronous mode: FULL (an ack survives power loss) or NORMAL (survives a crash of the process, faster)")
-	str(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
-	str(&cfg.PprofAddr, "pprof-addr", "", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (empty: off)")
-	integer(&cfg.Retention, "retention", 10000, "events kept in the log for resuming clients")
-	dur(&cfg.ReadTimeout, "read-timeout", 10*time.Second, "time a client has to send a whole HTTP request, the WebSocket handshake included")
-	dur(&cfg.WS.PingInterval, "ping-interval", 25*time.Second, "how often the server pings each WebSocket")
-	dur(&cfg.WS.PongWait, "pong-wait", 60*time.Second, "silence after which a WebSocket is dropped")
-	dur(&cfg.WS.WriteWait, "write-wait", 10*time.Second, "deadline of one WebSocket write")
-	integer(&sendQueue, "send-queue", 1024, "frames queued per WebSocket before it is closed as too slow")
-	integer(&cfg.WS.ReadLimit, "read-limit", 64<<10, "largest WebSocket frame accepted, in bytes")
-	rateDef, err := strconv.ParseFloat(env("rate", "100"), 64)
-	if err != nil {
-		envErrs = append(envErrs, fmt.Errorf("LIVEDASH_RATE: %w", err))
-	}
-	fs.Float64Var(&rate, "rate", rateDef, "messages per second allowed per WebSocket")
-	integer(&burst, "burst", 200, "burst of messages allowed per WebSocket above the rate")
+	f.str(&cfg.Addr, "addr", "127.0.0.1:3000", "address to listen on (port 0 picks a free one)")
+	f.str(&cfg.DB, "db", "livedash.db", "SQLite database file; created with the demo data if missing")
+	f.str(&cfg.AdminToken, "admin-token", "", "token that POST /api/reset must carry as a bearer token (empty: reset is open)")
+	f.str(&origins, "origins", "", "comma-separated extra Origins allowed to open WebSockets and change data over REST (the server's own host and localhost always are; * allows any)")
+	f.str(&cfg.Synchronous, "synchronous", store.SyncFull, "SQLite synchronous mode: FULL (an ack survives power loss) or NORMAL (survives a crash of the process, faster)")
+	f.str(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
+	f.str(&cfg.PprofAddr, "pprof-addr", "", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (empty: off)")
+	f.integer(&cfg.Retention, "retention", store.DefaultRetention, "events kept in the log for resuming clients")
+	f.dur(&cfg.ReadTimeout, "read-timeout", DefaultReadTimeout, "time a client has to send a whole HTTP request, the WebSocket handshake included")
+	f.dur(&cfg.WS.PingInterval, "ping-interval", ws.DefaultPingInterval, "how often the server pings each WebSocket")
+	f.dur(&cfg.WS.PongWait, "pong-wait", ws.DefaultPongWait, "silence after which a WebSocket is dropped")
+	f.dur(&cfg.WS.WriteWait, "write-wait", ws.DefaultWriteWait, "deadline of one WebSocket write")
+	f.integer(&sendQueue, "send-queue", ws.DefaultSendQueue, "frames queued per WebSocket before it is closed as too slow")
+	f.integer(&cfg.WS.ReadLimit, "read-limit", ws.DefaultReadLimit, "largest WebSocket frame or REST body accepted, in bytes")
+	f.float(&cfg.WS.Rate, "rate", ws.DefaultRate, "messages per second allowed per WebSocket")
+	f.integer(&burst, "burst", ws.DefaultBurst, "burst of messages allowed per WebSocket above the rate")
 	if err := fs.Parse(args); err != nil {
 		return cfg, err
 	}
-	if len(envErrs) > 0 {
-		return cfg, errors.Join(envErrs...)
+	if err := errors.Join(f.errs...); err != nil {
+		return cfg, err
 	}
 	if fs.NArg() > 0 {
 		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
-	cfg.WS.SendQueue, cfg.WS.Burst, cfg.WS.Rate = int(sendQueue), int(burst), rate
-	if _, err := parseLevel(cfg.LogLevel); err != nil {
-		return cfg, err
-	}
+	cfg.WS.SendQueue, cfg.WS.Burst = int(sendQueue), int(burst)
 	for _, o := range strings.Split(origins, ",") {
 		if o = strings.TrimSpace(o); o != "" {
-			cfg.WS.Origins = append(cfg.WS.Origins, o)
+			cfg.Origins = append(cfg.Origins, o)
 		}
+	}
+	return cfg, cfg.check(sendQueue, burst)
+}
+
+func (cfg Config) check(sendQueue, burst int64) error {
+	if _, err := parseLevel(cfg.LogLevel); err != nil {
+		return err
 	}
 	switch {
 	case cfg.Retention < 1:
-		return cfg, fmt.Errorf("--retention must be at least 1")
-	case sendQueue < 1 || burst < 1 || rate <= 0 || cfg.WS.ReadLimit < 1:
-		return cfg, fmt.Errorf("--send-queue, --burst, --rate and --read-limit must be positive")
+		return fmt.Errorf("--retention must be at least 1")
+	case sendQueue < 1 || burst < 1 || cfg.WS.Rate <= 0 || cfg.WS.ReadLimit < 1:
+		return fmt.Errorf("--send-queue, --burst, --rate and --read-limit must be positive")
 	case cfg.WS.PongWait <= cfg.WS.PingInterval:
-		return cfg, fmt.Errorf("--pong-wait (%s) must be longer than --ping-interval (%s)", cfg.WS.PongWait, cfg.WS.PingInterval)
+		return fmt.Errorf("--pong-wait (%s) must be longer than --ping-interval (%s)", cfg.WS.PongWait, cfg.WS.PingInterval)
 	case cfg.WS.PingInterval <= 0 || cfg.WS.PongWait <= 0 || cfg.WS.WriteWait <= 0 || cfg.ReadTimeout <= 0:
-		return cfg, fmt.Errorf("--ping-interval, --pong-wait, --write-wait and --read-timeout must be positive")
+		return fmt.Errorf("--ping-interval, --pong-wait, --write-wait and --read-timeout must be positive")
 	}
-	return cfg, nil
+	return nil
+}
+
+// flags defines flags whose defaults come from the environment first; a
+// malformed variable is an error, reported after parsing.
+type flags struct {
+	fs     *flag.FlagSet
+	getenv func(string) string
+	errs   []error
+}
+
+func (f *flags) env(name, def string) string {
+	if v := f.getenv("LIVEDASH_" + envName(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func (f *flags) fromEnv(name, def string, parse func(string) error) {
+	if err := parse(f.env(name, def)); err != nil {
+		f.errs = append(f.errs, fmt.Errorf("LIVEDASH_%s: %w", envName(name), err))
+	}
+}
+
+func (f *flags) str(p *string, name, def, usage string) {
+	f.fs.StringVar(p, name, f.env(name, def), usage)
+}
+
+func (f *flags) dur(p *time.Duration, name string, def time.Duration, usage string) {
+	v := def
+	f.fromEnv(name, def.String(), func(s string) (err error) { v, err = time.ParseDuration(s); return err })
+	f.fs.DurationVar(p, name, v, usage)
+}
+
+func (f *flags) integer(p *int64, name string, def int64, usage string) {
+	v := def
+	f.fromEnv(name, strconv.FormatInt(def, 10), func(s string) (err error) { v, err = strconv.ParseInt(s, 10, 64); return err })
+	f.fs.Int64Var(p, name, v, usage)
+}
+
+func (f *flags) float(p *float64, name string, def float64, usage string) {
+	v := def
+	f.fromEnv(name, strconv.FormatFloat(def, 'g', -1, 64), func(s string) (err error) { v, err = strconv.ParseFloat(s, 64); return err })
+	f.fs.Float64Var(p, name, v, usage)
 }
 
 func envName(flag string) string { return strings.ToUpper(strings.ReplaceAll(flag, "-", "_")) }

@@ -12,7 +12,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"livedash/app/apptest"
-	"livedash/models"
+	"livedash/ws"
 )
 
 // A client that never reads fills its send queue and is closed; the others
@@ -99,7 +99,7 @@ func TestOversizedFrameGetsTooLargeAnd1009(t *testing.T) {
 	// close after the first, so a failing later fragment is expected.
 	_ = c.Conn.WriteMessage(websocket.TextMessage, []byte(payload))
 	e := c.WaitType("error")
-	if e.Error == nil || e.Error.Code != models.CodeTooLarge {
+	if e.Error == nil || e.Error.Code != ws.CodeTooLarge {
 		t.Fatalf("got %s, want too_large", e.Raw)
 	}
 	if code, _ := c.WaitClose(); code != websocket.CloseMessageTooBig {
@@ -174,7 +174,7 @@ func TestRateLimitAnswersWithoutClosing(t *testing.T) {
 	for i := 0; i < 20; i++ {
 		f := c.Reply(fmt.Sprint(i))
 		if f.Type == "error" {
-			if f.Error.Code != models.CodeRateLimited {
+			if f.Error.Code != ws.CodeRateLimited {
 				t.Fatalf("reply %d: %s", i, f.Raw)
 			}
 			limited++

@@ -10,7 +10,6 @@ import (
 
 	"livedash/handlers"
 	"livedash/metrics"
-	"livedash/models"
 	"livedash/public"
 	"livedash/ws"
 )
@@ -22,8 +21,8 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // routes is the whole API surface, in one table.
 func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, cfg Config) {
-	app.Use(securityHeaders)
-	app.Use("/api", limitBody(cfg.WS.ReadLimit), sameOriginWrites(cfg.WS.Origins))
+	app.Use(securityHeaders, handlers.SameOrigin(cfg.Origins))
+	app.Use("/api", handlers.LimitBody(cfg.WS.ReadLimit))
 
 	app.Get("/healthz", api.Health)
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})))
@@ -61,31 +60,4 @@ func securityHeaders(c *fiber.Ctx) error {
 	c.Set(fiber.HeaderXFrameOptions, "DENY")
 	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
 	return c.Next()
-}
-
-// sameOriginWrites refuses REST changes that a browser sends on behalf of a
-// foreign page: browsers always send Origin on cross-site writes, and a
-// plain form POST needs no CORS preflight. Scripts send no Origin.
-func sameOriginWrites(allowed []string) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
-			return c.Next()
-		}
-		origin := c.Get(fiber.HeaderOrigin)
-		if origin != "" && !ws.OriginAllowed(allowed, origin, string(c.Request().Host())) {
-			return models.Errorf(models.CodeForbidden, "", "origin %s may not change data here", origin)
-		}
-		return c.Next()
-	}
-}
-
-// limitBody refuses bodies over the read limit with the contract's
-// too_large.
-func limitBody(limit int64) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		if int64(len(c.Body())) > limit {
-			return models.Errorf(models.CodeTooLarge, "", "bodies may have at most %d bytes", limit)
-		}
-		return c.Next()
-	}
 }

@@ -19,7 +19,7 @@ import (
 
 	"livedash/handlers"
 	"livedash/metrics"
-	"livedash/models"
+	"livedash/store"
 	"livedash/ws"
 )
 
@@ -41,23 +41,38 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	level, _ := parseLevel(cfg.LogLevel) // checked by parseConfig
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level}))
+	s, err := newServer(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	return s.run(ctx, cfg)
+}
 
-	hub := ws.NewHub(cfg.WS, log)
-	store, err := models.Open(ctx, models.Options{
+// server is the running parts, built in dependency order.
+type server struct {
+	log       *slog.Logger
+	store     *store.Store
+	hub       *ws.Hub
+	http      *fiber.App
+	stopConns context.CancelFunc // ends the reads made for WebSocket connections
+}
+
+// newServer opens the store with the hub as its feed, so the hub starts at
+// the store's seq before anything can publish, then builds the routes.
+func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) {
+	hub := ws.NewHub(log, 0)
+	st, err := store.Open(ctx, store.Options{
 		Path:        cfg.DB,
 		Synchronous: cfg.Synchronous,
 		Retention:   cfg.Retention,
 		Logger:      log,
-		Publish:     hub.Publish,
+		Feed:        hub,
 	})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	hub.Start(store.Seq())
-
-	m := metrics.New(hub.Count, store.Seq)
+	m := metrics.New(hub.Count, st.Seq)
 	connCtx, stopConns := context.WithCancel(context.Background())
-	defer stopConns()
 	srv := fiber.New(fiber.Config{
 		AppName:               "livedash",
 		DisableStartupMessage: true,
@@ -65,66 +80,70 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 		// fasthttp hangs up on a body over BodyLimit without reading it,
 		// and the unread bytes turn the close into a reset that can hide
 		// the 413 from the client. So it reads bodies up to a larger
-		// bound, and limitBody answers 413 on a connection that stays up.
+		// bound, and LimitBody answers 413 on a connection that stays up.
 		BodyLimit:    int(max(cfg.WS.ReadLimit*16, 1<<20)),
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: 30 * time.Second,
 		IdleTimeout:  2 * time.Minute,
 	})
-	api := &handlers.API{Store: store, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
-	routes(srv, api, ws.NewServer(connCtx, store, hub, m, log), m, cfg)
+	api := &handlers.API{Store: st, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
+	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg)
+	return &server{log: log, store: st, hub: hub, http: srv, stopConns: stopConns}, nil
+}
 
+// run serves until ctx ends or serving fails, then stops.
+func (s *server) run(ctx context.Context, cfg Config) error {
+	defer s.stopConns()
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		_ = store.Close()
+		_ = s.store.Close()
 		return fmt.Errorf("listen on %s: %w", cfg.Addr, err)
 	}
 	if cfg.PprofAddr != "" {
-		stopPprof, err := servePprof(cfg.PprofAddr, log)
+		stopPprof, err := servePprof(cfg.PprofAddr, s.log)
 		if err != nil {
 			_ = ln.Close()
-			_ = store.Close()
+			_ = s.store.Close()
 			return err
 		}
 		defer stopPprof()
 	}
 	serveErr := make(chan error, 1)
-	go func() { serveErr <- srv.Listener(ln) }()
-	url := "http://" + ln.Addr().String()
-	log.Info("livedash listening", "url", url, "db", cfg.DB, "epoch", store.Epoch(), "seq", store.Seq())
-
+	go func() { serveErr <- s.http.Listener(ln) }()
+	s.log.Info("livedash listening", "url", "http://"+ln.Addr().String(), "db", cfg.DB,
+		"epoch", s.store.Epoch(), "seq", s.store.Seq())
 	select {
 	case err = <-serveErr:
-		log.Error("server stopped", "err", err)
+		s.log.Error("server stopped", "err", err)
 	case <-ctx.Done():
-		log.Info("shutting down")
+		s.log.Info("shutting down")
 	}
-	return shutdown(srv, hub, store, stopConns, log, err)
+	return s.shutdown(err)
 }
 
 // shutdown stops HTTP and WebSocket traffic together, then closes the store
 // once nothing can submit to it anymore.
-func shutdown(srv *fiber.App, hub *ws.Hub, store *models.Store, stopConns func(), log *slog.Logger, cause error) error {
+func (s *server) shutdown(cause error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
 	httpDone := make(chan error, 1)
-	go func() { httpDone <- srv.ShutdownWithContext(ctx) }()
+	go func() { httpDone <- s.http.ShutdownWithContext(ctx) }()
 	errs := []error{cause}
-	if err := hub.Shutdown(ctx); err != nil {
+	if err := s.hub.Shutdown(ctx); err != nil {
 		errs = append(errs, fmt.Errorf("close websockets: %w", err))
 	}
-	stopConns()
+	s.stopConns()
 	if err := <-httpDone; err != nil {
 		errs = append(errs, fmt.Errorf("stop http: %w", err))
 	}
-	if err := store.Close(); err != nil {
+	if err := s.store.Close(); err != nil {
 		errs = append(errs, fmt.Errorf("close store: %w", err))
 	}
 	err := errors.Join(errs...)
 	if err != nil {
-		log.Error("stopped with errors", "err", err)
+		s.log.Error("stopped with errors", "err", err)
 	} else {
-		log.Info("stopped")
+		s.log.Info("stopped")
 	}
 	return err
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"livedash/app/apptest"
+	"livedash/handlers"
 	"livedash/models"
 )
 
@@ -69,7 +70,7 @@ func FuzzRESTBodies(f *testing.F) {
 			http.StatusBadRequest:            {models.CodeBadRequest, models.CodeInvalid},
 			http.StatusNotFound:              {models.CodeNotFound},
 			http.StatusConflict:              {models.CodeConflict},
-			http.StatusRequestEntityTooLarge: {models.CodeTooLarge},
+			http.StatusRequestEntityTooLarge: {handlers.CodeTooLarge},
 		}[status]
 		var e struct {
 			Error *models.Error `json:"error"`

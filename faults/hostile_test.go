@@ -14,7 +14,9 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"livedash/handlers"
 	"livedash/models"
+	"livedash/ws"
 )
 
 const (
@@ -94,7 +96,7 @@ func restOverLimit(t *testing.T, srv *server) {
 			if resp.StatusCode != http.StatusRequestEntityTooLarge {
 				t.Fatalf("status %d, want 413: %.200s", resp.StatusCode, raw)
 			}
-			requireErrorBody(t, raw, models.CodeTooLarge)
+			requireErrorBody(t, raw, handlers.CodeTooLarge)
 		})
 	}
 	requireUnchanged(t, srv, before, "bodies over the limit")
@@ -128,7 +130,7 @@ func wsOverLimit(t *testing.T, srv *server) {
 			code, err := p.waitEnd(t, peerWait)
 			var tooLarge bool
 			for _, f := range p.unsolicited() {
-				tooLarge = tooLarge || f.Error != nil && f.Error.Code == models.CodeTooLarge
+				tooLarge = tooLarge || f.Error != nil && f.Error.Code == ws.CodeTooLarge
 			}
 			if !tooLarge || code != websocket.CloseMessageTooBig {
 				t.Errorf("ended with %v, too_large error sent: %v; want a too_large error, then close 1009", err, tooLarge)
@@ -318,7 +320,7 @@ func requestFlood(t *testing.T, srv *server) {
 			t.Fatalf("no reply to f%d", i)
 		case f.Type == "ack":
 			acks++
-		case f.Error.Code != models.CodeRateLimited:
+		case f.Error.Code != ws.CodeRateLimited:
 			t.Fatalf("f%d: %s", i, f.Raw)
 		}
 	}
@@ -357,7 +359,7 @@ func resetWithoutToken(t *testing.T, srv *server) {
 			if status != http.StatusUnauthorized {
 				t.Fatalf("status %d, want 401: %s", status, raw)
 			}
-			requireErrorBody(t, raw, models.CodeUnauthorized)
+			requireErrorBody(t, raw, handlers.CodeUnauthorized)
 			requireUnchanged(t, srv, before, "a refused reset")
 		})
 	}

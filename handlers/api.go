@@ -1,5 +1,6 @@
 // Package handlers serves the REST API. Mutations take the same path as
-// WebSocket ones: store.Mutate commits, the store's writer publishes.
+// WebSocket ones (store.Mutate commits, the store's publisher feeds the hub
+// before the reply), and reads the same query path (store.Query).
 package handlers
 
 import (
@@ -10,17 +11,17 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
 	"livedash/metrics"
 	"livedash/models"
+	"livedash/store"
 )
 
 // API holds what the REST handlers need.
 type API struct {
-	Store      *models.Store
+	Store      *store.Store
 	AdminToken string
 	Metrics    *metrics.Metrics
 	Log        *slog.Logger
@@ -43,52 +44,27 @@ func (a *API) Limits(c *fiber.Ctx) error {
 	return c.JSON(models.CurrentLimits())
 }
 
-func (a *API) State(c *fiber.Ctx) error {
-	st, err := a.Store.State(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(st)
-}
+func (a *API) State(c *fiber.Ctx) error      { return a.query(c, models.QueryState) }
+func (a *API) ListItems(c *fiber.Ctx) error  { return a.query(c, models.QueryItemList) }
+func (a *API) GetItem(c *fiber.Ctx) error    { return a.query(c, models.QueryItemGet) }
+func (a *API) ListScores(c *fiber.Ctx) error { return a.query(c, models.QueryScoreList) }
+func (a *API) GetScore(c *fiber.Ctx) error   { return a.query(c, models.QueryScoreGet) }
 
-func (a *API) ListItems(c *fiber.Ctx) error {
-	items, err := a.Store.Items(c.UserContext())
+// query answers a read through the store's one read path, which WebSocket
+// requests use too.
+func (a *API) query(c *fiber.Ctx, q models.Query) error {
+	var id int64
+	if q.TakesID() {
+		var err error
+		if id, err = pathID(c); err != nil {
+			return err
+		}
+	}
+	v, err := a.Store.Query(c.UserContext(), q, id)
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": items})
-}
-
-func (a *API) GetItem(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	it, err := a.Store.Item(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(it)
-}
-
-func (a *API) ListScores(c *fiber.Ctx) error {
-	scores, err := a.Store.Scores(c.UserContext())
-	if err != nil {
-		return err
-	}
-	return c.JSON(fiber.Map{"scores": scores})
-}
-
-func (a *API) GetScore(c *fiber.Ctx) error {
-	id, err := pathID(c)
-	if err != nil {
-		return err
-	}
-	s, err := a.Store.Score(c.UserContext(), id)
-	if err != nil {
-		return err
-	}
-	return c.JSON(s)
+	return c.JSON(v)
 }
 
 func (a *API) CreateItem(c *fiber.Ctx) error {
@@ -138,10 +114,14 @@ func (a *API) Reset(c *fiber.Ctx) error {
 	if a.AdminToken != "" {
 		got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.AdminToken)) != 1 {
-			return models.Errorf(models.CodeUnauthorized, "", "reset needs the admin token: Authorization: Bearer <token>")
+			return models.Errorf(CodeUnauthorized, "", "reset needs the admin token: Authorization: Bearer <token>")
 		}
 	}
-	res, err := a.Store.Mutate(c.UserContext(), origin(c), &models.ResetDemo{})
+	who, err := origin(c)
+	if err != nil {
+		return err
+	}
+	res, err := a.Store.Mutate(c.UserContext(), who, &models.ResetDemo{})
 	if err != nil {
 		return err
 	}
@@ -189,8 +169,12 @@ func (a *API) commit(c *fiber.Ctx, m models.Mutation, id *int64, status int) err
 		}
 		*id = v
 	}
+	who, err := origin(c)
+	if err != nil {
+		return err
+	}
 	started := time.Now()
-	res, err := a.Store.Mutate(c.UserContext(), origin(c), m)
+	res, err := a.Store.Mutate(c.UserContext(), who, m)
 	if err != nil {
 		return err
 	}
@@ -200,17 +184,24 @@ func (a *API) commit(c *fiber.Ctx, m models.Mutation, id *int64, status int) err
 	return c.Status(status).Send(res.Data)
 }
 
-// origin names who made a REST change: scripts may say so in headers.
-func origin(c *fiber.Ctx) models.Origin {
-	name := strings.TrimSpace(c.Get("X-Livedash-Name"))
-	if utf8.RuneCountInString(name) > 40 {
-		name = ""
+// origin names who made a REST change: scripts may say so in headers, under
+// the same rule as the WebSocket's connect query.
+func origin(c *fiber.Ctx) (store.Origin, error) {
+	var o store.Origin
+	if v := c.Get("X-Livedash-Name"); v != "" {
+		name, err := models.CleanName(v)
+		if err != nil {
+			return o, err
+		}
+		o.Name = name
 	}
-	client := c.Get("X-Livedash-Client")
-	if len(client) > 64 {
-		client = ""
+	if v := c.Get("X-Livedash-Client"); v != "" {
+		if err := models.CheckClientID(v); err != nil {
+			return o, err
+		}
+		o.Client = v
 	}
-	return models.Origin{Client: client, Name: name}
+	return o, nil
 }
 
 func pathID(c *fiber.Ctx) (int64, error) {

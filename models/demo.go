@@ -3,7 +3,7 @@ package models
 // The demo data set: what a new database holds and what a reset restores.
 // Ids are fixed so that scripts and the README's examples keep working
 // across resets.
-func demoItems() []Item {
+func DemoItems() []Item {
 	return []Item{
 		{ID: 1, Name: "Projector", Description: "Room 2, ceiling mount"},
 		{ID: 2, Name: "Whiteboard markers", Description: "Four colours, box on the shelf"},
@@ -13,7 +13,7 @@ func demoItems() []Item {
 	}
 }
 
-func demoScores() []Score {
+func DemoScores() []Score {
 	return []Score{
 		{ID: 1, Player: "Alice", Points: 42},
 		{ID: 2, Player: "Bob", Points: 35},

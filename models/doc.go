@@ -1,6 +1,7 @@
-// Package models owns the database: the GORM models, the contract's
-// validation rules, the event log, idempotent outcomes, and the Store whose
-// single writer goroutine commits mutations in batches and hands committed
-// events, in seq order, to whoever publishes them. It knows nothing of HTTP
-// or WebSockets.
+// Package models is livedash's domain: the records (GORM models of items,
+// scores, the event log, remembered outcomes and the meta row), the mutation
+// requests with their validation rules, events, the one error type with its
+// codes, and the limits. It knows nothing of HTTP, WebSockets or how the
+// records are stored; package store applies mutations, and the transports
+// (handlers, ws) decode them from JSON with DecodeJSON.
 package models

@@ -3,47 +3,23 @@ package models
 import (
 	"errors"
 	"fmt"
-	"net/http"
 )
 
 // Code is the machine-readable kind of a failure. The same codes travel in
-// WebSocket error frames and REST error bodies.
+// WebSocket error frames and REST error bodies; the transports add the codes
+// that only they produce (too_large, rate_limited, ...) and map codes to HTTP
+// statuses.
 type Code string
 
+// The codes the domain produces.
 const (
-	CodeBadRequest   Code = "bad_request"
-	CodeUnknownType  Code = "unknown_type"
-	CodeInvalid      Code = "invalid"
-	CodeNotFound     Code = "not_found"
-	CodeConflict     Code = "conflict"
-	CodeTooLarge     Code = "too_large"
-	CodeRateLimited  Code = "rate_limited"
-	CodeUnauthorized Code = "unauthorized"
-	CodeForbidden    Code = "forbidden"
-	CodeInternal     Code = "internal"
+	CodeBadRequest  Code = "bad_request"
+	CodeInvalid     Code = "invalid"
+	CodeNotFound    Code = "not_found"
+	CodeConflict    Code = "conflict"
+	CodeUnavailable Code = "unavailable"
+	CodeInternal    Code = "internal"
 )
-
-// HTTPStatus is the one place where codes map to HTTP statuses.
-func (c Code) HTTPStatus() int {
-	switch c {
-	case CodeBadRequest, CodeInvalid, CodeUnknownType:
-		return http.StatusBadRequest
-	case CodeNotFound:
-		return http.StatusNotFound
-	case CodeConflict:
-		return http.StatusConflict
-	case CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case CodeRateLimited:
-		return http.StatusTooManyRequests
-	case CodeUnauthorized:
-		return http.StatusUnauthorized
-	case CodeForbidden:
-		return http.StatusForbidden
-	default:
-		return http.StatusInternalServerError
-	}
-}
 
 // Error is the single error type callers see. Its JSON form is the contract's
 // error object: {"code", "message", "field"?}.
@@ -65,8 +41,8 @@ func Errorf(code Code, field, format string, args ...any) *Error {
 	return &Error{Code: code, Field: field, Message: fmt.Sprintf(format, args...)}
 }
 
-// internalMessage is what a client sees for failures it cannot act on; the cause
-// is logged, never sent, so it reveals no internals.
+// errInternalMessage is what a client sees for failures it cannot act on; the
+// cause is logged, never sent, so it reveals no internals.
 const errInternalMessage = "internal error; the request was not applied"
 
 // AsError returns err as an *Error, turning anything unexpected into an

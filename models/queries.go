@@ -1,62 +1,48 @@
 package models
 
-import (
-	"context"
+import "sort"
 
-	"gorm.io/gorm"
+// Query names one of the reads a client may ask for. The names are the
+// WebSocket request types; REST routes map onto the same queries, so both
+// transports answer with the same shapes.
+type Query string
+
+const (
+	QueryState     Query = "state.get"  // answers State
+	QueryItemList  Query = "item.list"  // answers ItemList
+	QueryItemGet   Query = "item.get"   // answers Item
+	QueryScoreList Query = "score.list" // answers ScoreList
+	QueryScoreGet  Query = "score.get"  // answers Score
 )
 
-// State returns items, scores and the seq they reflect, read in one
-// transaction so the three agree.
-func (s *Store) State(ctx context.Context) (State, error) {
-	st := State{Epoch: s.epoch, Items: []Item{}, Scores: []Score{}}
-	err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Model(&Event{}).Select("COALESCE(MAX(seq), 0)").Scan(&st.Seq).Error; err != nil {
-			return err
+// TakesID reports whether the query reads one record by id.
+func (q Query) TakesID() bool { return q == QueryItemGet || q == QueryScoreGet }
+
+// State is one consistent snapshot of everything a dashboard shows.
+type State struct {
+	Seq    int64   `json:"seq"`
+	Epoch  string  `json:"epoch"`
+	Items  []Item  `json:"items"`
+	Scores []Score `json:"scores"`
+}
+
+// ItemList is the answer to item.list and GET /api/items.
+type ItemList struct {
+	Items []Item `json:"items"`
+}
+
+// ScoreList is the answer to score.list and GET /api/scores.
+type ScoreList struct {
+	Scores []Score `json:"scores"`
+}
+
+// SortScores puts scores in the contract's leaderboard order: points
+// descending, then id ascending.
+func SortScores(scores []Score) {
+	sort.SliceStable(scores, func(i, j int) bool {
+		if scores[i].Points != scores[j].Points {
+			return scores[i].Points > scores[j].Points
 		}
-		if err := tx.Order("id").Find(&st.Items).Error; err != nil {
-			return err
-		}
-		return tx.Order("points DESC, id").Find(&st.Scores).Error
+		return scores[i].ID < scores[j].ID
 	})
-	return st, err
-}
-
-func (s *Store) Items(ctx context.Context) ([]Item, error) {
-	items := []Item{}
-	err := s.read.WithContext(ctx).Order("id").Find(&items).Error
-	return items, err
-}
-
-func (s *Store) Item(ctx context.Context, id int64) (Item, error) {
-	var it Item
-	return it, s.get(ctx, &it, "item", id)
-}
-
-func (s *Store) Scores(ctx context.Context) ([]Score, error) {
-	scores := []Score{}
-	err := s.read.WithContext(ctx).Order("points DESC, id").Find(&scores).Error
-	return scores, err
-}
-
-func (s *Store) Score(ctx context.Context, id int64) (Score, error) {
-	var sc Score
-	return sc, s.get(ctx, &sc, "score", id)
-}
-
-func (s *Store) get(ctx context.Context, dest any, kind string, id int64) error {
-	if err := checkID(id); err != nil {
-		return err
-	}
-	if err := s.read.WithContext(ctx).First(dest, id).Error; err != nil {
-		return notFound(err, kind, id)
-	}
-	return nil
-}
-
-// EventsSince returns up to limit events with seq > since, in order.
-func (s *Store) EventsSince(ctx context.Context, since int64, limit int) ([]Event, error) {
-	events := []Event{}
-	err := s.read.WithContext(ctx).Where("seq > ?", since).Order("seq").Limit(limit).Find(&events).Error
-	return events, err
 }

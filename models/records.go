@@ -5,11 +5,12 @@ import (
 	"time"
 )
 
-// Item is one entry of the shared list.
+// Item is one entry of the shared list. Text columns carry no size: the
+// limits are checked in Go (limits.go), once, before anything is stored.
 type Item struct {
 	ID          int64     `gorm:"primaryKey" json:"id"`
-	Name        string    `gorm:"size:200;not null" json:"name"`
-	Description string    `gorm:"size:2000;not null;default:''" json:"description"`
+	Name        string    `gorm:"not null" json:"name"`
+	Description string    `gorm:"not null;default:''" json:"description"`
 	Version     int64     `gorm:"not null" json:"version"`
 	CreatedAt   time.Time `gorm:"not null;autoCreateTime:false" json:"created_at"`
 	UpdatedAt   time.Time `gorm:"not null;autoUpdateTime:false" json:"updated_at"`
@@ -19,8 +20,8 @@ type Item struct {
 // so uniqueness is case-insensitive on every database, not only SQLite.
 type Score struct {
 	ID        int64     `gorm:"primaryKey" json:"id"`
-	Player    string    `gorm:"size:64;not null" json:"player"`
-	PlayerKey string    `gorm:"size:64;not null;uniqueIndex" json:"-"`
+	Player    string    `gorm:"not null" json:"player"`
+	PlayerKey string    `gorm:"not null;uniqueIndex" json:"-"`
 	Points    int64     `gorm:"not null;default:0" json:"points"`
 	Version   int64     `gorm:"not null" json:"version"`
 	CreatedAt time.Time `gorm:"not null;autoCreateTime:false" json:"created_at"`
@@ -37,10 +38,10 @@ type Actor struct {
 // frame, so the hub and GET /api/events encode it the same way.
 type Event struct {
 	Seq         int64     `gorm:"primaryKey;autoIncrement:false"`
-	Type        string    `gorm:"size:32;not null"`
+	Type        string    `gorm:"not null"`
 	Data        []byte    `gorm:"not null"`
-	ActorClient string    `gorm:"size:64;not null;default:''"`
-	ActorName   string    `gorm:"size:40;not null;default:''"`
+	ActorClient string    `gorm:"not null;default:''"`
+	ActorName   string    `gorm:"not null;default:''"`
 	Delta       *int64    ``
 	At          time.Time `gorm:"not null;autoCreateTime:false"`
 }
@@ -64,7 +65,7 @@ func (e Event) MarshalJSON() ([]byte, error) {
 
 // Meta holds facts about the database itself, such as its epoch.
 type Meta struct {
-	Key   string `gorm:"primaryKey;size:64"`
+	Key   string `gorm:"primaryKey"`
 	Value string `gorm:"not null"`
 }
 
@@ -72,18 +73,10 @@ type Meta struct {
 // so a retry on any later connection gets the same reply instead of a second
 // write.
 type Outcome struct {
-	Client    string    `gorm:"primaryKey;size:64"`
-	RequestID string    `gorm:"primaryKey;size:64"`
+	Client    string    `gorm:"primaryKey"`
+	RequestID string    `gorm:"primaryKey"`
 	Seq       int64     `gorm:"not null"`
 	Reply     []byte    `gorm:"not null"`
 	Failed    bool      `gorm:"not null"`
 	CreatedAt time.Time `gorm:"not null;index;autoCreateTime:false"`
-}
-
-// State is one consistent snapshot of everything a dashboard shows.
-type State struct {
-	Seq    int64   `json:"seq"`
-	Epoch  string  `json:"epoch"`
-	Items  []Item  `json:"items"`
-	Scores []Score `json:"scores"`
 }

@@ -28,7 +28,7 @@ func checkDescription(value string) error {
 	return nil
 }
 
-func checkID(id int64) error {
+func CheckID(id int64) error {
 	if id <= 0 {
 		return Errorf(CodeInvalid, "id", "id must be a positive integer")
 	}
@@ -42,4 +42,5 @@ func checkVersion(version *int64) error {
 	return nil
 }
 
-func playerKey(player string) string { return strings.ToLower(player) }
+// PlayerKey is what makes two player names the same player.
+func PlayerKey(player string) string { return strings.ToLower(player) }

@@ -101,10 +101,9 @@ func BenchmarkAppendTextFrame(b *testing.B) {
 // publish path only queues, it never touches the socket.
 func benchConns(tb testing.TB, h *Hub, n, queue int) []*conn {
 	tb.Helper()
-	srv := &Server{hub: h}
 	conns := make([]*conn, n)
 	for i := range conns {
-		c := &conn{hub: h, srv: srv, queue: newSendQueue(queue), pongs: make(chan string, 1), quit: make(chan struct{}),
+		c := &conn{hub: h, queue: newSendQueue(queue), pongs: make(chan string, 1), quit: make(chan struct{}),
 			Params: Params{Client: fmt.Sprintf("bench-%d", i), Name: fmt.Sprintf("bench-%d", i)}}
 		if _, err := h.register(c); err != nil {
 			tb.Fatal(err)
@@ -128,9 +127,9 @@ func BenchmarkFanout(b *testing.B) {
 	for _, n := range []int{100, 1000, 10000} {
 		b.Run(fmt.Sprintf("conns=%d", n), func(b *testing.B) {
 			const queue, drainEvery = 1024, 64
-			// Presence is coalesced over PresenceDelay: an hour keeps its
-			// frames out of the measurement.
-			h := NewHub(Config{SendQueue: queue, PresenceDelay: time.Hour}, nil)
+			// Presence is coalesced over the presence delay: an hour keeps
+			// its frames out of the measurement.
+			h := NewHub(nil, time.Hour)
 			h.Start(0)
 			conns := benchConns(b, h, n, queue)
 			ev := benchEvent(b, 0)
@@ -242,8 +241,9 @@ func benchSocket(b *testing.B) *conn {
 		close(hold)
 		ts.Close()
 	})
-	h := NewHub(Config{}, nil)
-	return &conn{hub: h, srv: NewServer(b.Context(), nil, h, nil, nil), ws: sc, queue: newSendQueue(1024), quit: make(chan struct{})}
+	h := NewHub(nil, 0)
+	srv := NewServer(b.Context(), Config{}, nil, h, nil, nil)
+	return srv.newConn(sc, Params{})
 }
 
 // BenchmarkWriteFrames writes a batch of 16 event frames to a loopback

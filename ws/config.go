@@ -2,18 +2,29 @@ package ws
 
 import "time"
 
-// Config holds the connection limits. Zero values take the defaults below.
+// Defaults of Config, also the defaults of the server's flags.
+const (
+	DefaultPingInterval  = 25 * time.Second
+	DefaultPongWait      = 60 * time.Second
+	DefaultWriteWait     = 10 * time.Second
+	DefaultSendQueue     = 1024
+	DefaultReadLimit     = 64 << 10
+	DefaultRate          = 100
+	DefaultBurst         = 200
+	DefaultPresenceDelay = 100 * time.Millisecond
+	DefaultReplayPage    = 500
+)
+
+// Config holds the connection limits. Zero values take the defaults above.
 type Config struct {
-	PingInterval  time.Duration // how often the server pings; default 25s
-	PongWait      time.Duration // silence after which a peer is dropped; default 60s
-	WriteWait     time.Duration // deadline of one write; default 10s
-	SendQueue     int           // frames queued per connection; default 1024
-	ReadLimit     int64         // largest frame accepted, bytes; default 64 KiB
-	Rate          float64       // messages per second per connection; default 100
-	Burst         int           // default 200
-	Origins       []string      // extra allowed Origins ("*" allows any)
-	PresenceDelay time.Duration // presence updates are coalesced over this; default 100ms
-	ReplayPage    int           // events read per page when resuming; default 500
+	PingInterval time.Duration // how often the server pings
+	PongWait     time.Duration // silence after which a peer is dropped
+	WriteWait    time.Duration // deadline of one write
+	SendQueue    int           // frames queued per connection
+	ReadLimit    int64         // largest frame accepted, bytes
+	Rate         float64       // messages per second per connection
+	Burst        int           // messages allowed above the rate at once
+	ReplayPage   int           // events read per page when resuming
 }
 
 func (c Config) withDefaults() Config {
@@ -22,24 +33,23 @@ func (c Config) withDefaults() Config {
 			*d = v
 		}
 	}
-	def(&c.PingInterval, 25*time.Second)
-	def(&c.PongWait, 60*time.Second)
-	def(&c.WriteWait, 10*time.Second)
-	def(&c.PresenceDelay, 100*time.Millisecond)
+	def(&c.PingInterval, DefaultPingInterval)
+	def(&c.PongWait, DefaultPongWait)
+	def(&c.WriteWait, DefaultWriteWait)
 	if c.SendQueue <= 0 {
-		c.SendQueue = 1024
+		c.SendQueue = DefaultSendQueue
 	}
 	if c.ReadLimit <= 0 {
-		c.ReadLimit = 64 << 10
+		c.ReadLimit = DefaultReadLimit
 	}
 	if c.Rate <= 0 {
-		c.Rate = 100
+		c.Rate = DefaultRate
 	}
 	if c.Burst <= 0 {
-		c.Burst = 200
+		c.Burst = DefaultBurst
 	}
 	if c.ReplayPage <= 0 {
-		c.ReplayPage = 500
+		c.ReplayPage = DefaultReplayPage
 	}
 	return c
 }

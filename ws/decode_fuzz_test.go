@@ -26,7 +26,7 @@ func FuzzDecode(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
-	known := map[models.Code]bool{models.CodeBadRequest: true, models.CodeUnknownType: true, models.CodeInvalid: true}
+	known := map[models.Code]bool{models.CodeBadRequest: true, CodeUnknownType: true, models.CodeInvalid: true}
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		req, err := Decode(frame)
 		if err != nil {
@@ -36,14 +36,20 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		if _, _, ok := newRequestData(req.Type); !ok {
+		if _, ok := newRequestData(req.Type); !ok {
 			t.Fatalf("accepted unknown type %q", req.Type)
 		}
-		if req.ID == "" || len([]rune(req.ID)) > MaxRequestID {
+		if req.ID == "" || len([]rune(req.ID)) > models.MaxRequestID {
 			t.Fatalf("accepted request id %q", req.ID)
 		}
-		if (req.Mutation == nil) == (req.query == queryNone) {
-			t.Fatalf("want exactly one of mutation and query: %+v", req)
+		kinds := 0
+		for _, is := range []bool{req.Mutation != nil, req.Query != "", req.Type == typePing} {
+			if is {
+				kinds++
+			}
+		}
+		if kinds != 1 {
+			t.Fatalf("want exactly one of mutation, query and ping: %+v", req)
 		}
 		if req.Mutation != nil {
 			if verr := req.Mutation.Validate(); verr != nil && models.AsError(verr).Code != models.CodeInvalid {

@@ -16,18 +16,18 @@ import (
 // dashboards a full list in every frame would cost more than the events.
 const maxPresenceUsers = 100
 
-// presenceCrowd is the number of connections per PresenceDelay of coalescing.
+// presenceCrowd is the number of connections per presence delay of coalescing.
 const presenceCrowd = 250
 
 // errClosing refuses connections once the hub is shutting down.
 var errClosing = errors.New("ws: server is shutting down")
 
 // Hub owns the set of connections and fans committed events out to them. It
-// is fed by Publish, from whatever produces committed events (the store's
-// writer today), never by the handler that made a change.
+// is the store's Feed: fed by Publish with committed events in seq order
+// (from the store's publisher), never by the handler that made a change.
 type Hub struct {
-	cfg Config
-	log *slog.Logger
+	presenceDelay time.Duration
+	log           *slog.Logger
 
 	mu              sync.Mutex
 	conns           map[*conn]struct{}
@@ -37,16 +37,21 @@ type Hub struct {
 	drained         chan struct{} // closed when closing and no conns remain
 }
 
-// NewHub makes a hub; Start it before serving connections.
-func NewHub(cfg Config, log *slog.Logger) *Hub {
+// NewHub makes a hub that coalesces presence over presenceDelay (0: the
+// default). The store starts it (Start) when it is opened with the hub as
+// its feed, before any connection is served.
+func NewHub(log *slog.Logger, presenceDelay time.Duration) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	if presenceDelay <= 0 {
+		presenceDelay = DefaultPresenceDelay
+	}
 	return &Hub{
-		cfg:     cfg.withDefaults(),
-		log:     log,
-		conns:   make(map[*conn]struct{}),
-		drained: make(chan struct{}),
+		presenceDelay: presenceDelay,
+		log:           log,
+		conns:         make(map[*conn]struct{}),
+		drained:       make(chan struct{}),
 	}
 }
 
@@ -69,8 +74,8 @@ func (h *Hub) Publish(events []models.Event) {
 	h.broadcast(frames)
 }
 
-// Start sets the seq already committed when the hub starts. Call it before
-// connections are served.
+// Start sets the seq already committed when the hub starts; the store calls
+// it when it opens, before anything is published.
 func (h *Hub) Start(seq int64) {
 	h.mu.Lock()
 	h.seq = seq
@@ -131,7 +136,7 @@ func (h *Hub) Count() int {
 }
 
 // schedulePresence coalesces connects and disconnects into one presence
-// frame per PresenceDelay, stretched as the crowd grows: each frame goes to
+// frame per presence delay, stretched as the crowd grows: each frame goes to
 // everyone, so a flood of connects would otherwise cost O(n²) frames.
 // Callers hold h.mu.
 func (h *Hub) schedulePresence() {
@@ -139,7 +144,7 @@ func (h *Hub) schedulePresence() {
 		return
 	}
 	h.presencePending = true
-	delay := h.cfg.PresenceDelay * time.Duration(1+len(h.conns)/presenceCrowd)
+	delay := h.presenceDelay * time.Duration(1+len(h.conns)/presenceCrowd)
 	time.AfterFunc(delay, h.sendPresence)
 }
 

@@ -8,17 +8,13 @@ import (
 	"livedash/models"
 )
 
-// MaxRequestID is the longest request id the contract allows, in characters.
-const MaxRequestID = 64
-
-// Request is one decoded client frame. Exactly one of Mutation and query is
-// set.
+// Request is one decoded client frame: a mutation, a query, or a ping.
 type Request struct {
 	Type     string
 	ID       string
 	Mutation models.Mutation
-	query    query
-	recordID int64 // for item.get and score.get
+	Query    models.Query
+	RecordID int64 // for item.get and score.get
 }
 
 // ByID is the data of item.get and score.get.
@@ -29,52 +25,38 @@ type ByID struct {
 // Empty is the data of requests that take none.
 type Empty struct{}
 
-// query kinds: requests that read and never produce events.
-type query int
-
-const (
-	queryNone query = iota
-	queryState
-	queryItemList
-	queryItemGet
-	queryScoreList
-	queryScoreGet
-	queryPing
-)
+// typePing is answered by the connection itself.
+const typePing = "ping"
 
 // newRequestData maps each wire type to the Go type its data decodes into.
 // Mutations come from models, so REST and WebSocket share one shape and one
-// set of rules.
-func newRequestData(typ string) (any, query, bool) {
-	switch typ {
-	case "state.get":
-		return &Empty{}, queryState, true
-	case "item.list":
-		return &Empty{}, queryItemList, true
-	case "item.get":
-		return &ByID{}, queryItemGet, true
-	case "item.create":
-		return &models.CreateItem{}, queryNone, true
-	case "item.update":
-		return &models.UpdateItem{}, queryNone, true
-	case "item.delete":
-		return &models.DeleteItem{}, queryNone, true
-	case "score.list":
-		return &Empty{}, queryScoreList, true
-	case "score.get":
-		return &ByID{}, queryScoreGet, true
-	case "score.create":
-		return &models.CreateScore{}, queryNone, true
-	case "score.update":
-		return &models.UpdateScore{}, queryNone, true
-	case "score.increment":
-		return &models.IncrementScore{}, queryNone, true
-	case "score.delete":
-		return &models.DeleteScore{}, queryNone, true
-	case "ping":
-		return &Empty{}, queryPing, true
+// set of rules; queries are answered by the store's one read path.
+func newRequestData(typ string) (any, bool) {
+	switch models.Query(typ) {
+	case models.QueryState, models.QueryItemList, models.QueryScoreList:
+		return &Empty{}, true
+	case models.QueryItemGet, models.QueryScoreGet:
+		return &ByID{}, true
 	}
-	return nil, queryNone, false
+	switch typ {
+	case "item.create":
+		return &models.CreateItem{}, true
+	case "item.update":
+		return &models.UpdateItem{}, true
+	case "item.delete":
+		return &models.DeleteItem{}, true
+	case "score.create":
+		return &models.CreateScore{}, true
+	case "score.update":
+		return &models.UpdateScore{}, true
+	case "score.increment":
+		return &models.IncrementScore{}, true
+	case "score.delete":
+		return &models.DeleteScore{}, true
+	case typePing:
+		return &Empty{}, true
+	}
+	return nil, false
 }
 
 type envelope struct {
@@ -98,7 +80,7 @@ func Decode(frame []byte) (Request, *models.Error) {
 	if err := json.Unmarshal(frame, &env); err != nil {
 		return req, models.Errorf(models.CodeBadRequest, "", "the frame is not valid JSON")
 	}
-	id, err := decodeString(env.ID, "id", MaxRequestID)
+	id, err := decodeString(env.ID, "id", models.MaxRequestID)
 	if err != nil {
 		return req, err
 	}
@@ -108,21 +90,25 @@ func Decode(frame []byte) (Request, *models.Error) {
 		return req, err
 	}
 	req.Type = typ
-	data, q, ok := newRequestData(typ)
+	data, ok := newRequestData(typ)
 	if !ok {
-		return req, models.Errorf(models.CodeUnknownType, "type", "unknown type %q", typ)
+		return req, models.Errorf(CodeUnknownType, "type", "unknown type %q", typ)
 	}
 	if err := decodeData(env.Data, data); err != nil {
 		return req, err
 	}
-	req.query = q
-	if m, ok := data.(models.Mutation); ok {
-		req.Mutation = m
-	} else if b, ok := data.(*ByID); ok {
-		if b.ID <= 0 {
-			return req, models.Errorf(models.CodeInvalid, "id", "id must be a positive integer")
+	switch d := data.(type) {
+	case models.Mutation:
+		req.Mutation = d
+	case *ByID:
+		if err := models.CheckID(d.ID); err != nil {
+			return req, models.AsError(err)
 		}
-		req.recordID = b.ID
+		req.Query, req.RecordID = models.Query(typ), d.ID
+	default:
+		if typ != typePing {
+			req.Query = models.Query(typ)
+		}
 	}
 	return req, nil
 }

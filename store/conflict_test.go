@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"strings"
 	"sync"
@@ -12,24 +14,24 @@ import (
 func TestConcurrentUpdatesFromSameVersion(t *testing.T) {
 	tests := []struct {
 		name  string
-		mut   func(i int) Mutation
+		mut   func(i int) models.Mutation
 		kind  string
 		event string // published by the winner
 		// goneIfFirstWins: mutation 0 deletes the record, so if it wins the
 		// other finds nothing to update rather than a newer version.
 		goneIfFirstWins bool
 	}{
-		{name: "item", kind: "item 1", event: "item.updated", mut: func(i int) Mutation {
-			return &UpdateItem{ID: 1, Version: ptr[int64](1), Name: ptr(strings.Repeat("x", i+1))}
+		{name: "item", kind: "item 1", event: "item.updated", mut: func(i int) models.Mutation {
+			return &models.UpdateItem{ID: 1, Version: ptr[int64](1), Name: ptr(strings.Repeat("x", i+1))}
 		}},
-		{name: "score", kind: "score 1", event: "score.updated", mut: func(i int) Mutation {
-			return &UpdateScore{ID: 1, Version: ptr[int64](1), Points: ptr(int64(100 + i))}
+		{name: "score", kind: "score 1", event: "score.updated", mut: func(i int) models.Mutation {
+			return &models.UpdateScore{ID: 1, Version: ptr[int64](1), Points: ptr(int64(100 + i))}
 		}},
-		{name: "item delete against update", kind: "item 1", event: "item.updated", goneIfFirstWins: true, mut: func(i int) Mutation {
+		{name: "item delete against update", kind: "item 1", event: "item.updated", goneIfFirstWins: true, mut: func(i int) models.Mutation {
 			if i == 0 {
-				return &DeleteItem{ID: 1, Version: ptr[int64](1)}
+				return &models.DeleteItem{ID: 1, Version: ptr[int64](1)}
 			}
-			return &UpdateItem{ID: 1, Version: ptr[int64](1), Name: ptr("y")}
+			return &models.UpdateItem{ID: 1, Version: ptr[int64](1), Name: ptr("y")}
 		}},
 	}
 	for _, tt := range tests {
@@ -59,11 +61,11 @@ func TestConcurrentUpdatesFromSameVersion(t *testing.T) {
 				t.Fatalf("both failed: %v / %v", errs[0], errs[1])
 			}
 			if tt.goneIfFirstWins && winner == 0 {
-				wantError(t, errs[loser], CodeNotFound, "id")
+				wantError(t, errs[loser], models.CodeNotFound, "id")
 				checkPublished(t, s, rec.since(n), results[winner], "item.deleted")
 				return
 			}
-			e := wantError(t, errs[loser], CodeConflict, "version")
+			e := wantError(t, errs[loser], models.CodeConflict, "version")
 			if !strings.Contains(e.Message, tt.kind) {
 				t.Errorf("message %q does not name %s", e.Message, tt.kind)
 			}

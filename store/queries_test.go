@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"encoding/json"
 	"testing"
@@ -14,7 +16,7 @@ func TestQueriesOnDemoData(t *testing.T) {
 	if st.Seq != 1 || st.Epoch != s.Epoch() || st.Epoch == "" {
 		t.Errorf("state seq/epoch = %d/%q, want 1/%q", st.Seq, st.Epoch, s.Epoch())
 	}
-	if len(st.Items) != len(demoItems()) || len(st.Scores) != len(demoScores()) {
+	if len(st.Items) != len(models.DemoItems()) || len(st.Scores) != len(models.DemoScores()) {
 		t.Fatalf("state has %d items and %d scores, want the demo set", len(st.Items), len(st.Scores))
 	}
 	items, err := s.Items(ctx)
@@ -62,14 +64,14 @@ func TestQueryNotFoundAndInvalidID(t *testing.T) {
 	tests := []struct {
 		name  string
 		get   func() error
-		code  Code
+		code  models.Code
 		field string
 	}{
-		{"item missing", func() error { _, err := s.Item(ctx, 999); return err }, CodeNotFound, "id"},
-		{"item id zero", func() error { _, err := s.Item(ctx, 0); return err }, CodeInvalid, "id"},
-		{"item id negative", func() error { _, err := s.Item(ctx, -1); return err }, CodeInvalid, "id"},
-		{"score missing", func() error { _, err := s.Score(ctx, 999); return err }, CodeNotFound, "id"},
-		{"score id zero", func() error { _, err := s.Score(ctx, 0); return err }, CodeInvalid, "id"},
+		{"item missing", func() error { _, err := s.Item(ctx, 999); return err }, models.CodeNotFound, "id"},
+		{"item id zero", func() error { _, err := s.Item(ctx, 0); return err }, models.CodeInvalid, "id"},
+		{"item id negative", func() error { _, err := s.Item(ctx, -1); return err }, models.CodeInvalid, "id"},
+		{"score missing", func() error { _, err := s.Score(ctx, 999); return err }, models.CodeNotFound, "id"},
+		{"score id zero", func() error { _, err := s.Score(ctx, 0); return err }, models.CodeInvalid, "id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -81,12 +83,12 @@ func TestQueryNotFoundAndInvalidID(t *testing.T) {
 func TestListOrder(t *testing.T) {
 	s, _ := MustOpenStore(t)
 	// Ties on points must fall back to id, and negative points sort last.
-	for _, p := range []CreateScore{{Player: "Tie A", Points: 35}, {Player: "Neg", Points: -1}, {Player: "Tie B", Points: 35}} {
+	for _, p := range []models.CreateScore{{Player: "Tie A", Points: 35}, {Player: "Neg", Points: -1}, {Player: "Tie B", Points: 35}} {
 		mustMutate(t, s, &p)
 	}
-	mustMutate(t, s, &CreateItem{Name: "Zeta"})
-	mustMutate(t, s, &DeleteItem{ID: 2})
-	mustMutate(t, s, &CreateItem{Name: "Alpha"})
+	mustMutate(t, s, &models.CreateItem{Name: "Zeta"})
+	mustMutate(t, s, &models.DeleteItem{ID: 2})
+	mustMutate(t, s, &models.CreateItem{Name: "Alpha"})
 
 	scores, err := s.Scores(context.Background())
 	if err != nil {
@@ -118,7 +120,7 @@ func TestListOrder(t *testing.T) {
 func TestEventsSince(t *testing.T) {
 	s, rec := MustOpenStore(t)
 	for i := 0; i < 9; i++ {
-		mustMutate(t, s, &IncrementScore{ID: 1, By: 1})
+		mustMutate(t, s, &models.IncrementScore{ID: 1, By: 1})
 	}
 	all := rec.all()
 	if len(all) != 10 {

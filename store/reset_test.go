@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"testing"
 )
@@ -9,16 +11,16 @@ func TestResetDemo(t *testing.T) {
 	s, rec := MustOpenStore(t)
 	ctx := context.Background()
 	epoch := s.Epoch()
-	mustMutate(t, s, &CreateItem{Name: "extra"})
-	mustMutate(t, s, &UpdateItem{ID: 1, Name: ptr("changed")})
-	mustMutate(t, s, &DeleteItem{ID: 2})
-	mustMutate(t, s, &IncrementScore{ID: 1, By: 100})
-	mustMutate(t, s, &UpdateScore{ID: 2, Player: ptr("Robert")})
-	mustMutate(t, s, &DeleteScore{ID: 3})
-	mustMutate(t, s, &CreateScore{Player: "Newcomer", Points: 1000})
+	mustMutate(t, s, &models.CreateItem{Name: "extra"})
+	mustMutate(t, s, &models.UpdateItem{ID: 1, Name: ptr("changed")})
+	mustMutate(t, s, &models.DeleteItem{ID: 2})
+	mustMutate(t, s, &models.IncrementScore{ID: 1, By: 100})
+	mustMutate(t, s, &models.UpdateScore{ID: 2, Player: ptr("Robert")})
+	mustMutate(t, s, &models.DeleteScore{ID: 3})
+	mustMutate(t, s, &models.CreateScore{Player: "Newcomer", Points: 1000})
 	n, seq := rec.len(), s.Seq()
 
-	res := mustMutateAs(t, s, Origin{Client: "admin"}, &ResetDemo{})
+	res := mustMutateAs(t, s, Origin{Client: "admin"}, &models.ResetDemo{})
 
 	if res.Seq != seq+1 {
 		t.Errorf("seq = %d, want %d", res.Seq, seq+1)
@@ -28,17 +30,17 @@ func TestResetDemo(t *testing.T) {
 		t.Errorf("epoch changed from %q to %q", epoch, s.Epoch())
 	}
 
-	reset := decodeData[ResetState](t, res.Data)
+	reset := decodeData[models.ResetState](t, res.Data)
 	st := mustState(t, s)
 	if st.Epoch != epoch || st.Seq != res.Seq {
 		t.Errorf("state epoch/seq = %q/%d, want %q/%d", st.Epoch, st.Seq, epoch, res.Seq)
 	}
 	// The event's data is "the complete new state": a client that applies it
 	// must end up with exactly what a fresh snapshot shows.
-	checkJSON(t, ResetState{Items: st.Items, Scores: st.Scores}, res.Data)
+	checkJSON(t, models.ResetState{Items: st.Items, Scores: st.Scores}, res.Data)
 
-	items, scores := demoItems(), demoScores()
-	sortScores(scores)
+	items, scores := models.DemoItems(), models.DemoScores()
+	models.SortScores(scores)
 	if len(reset.Items) != len(items) || len(reset.Scores) != len(scores) {
 		t.Fatalf("reset to %d items and %d scores, want %d and %d", len(reset.Items), len(reset.Scores), len(items), len(scores))
 	}
@@ -59,10 +61,10 @@ func TestResetDemo(t *testing.T) {
 
 	// The restored players must be reserved again (their folded keys are
 	// back), and the removed ones free.
-	_, err := s.Mutate(ctx, Origin{}, &CreateScore{Player: "bob"})
-	wantError(t, err, CodeConflict, "player")
-	mustMutate(t, s, &CreateScore{Player: "Robert"})
-	mustMutate(t, s, &CreateScore{Player: "Newcomer"})
+	_, err := s.Mutate(ctx, Origin{}, &models.CreateScore{Player: "bob"})
+	wantError(t, err, models.CodeConflict, "player")
+	mustMutate(t, s, &models.CreateScore{Player: "Robert"})
+	mustMutate(t, s, &models.CreateScore{Player: "Newcomer"})
 }
 
 func TestNewStoreStartsWithDemo(t *testing.T) {
@@ -72,6 +74,6 @@ func TestNewStoreStartsWithDemo(t *testing.T) {
 		t.Fatalf("a new store published %+v, want one state.reset at seq 1", evs)
 	}
 	st := mustState(t, s)
-	checkJSON(t, ResetState{Items: st.Items, Scores: st.Scores}, evs[0].Data)
+	checkJSON(t, models.ResetState{Items: st.Items, Scores: st.Scores}, evs[0].Data)
 	checkLogged(t, s, evs[0])
 }

@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"sync"
 	"sync/atomic"
@@ -15,7 +17,7 @@ func TestStateConsistentDuringWrites(t *testing.T) {
 	s, _ := MustOpenStore(t)
 	ctx := context.Background()
 	base := mustState(t, s)
-	sum := func(st State) (n int64) {
+	sum := func(st models.State) (n int64) {
 		for _, sc := range st.Scores {
 			n += sc.Points
 		}
@@ -30,7 +32,7 @@ func TestStateConsistentDuringWrites(t *testing.T) {
 			defer writing.Done()
 			for i := range each {
 				id := int64(1 + (w+i)%len(base.Scores))
-				if _, err := s.Mutate(ctx, Origin{}, &IncrementScore{ID: id, By: 1}); err != nil {
+				if _, err := s.Mutate(ctx, Origin{}, &models.IncrementScore{ID: id, By: 1}); err != nil {
 					t.Errorf("increment: %v", err)
 					return
 				}

@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"path/filepath"
 	"sync"
@@ -12,13 +14,13 @@ var remembered = Origin{Client: "c1", RequestID: "r1", Remember: true}
 func TestRepeatReturnsOriginalAck(t *testing.T) {
 	tests := []struct {
 		name   string
-		first  Mutation
-		repeat Mutation // the retry; a client may even resend different data
+		first  models.Mutation
+		repeat models.Mutation // the retry; a client may even resend different data
 	}{
-		{name: "create item", first: &CreateItem{Name: "Once"}, repeat: &CreateItem{Name: "Once"}},
-		{name: "increment", first: &IncrementScore{ID: 1, By: 5}, repeat: &IncrementScore{ID: 1, By: 5}},
-		{name: "delete score", first: &DeleteScore{ID: 3}, repeat: &DeleteScore{ID: 3}},
-		{name: "other data under the same id", first: &CreateScore{Player: "Once"}, repeat: &CreateScore{Player: "Twice"}},
+		{name: "create item", first: &models.CreateItem{Name: "Once"}, repeat: &models.CreateItem{Name: "Once"}},
+		{name: "increment", first: &models.IncrementScore{ID: 1, By: 5}, repeat: &models.IncrementScore{ID: 1, By: 5}},
+		{name: "delete score", first: &models.DeleteScore{ID: 3}, repeat: &models.DeleteScore{ID: 3}},
+		{name: "other data under the same id", first: &models.CreateScore{Player: "Once"}, repeat: &models.CreateScore{Player: "Twice"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -44,19 +46,19 @@ func TestRepeatReturnsOriginalAck(t *testing.T) {
 func TestRepeatReturnsOriginalError(t *testing.T) {
 	s, rec := MustOpenStore(t)
 	ctx := context.Background()
-	nextID := int64(len(demoItems()) + 1)
+	nextID := int64(len(models.DemoItems()) + 1)
 
-	_, err := s.Mutate(ctx, remembered, &UpdateItem{ID: nextID, Name: ptr("late")})
-	wantError(t, err, CodeNotFound, "id")
-	created := decodeData[Item](t, mustMutate(t, s, &CreateItem{Name: "now here"}).Data)
+	_, err := s.Mutate(ctx, remembered, &models.UpdateItem{ID: nextID, Name: ptr("late")})
+	wantError(t, err, models.CodeNotFound, "id")
+	created := decodeData[models.Item](t, mustMutate(t, s, &models.CreateItem{Name: "now here"}).Data)
 	if created.ID != nextID {
 		t.Fatalf("created item got id %d, want %d for this test to mean anything", created.ID, nextID)
 	}
 	before, n := mustState(t, s), rec.len()
 
-	_, err = s.Mutate(ctx, remembered, &UpdateItem{ID: nextID, Name: ptr("late")})
+	_, err = s.Mutate(ctx, remembered, &models.UpdateItem{ID: nextID, Name: ptr("late")})
 
-	wantError(t, err, CodeNotFound, "id")
+	wantError(t, err, models.CodeNotFound, "id")
 	if got := rec.since(n); len(got) != 0 {
 		t.Errorf("repeat published %+v", got)
 	}
@@ -66,8 +68,8 @@ func TestRepeatReturnsOriginalError(t *testing.T) {
 func TestRepeatWithoutRememberApplies(t *testing.T) {
 	s, rec := MustOpenStore(t)
 	o := Origin{Client: "c1", RequestID: "r1"}
-	first := mustMutateAs(t, s, o, &IncrementScore{ID: 1, By: 5})
-	second := mustMutateAs(t, s, o, &IncrementScore{ID: 1, By: 5})
+	first := mustMutateAs(t, s, o, &models.IncrementScore{ID: 1, By: 5})
+	second := mustMutateAs(t, s, o, &models.IncrementScore{ID: 1, By: 5})
 	if second.Seq != first.Seq+1 {
 		t.Errorf("second seq = %d, want %d", second.Seq, first.Seq+1)
 	}
@@ -81,18 +83,18 @@ func TestRepeatWithoutRememberApplies(t *testing.T) {
 
 func TestSameRequestIDOtherClientIsIndependent(t *testing.T) {
 	s, _ := MustOpenStore(t)
-	c1 := mustMutateAs(t, s, remembered, &IncrementScore{ID: 1, By: 1})
+	c1 := mustMutateAs(t, s, remembered, &models.IncrementScore{ID: 1, By: 1})
 	c2o := remembered
 	c2o.Client = "c2"
-	c2 := mustMutateAs(t, s, c2o, &IncrementScore{ID: 1, By: 1})
+	c2 := mustMutateAs(t, s, c2o, &models.IncrementScore{ID: 1, By: 1})
 	if c2.Seq != c1.Seq+1 {
 		t.Errorf("c2's request got seq %d, want a new one (%d)", c2.Seq, c1.Seq+1)
 	}
 	// Each client still gets its own original back.
-	if again := mustMutateAs(t, s, remembered, &IncrementScore{ID: 1, By: 1}); again.Seq != c1.Seq || string(again.Data) != string(c1.Data) {
+	if again := mustMutateAs(t, s, remembered, &models.IncrementScore{ID: 1, By: 1}); again.Seq != c1.Seq || string(again.Data) != string(c1.Data) {
 		t.Errorf("c1 repeat = %d %s, want %d %s", again.Seq, again.Data, c1.Seq, c1.Data)
 	}
-	if again := mustMutateAs(t, s, c2o, &IncrementScore{ID: 1, By: 1}); again.Seq != c2.Seq || string(again.Data) != string(c2.Data) {
+	if again := mustMutateAs(t, s, c2o, &models.IncrementScore{ID: 1, By: 1}); again.Seq != c2.Seq || string(again.Data) != string(c2.Data) {
 		t.Errorf("c2 repeat = %d %s, want %d %s", again.Seq, again.Data, c2.Seq, c2.Data)
 	}
 	if sc := mustStoredScore(t, s, 1); sc.Points != 44 {
@@ -105,22 +107,22 @@ func TestSameRequestIDOtherClientIsIndependent(t *testing.T) {
 func TestDuplicatesInOneBatchApplyOnce(t *testing.T) {
 	tests := []struct {
 		name  string
-		mut   func() Mutation
+		mut   func() models.Mutation
 		check func(t *testing.T, s *Store)
 	}{
-		{name: "increment", mut: func() Mutation { return &IncrementScore{ID: 1, By: 5} }, check: func(t *testing.T, s *Store) {
+		{name: "increment", mut: func() models.Mutation { return &models.IncrementScore{ID: 1, By: 5} }, check: func(t *testing.T, s *Store) {
 			if sc := mustStoredScore(t, s, 1); sc.Points != 47 || sc.Version != 2 {
 				t.Errorf("score = %d at version %d, want 47 at version 2", sc.Points, sc.Version)
 			}
 		}},
 		// Applied twice, the second create would fail with a conflict on the
 		// player, so the duplicates must get the first one's ack instead.
-		{name: "create", mut: func() Mutation { return &CreateScore{Player: "Newbie"} }, check: func(t *testing.T, s *Store) {
+		{name: "create", mut: func() models.Mutation { return &models.CreateScore{Player: "Newbie"} }, check: func(t *testing.T, s *Store) {
 			scores, err := s.Scores(context.Background())
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(scores) != len(demoScores())+1 {
+			if len(scores) != len(models.DemoScores())+1 {
 				t.Errorf("%d scores, want one new", len(scores))
 			}
 		}},
@@ -164,13 +166,13 @@ func TestDuplicatesInOneBatchApplyOnce(t *testing.T) {
 func TestRememberedOutcomeSurvivesReopen(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "idem.db")
 	s, _ := MustOpenStore(t, withPath(path))
-	first := mustMutateAs(t, s, remembered, &CreateItem{Name: "durable"})
+	first := mustMutateAs(t, s, remembered, &models.CreateItem{Name: "durable"})
 	if err := s.Close(); err != nil {
 		t.Fatal(err)
 	}
 
 	s2, rec2 := MustOpenStore(t, withPath(path))
-	again := mustMutateAs(t, s2, remembered, &CreateItem{Name: "durable"})
+	again := mustMutateAs(t, s2, remembered, &models.CreateItem{Name: "durable"})
 	if again.Seq != first.Seq || string(again.Data) != string(first.Data) {
 		t.Errorf("after reopen = %d %s, want %d %s", again.Seq, again.Data, first.Seq, first.Data)
 	}

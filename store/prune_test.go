@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"fmt"
 	"path/filepath"
 	"sync"
@@ -11,7 +13,7 @@ import (
 // checkRetained checks what resuming clients depend on: the log ends at the
 // latest seq, has no holes, keeps at least the last retention events and
 // is pruned down to within one chunk of it.
-func checkRetained(tb testing.TB, s *Store, retention int64) []Event {
+func checkRetained(tb testing.TB, s *Store, retention int64) []models.Event {
 	tb.Helper()
 	// The writer prunes after it has replied, so a reply alone does not mean
 	// the pruning for that batch is done; a parked writer does.
@@ -41,7 +43,7 @@ func TestPruneEvents(t *testing.T) {
 	errs := make(chan error, mutations)
 	for i := range mutations {
 		wg.Add(1)
-		err := s.Submit(Origin{}, &IncrementScore{ID: int64(1 + i%6), By: 1}, func(_ Result, err error) {
+		err := s.Submit(Origin{}, &models.IncrementScore{ID: int64(1 + i%6), By: 1}, func(_ Result, err error) {
 			if err != nil {
 				errs <- err
 			}
@@ -81,7 +83,7 @@ func TestPruneEventsBacklogInChunks(t *testing.T) {
 	var wg sync.WaitGroup
 	for range backlog {
 		wg.Add(1)
-		if err := s.Submit(Origin{}, &IncrementScore{ID: 1, By: 1}, func(Result, error) { wg.Done() }); err != nil {
+		if err := s.Submit(Origin{}, &models.IncrementScore{ID: 1, By: 1}, func(Result, error) { wg.Done() }); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -111,7 +113,7 @@ func TestPruneEventsBacklogInChunks(t *testing.T) {
 		}
 		want = max(retention, want-pruneChunk)
 	}
-	res := mustMutate(t, s, &IncrementScore{ID: 2, By: 1})
+	res := mustMutate(t, s, &models.IncrementScore{ID: 2, By: 1})
 	if res.Seq != 1+backlog+1 {
 		t.Errorf("next seq = %d, want %d", res.Seq, 1+backlog+1)
 	}
@@ -122,14 +124,14 @@ func TestPruneOutcomes(t *testing.T) {
 	const old, fresh = 2500, 10
 	s, _ := MustOpenStore(t)
 	now := time.Now().UTC()
-	rows := make([]Outcome, 0, old+fresh)
+	rows := make([]models.Outcome, 0, old+fresh)
 	for i := range old {
 		// Distinct times, older than the default 24 h TTL.
-		rows = append(rows, Outcome{Client: "old", RequestID: fmt.Sprint(i), Reply: []byte(`{}`),
+		rows = append(rows, models.Outcome{Client: "old", RequestID: fmt.Sprint(i), Reply: []byte(`{}`),
 			CreatedAt: now.Add(-48*time.Hour + time.Duration(i)*time.Millisecond)})
 	}
 	for i := range fresh {
-		rows = append(rows, Outcome{Client: "fresh", RequestID: fmt.Sprint(i), Reply: []byte(`{}`),
+		rows = append(rows, models.Outcome{Client: "fresh", RequestID: fmt.Sprint(i), Reply: []byte(`{}`),
 			CreatedAt: now.Add(-time.Duration(i) * time.Minute)})
 	}
 	if err := s.write.CreateInBatches(rows, 200).Error; err != nil {
@@ -137,7 +139,7 @@ func TestPruneOutcomes(t *testing.T) {
 	}
 	countOf := func(client string) int64 {
 		var n int64
-		if err := s.read.Model(&Outcome{}).Where("client = ?", client).Count(&n).Error; err != nil {
+		if err := s.read.Model(&models.Outcome{}).Where("client = ?", client).Count(&n).Error; err != nil {
 			t.Fatal(err)
 		}
 		return n
@@ -162,9 +164,9 @@ func TestPruneOutcomes(t *testing.T) {
 	}
 
 	// A remembered reply younger than the TTL still works after pruning.
-	first := mustMutateAs(t, s, remembered, &IncrementScore{ID: 1, By: 1})
+	first := mustMutateAs(t, s, remembered, &models.IncrementScore{ID: 1, By: 1})
 	s.pruneOutcomes()
-	if again := mustMutateAs(t, s, remembered, &IncrementScore{ID: 1, By: 1}); again.Seq != first.Seq {
+	if again := mustMutateAs(t, s, remembered, &models.IncrementScore{ID: 1, By: 1}); again.Seq != first.Seq {
 		t.Errorf("repeat after pruning got seq %d, want %d", again.Seq, first.Seq)
 	}
 }

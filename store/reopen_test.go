@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"path/filepath"
 	"testing"
 )
@@ -8,10 +10,10 @@ import (
 func TestReopenKeepsDataSeqAndEpoch(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "reopen.db")
 	s, _ := MustOpenStore(t, withPath(path))
-	mustMutate(t, s, &CreateItem{Name: "kept", Description: "across restarts"})
-	mustMutate(t, s, &DeleteItem{ID: 4})
-	mustMutate(t, s, &IncrementScore{ID: 5, By: -20})
-	mustMutate(t, s, &CreateScore{Player: "Later"})
+	mustMutate(t, s, &models.CreateItem{Name: "kept", Description: "across restarts"})
+	mustMutate(t, s, &models.DeleteItem{ID: 4})
+	mustMutate(t, s, &models.IncrementScore{ID: 5, By: -20})
+	mustMutate(t, s, &models.CreateScore{Player: "Later"})
 	before, epoch, seq := mustState(t, s), s.Epoch(), s.Seq()
 	logBefore := mustEvents(t, s, 0)
 	if err := s.Close(); err != nil {
@@ -30,7 +32,7 @@ func TestReopenKeepsDataSeqAndEpoch(t *testing.T) {
 	checkSameState(t, before, mustState(t, s2))
 	checkJSON(t, mustEvents(t, s2, 0), mustJSON(t, logBefore))
 
-	res := mustMutate(t, s2, &IncrementScore{ID: 1, By: 1})
+	res := mustMutate(t, s2, &models.IncrementScore{ID: 1, By: 1})
 	if res.Seq != seq+1 {
 		t.Errorf("first seq after reopen = %d, want %d", res.Seq, seq+1)
 	}

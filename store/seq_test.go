@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"sync"
 	"testing"
@@ -9,31 +11,31 @@ import (
 func TestSeqContinuity(t *testing.T) {
 	s, rec := MustOpenStore(t)
 	ctx := context.Background()
-	okOrErr := func(m Mutation) {
+	okOrErr := func(m models.Mutation) {
 		// Failures are part of the mix on purpose: they must not take a seq.
 		_, _ = s.Mutate(ctx, Origin{}, m)
 	}
-	it := decodeData[Item](t, mustMutate(t, s, &CreateItem{Name: "a"}).Data)
-	okOrErr(&CreateItem{Name: " "})
-	mustMutate(t, s, &UpdateItem{ID: it.ID, Description: ptr("b")})
-	okOrErr(&UpdateItem{ID: it.ID, Version: ptr[int64](1), Name: ptr("stale")})
-	okOrErr(&DeleteItem{ID: 12345})
-	sc := decodeData[Score](t, mustMutate(t, s, &CreateScore{Player: "p"}).Data)
-	okOrErr(&CreateScore{Player: "P"})
-	mustMutate(t, s, &IncrementScore{ID: sc.ID, By: 3})
-	okOrErr(&IncrementScore{ID: sc.ID, By: 0})
-	mustMutate(t, s, &UpdateScore{ID: sc.ID, Points: ptr[int64](1)})
-	mustMutate(t, s, &ResetDemo{})
-	okOrErr(&DeleteScore{ID: sc.ID})
-	mustMutate(t, s, &DeleteItem{ID: 1})
+	it := decodeData[models.Item](t, mustMutate(t, s, &models.CreateItem{Name: "a"}).Data)
+	okOrErr(&models.CreateItem{Name: " "})
+	mustMutate(t, s, &models.UpdateItem{ID: it.ID, Description: ptr("b")})
+	okOrErr(&models.UpdateItem{ID: it.ID, Version: ptr[int64](1), Name: ptr("stale")})
+	okOrErr(&models.DeleteItem{ID: 12345})
+	sc := decodeData[models.Score](t, mustMutate(t, s, &models.CreateScore{Player: "p"}).Data)
+	okOrErr(&models.CreateScore{Player: "P"})
+	mustMutate(t, s, &models.IncrementScore{ID: sc.ID, By: 3})
+	okOrErr(&models.IncrementScore{ID: sc.ID, By: 0})
+	mustMutate(t, s, &models.UpdateScore{ID: sc.ID, Points: ptr[int64](1)})
+	mustMutate(t, s, &models.ResetDemo{})
+	okOrErr(&models.DeleteScore{ID: sc.ID})
+	mustMutate(t, s, &models.DeleteItem{ID: 1})
 
 	// A group commit that mixes successes and failures in one transaction.
 	release := blockWriter(t, s)
 	var wg sync.WaitGroup
 	for i := 0; i < 30; i++ {
-		var m Mutation = &IncrementScore{ID: 2, By: 1}
+		var m models.Mutation = &models.IncrementScore{ID: 2, By: 1}
 		if i%3 == 0 {
-			m = &UpdateItem{ID: 1, Name: ptr("gone")} // item 1 was deleted: not_found
+			m = &models.UpdateItem{ID: 1, Name: ptr("gone")} // item 1 was deleted: not_found
 		}
 		wg.Add(1)
 		if err := s.Submit(Origin{}, m, func(Result, error) { wg.Done() }); err != nil {
@@ -77,7 +79,7 @@ func TestConcurrentIncrements(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := 0; i < each; i++ {
-				if _, err := s.Mutate(context.Background(), Origin{}, &IncrementScore{ID: 1, By: 1}); err != nil {
+				if _, err := s.Mutate(context.Background(), Origin{}, &models.IncrementScore{ID: 1, By: 1}); err != nil {
 					errs <- err
 				}
 			}
@@ -102,7 +104,7 @@ func TestConcurrentIncrements(t *testing.T) {
 	// Each event carries the record right after its own increment, so in seq
 	// order the points climb by exactly one: no increment saw a stale value.
 	for i, ev := range evs {
-		sc := decodeData[Score](t, ev.Data)
+		sc := decodeData[models.Score](t, ev.Data)
 		if sc.Points != start.Points+int64(i)+1 || sc.Version != start.Version+int64(i)+1 {
 			t.Fatalf("event seq %d has points %d version %d, want %d and %d", ev.Seq, sc.Points, sc.Version,
 				start.Points+int64(i)+1, start.Version+int64(i)+1)

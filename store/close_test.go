@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"path/filepath"
 	"runtime"
@@ -28,7 +30,7 @@ func TestCloseCommitsQueued(t *testing.T) {
 	}
 	replies := make(chan reply, queued)
 	for range queued {
-		err := s.Submit(Origin{}, &IncrementScore{ID: 1, By: 1}, func(r Result, err error) { replies <- reply{r, err} })
+		err := s.Submit(Origin{}, &models.IncrementScore{ID: 1, By: 1}, func(r Result, err error) { replies <- reply{r, err} })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -44,10 +46,10 @@ func TestCloseCommitsQueued(t *testing.T) {
 		}
 		runtime.Gosched()
 	}
-	_, err := s.Mutate(context.Background(), Origin{}, &IncrementScore{ID: 1, By: 1})
-	wantError(t, err, CodeInternal, "")
-	err = s.Submit(Origin{}, &IncrementScore{ID: 1, By: 1}, func(Result, error) { t.Error("rejected mutation was answered") })
-	wantError(t, err, CodeInternal, "")
+	_, err := s.Mutate(context.Background(), Origin{}, &models.IncrementScore{ID: 1, By: 1})
+	wantError(t, err, models.CodeInternal, "")
+	err = s.Submit(Origin{}, &models.IncrementScore{ID: 1, By: 1}, func(Result, error) { t.Error("rejected mutation was answered") })
+	wantError(t, err, models.CodeInternal, "")
 
 	release()
 	select {

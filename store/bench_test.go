@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"testing"
 )
@@ -15,7 +17,7 @@ func BenchmarkStoreCommit(b *testing.B) {
 			ctx := context.Background()
 			b.ReportAllocs()
 			for b.Loop() {
-				if _, err := s.Mutate(ctx, Origin{}, &IncrementScore{ID: 1, By: 1}); err != nil {
+				if _, err := s.Mutate(ctx, Origin{}, &models.IncrementScore{ID: 1, By: 1}); err != nil {
 					b.Fatal(err)
 				}
 			}
@@ -34,7 +36,7 @@ func BenchmarkStoreCommitParallel(b *testing.B) {
 			b.SetParallelism(8)
 			b.RunParallel(func(pb *testing.PB) {
 				for pb.Next() {
-					if _, err := s.Mutate(ctx, Origin{}, &IncrementScore{ID: 1, By: 1}); err != nil {
+					if _, err := s.Mutate(ctx, Origin{}, &models.IncrementScore{ID: 1, By: 1}); err != nil {
 						b.Error(err)
 						return
 					}

@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"math"
 	"testing"
@@ -17,7 +19,7 @@ func playerKeyOf(tb testing.TB, s *Store, id int64) string {
 	return key
 }
 
-func mustStoredScore(tb testing.TB, s *Store, id int64) Score {
+func mustStoredScore(tb testing.TB, s *Store, id int64) models.Score {
 	tb.Helper()
 	sc, err := s.Score(context.Background(), id)
 	if err != nil {
@@ -29,14 +31,14 @@ func mustStoredScore(tb testing.TB, s *Store, id int64) Score {
 func TestCreateScore(t *testing.T) {
 	tests := []struct {
 		name       string
-		create     CreateScore
+		create     models.CreateScore
 		wantPlayer string
 		wantPoints int64
 		wantKey    string
 	}{
-		{name: "default points", create: CreateScore{Player: "Zed"}, wantPlayer: "Zed", wantPoints: 0, wantKey: "zed"},
-		{name: "negative points, trimmed", create: CreateScore{Player: "  Yvonne Ü ", Points: -17}, wantPlayer: "Yvonne Ü", wantPoints: -17, wantKey: "yvonne ü"},
-		{name: "max points", create: CreateScore{Player: "MAX", Points: math.MaxInt64}, wantPlayer: "MAX", wantPoints: math.MaxInt64, wantKey: "max"},
+		{name: "default points", create: models.CreateScore{Player: "Zed"}, wantPlayer: "Zed", wantPoints: 0, wantKey: "zed"},
+		{name: "negative points, trimmed", create: models.CreateScore{Player: "  Yvonne Ü ", Points: -17}, wantPlayer: "Yvonne Ü", wantPoints: -17, wantKey: "yvonne ü"},
+		{name: "max points", create: models.CreateScore{Player: "MAX", Points: math.MaxInt64}, wantPlayer: "MAX", wantPoints: math.MaxInt64, wantKey: "max"},
 	}
 	s, rec := MustOpenStore(t)
 	for _, tt := range tests {
@@ -48,7 +50,7 @@ func TestCreateScore(t *testing.T) {
 			if res.Seq != seq+1 {
 				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
 			}
-			sc := decodeData[Score](t, res.Data)
+			sc := decodeData[models.Score](t, res.Data)
 			if sc.ID <= 6 || sc.Player != tt.wantPlayer || sc.Points != tt.wantPoints || sc.Version != 1 {
 				t.Errorf("score = %+v, want a new id, player %q, points %d, version 1", sc, tt.wantPlayer, tt.wantPoints)
 			}
@@ -65,24 +67,24 @@ func TestCreateScore(t *testing.T) {
 func TestUpdateScore(t *testing.T) {
 	tests := []struct {
 		name       string
-		update     UpdateScore
+		update     models.UpdateScore
 		wantPlayer string
 		wantPoints int64
 		wantKey    string
 	}{
-		{name: "player only", update: UpdateScore{Player: ptr(" Renamed ")}, wantPlayer: "Renamed", wantPoints: 10, wantKey: "renamed"},
-		{name: "points only", update: UpdateScore{Points: ptr[int64](-3)}, wantPlayer: "Orig", wantPoints: -3, wantKey: "orig"},
-		{name: "both", update: UpdateScore{Player: ptr("Both"), Points: ptr[int64](99)}, wantPlayer: "Both", wantPoints: 99, wantKey: "both"},
-		{name: "points to zero", update: UpdateScore{Points: ptr[int64](0)}, wantPlayer: "Orig", wantPoints: 0, wantKey: "orig"},
+		{name: "player only", update: models.UpdateScore{Player: ptr(" Renamed ")}, wantPlayer: "Renamed", wantPoints: 10, wantKey: "renamed"},
+		{name: "points only", update: models.UpdateScore{Points: ptr[int64](-3)}, wantPlayer: "Orig", wantPoints: -3, wantKey: "orig"},
+		{name: "both", update: models.UpdateScore{Player: ptr("Both"), Points: ptr[int64](99)}, wantPlayer: "Both", wantPoints: 99, wantKey: "both"},
+		{name: "points to zero", update: models.UpdateScore{Points: ptr[int64](0)}, wantPlayer: "Orig", wantPoints: 0, wantKey: "orig"},
 		// A player may change the case of their own name; uniqueness must not
 		// count the row against itself.
-		{name: "own name in other case", update: UpdateScore{Player: ptr("ORIG")}, wantPlayer: "ORIG", wantPoints: 10, wantKey: "orig"},
-		{name: "matching version", update: UpdateScore{Version: ptr[int64](1), Points: ptr[int64](5)}, wantPlayer: "Orig", wantPoints: 5, wantKey: "orig"},
+		{name: "own name in other case", update: models.UpdateScore{Player: ptr("ORIG")}, wantPlayer: "ORIG", wantPoints: 10, wantKey: "orig"},
+		{name: "matching version", update: models.UpdateScore{Version: ptr[int64](1), Points: ptr[int64](5)}, wantPlayer: "Orig", wantPoints: 5, wantKey: "orig"},
 	}
 	s, rec := MustOpenStore(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			created := decodeData[Score](t, mustMutate(t, s, &CreateScore{Player: "Orig", Points: 10}).Data)
+			created := decodeData[models.Score](t, mustMutate(t, s, &models.CreateScore{Player: "Orig", Points: 10}).Data)
 			n, seq := rec.len(), s.Seq()
 
 			u := tt.update
@@ -92,7 +94,7 @@ func TestUpdateScore(t *testing.T) {
 			if res.Seq != seq+1 {
 				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
 			}
-			sc := decodeData[Score](t, res.Data)
+			sc := decodeData[models.Score](t, res.Data)
 			if sc.ID != created.ID || sc.Player != tt.wantPlayer || sc.Points != tt.wantPoints || sc.Version != 2 {
 				t.Errorf("score = %+v, want id %d player %q points %d version 2", sc, created.ID, tt.wantPlayer, tt.wantPoints)
 			}
@@ -107,7 +109,7 @@ func TestUpdateScore(t *testing.T) {
 			}
 
 			// Frees "Orig" for the next case.
-			mustMutate(t, s, &DeleteScore{ID: sc.ID})
+			mustMutate(t, s, &models.DeleteScore{ID: sc.ID})
 		})
 	}
 }
@@ -130,17 +132,17 @@ func TestIncrementScore(t *testing.T) {
 	s, rec := MustOpenStore(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			created := decodeData[Score](t, mustMutate(t, s, &CreateScore{Player: "Inc " + tt.name, Points: tt.start}).Data)
+			created := decodeData[models.Score](t, mustMutate(t, s, &models.CreateScore{Player: "Inc " + tt.name, Points: tt.start}).Data)
 			n, seq := rec.len(), s.Seq()
 
-			res := mustMutate(t, s, &IncrementScore{ID: created.ID, By: tt.by})
+			res := mustMutate(t, s, &models.IncrementScore{ID: created.ID, By: tt.by})
 
 			if res.Seq != seq+1 {
 				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
 			}
 			// The event must carry the whole record, not just the changed
 			// columns, because clients replace their copy with it.
-			sc := decodeData[Score](t, res.Data)
+			sc := decodeData[models.Score](t, res.Data)
 			if sc.ID != created.ID || sc.Player != created.Player || sc.Points != tt.want || sc.Version != 2 ||
 				!sc.CreatedAt.Equal(created.CreatedAt) {
 				t.Errorf("score = %+v, want %+v with points %d version 2", sc, created, tt.want)
@@ -167,26 +169,26 @@ func TestDeleteScore(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			sc := decodeData[Score](t, mustMutate(t, s, &CreateScore{Player: "Doomed"}).Data)
-			mustMutate(t, s, &IncrementScore{ID: sc.ID, By: 1})
+			sc := decodeData[models.Score](t, mustMutate(t, s, &models.CreateScore{Player: "Doomed"}).Data)
+			mustMutate(t, s, &models.IncrementScore{ID: sc.ID, By: 1})
 			n, seq := rec.len(), s.Seq()
 
-			res := mustMutate(t, s, &DeleteScore{ID: sc.ID, Version: tt.version})
+			res := mustMutate(t, s, &models.DeleteScore{ID: sc.ID, Version: tt.version})
 
 			if res.Seq != seq+1 {
 				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
 			}
-			if d := decodeData[Deleted](t, res.Data); d.ID != sc.ID {
+			if d := decodeData[models.Deleted](t, res.Data); d.ID != sc.ID {
 				t.Errorf("ack data = %s, want id %d", res.Data, sc.ID)
 			}
 			checkPublished(t, s, rec.since(n), res, "score.deleted")
 			_, err := s.Score(ctx, sc.ID)
-			wantError(t, err, CodeNotFound, "id")
-			_, err = s.Mutate(ctx, Origin{}, &IncrementScore{ID: sc.ID, By: 1})
-			wantError(t, err, CodeNotFound, "id")
+			wantError(t, err, models.CodeNotFound, "id")
+			_, err = s.Mutate(ctx, Origin{}, &models.IncrementScore{ID: sc.ID, By: 1})
+			wantError(t, err, models.CodeNotFound, "id")
 			// The player name is free again once its row is gone.
-			again := decodeData[Score](t, mustMutate(t, s, &CreateScore{Player: "doomed"}).Data)
-			mustMutate(t, s, &DeleteScore{ID: again.ID})
+			again := decodeData[models.Score](t, mustMutate(t, s, &models.CreateScore{Player: "doomed"}).Data)
+			mustMutate(t, s, &models.DeleteScore{ID: again.ID})
 		})
 	}
 }

@@ -1,6 +1,8 @@
-package models
+package store
 
 import (
+	"livedash/models"
+
 	"context"
 	"testing"
 )
@@ -9,12 +11,12 @@ func TestCreateItem(t *testing.T) {
 	s, rec := MustOpenStore(t)
 	n, seq := rec.len(), s.Seq()
 
-	res := mustMutateAs(t, s, Origin{Client: "c1", Name: "Ann"}, &CreateItem{Name: "  Laser pointer ", Description: "  drawer 3 "})
+	res := mustMutateAs(t, s, Origin{Client: "c1", Name: "Ann"}, &models.CreateItem{Name: "  Laser pointer ", Description: "  drawer 3 "})
 
 	if res.Seq != seq+1 {
 		t.Errorf("seq = %d, want %d", res.Seq, seq+1)
 	}
-	it := decodeData[Item](t, res.Data)
+	it := decodeData[models.Item](t, res.Data)
 	// The demo set holds ids 1..5, so a new item must not reuse one of them.
 	if it.ID <= 5 || it.Name != "Laser pointer" || it.Description != "  drawer 3 " || it.Version != 1 {
 		t.Errorf("item = %+v, want a new id, trimmed name, description as given, version 1", it)
@@ -37,20 +39,20 @@ func TestCreateItem(t *testing.T) {
 func TestUpdateItem(t *testing.T) {
 	tests := []struct {
 		name     string
-		update   UpdateItem
+		update   models.UpdateItem
 		wantName string
 		wantDesc string
 	}{
-		{name: "name only", update: UpdateItem{Name: ptr("  Renamed  ")}, wantName: "Renamed", wantDesc: "orig desc"},
-		{name: "description only", update: UpdateItem{Description: ptr("new desc")}, wantName: "Orig", wantDesc: "new desc"},
-		{name: "both", update: UpdateItem{Name: ptr("Both"), Description: ptr("both desc")}, wantName: "Both", wantDesc: "both desc"},
-		{name: "description emptied", update: UpdateItem{Description: ptr("")}, wantName: "Orig", wantDesc: ""},
-		{name: "matching version", update: UpdateItem{Version: ptr[int64](1), Name: ptr("Checked")}, wantName: "Checked", wantDesc: "orig desc"},
+		{name: "name only", update: models.UpdateItem{Name: ptr("  Renamed  ")}, wantName: "Renamed", wantDesc: "orig desc"},
+		{name: "description only", update: models.UpdateItem{Description: ptr("new desc")}, wantName: "Orig", wantDesc: "new desc"},
+		{name: "both", update: models.UpdateItem{Name: ptr("Both"), Description: ptr("both desc")}, wantName: "Both", wantDesc: "both desc"},
+		{name: "description emptied", update: models.UpdateItem{Description: ptr("")}, wantName: "Orig", wantDesc: ""},
+		{name: "matching version", update: models.UpdateItem{Version: ptr[int64](1), Name: ptr("Checked")}, wantName: "Checked", wantDesc: "orig desc"},
 	}
 	s, rec := MustOpenStore(t)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			created := decodeData[Item](t, mustMutate(t, s, &CreateItem{Name: "Orig", Description: "orig desc"}).Data)
+			created := decodeData[models.Item](t, mustMutate(t, s, &models.CreateItem{Name: "Orig", Description: "orig desc"}).Data)
 			n, seq := rec.len(), s.Seq()
 
 			u := tt.update
@@ -60,7 +62,7 @@ func TestUpdateItem(t *testing.T) {
 			if res.Seq != seq+1 {
 				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
 			}
-			it := decodeData[Item](t, res.Data)
+			it := decodeData[models.Item](t, res.Data)
 			if it.ID != created.ID || it.Name != tt.wantName || it.Description != tt.wantDesc || it.Version != 2 {
 				t.Errorf("item = %+v, want id %d name %q description %q version 2", it, created.ID, tt.wantName, tt.wantDesc)
 			}
@@ -76,7 +78,7 @@ func TestUpdateItem(t *testing.T) {
 			checkJSON(t, stored, res.Data)
 
 			// Every further update is +1, not just the first.
-			again := decodeData[Item](t, mustMutate(t, s, &UpdateItem{ID: it.ID, Version: ptr[int64](2), Name: ptr("Third")}).Data)
+			again := decodeData[models.Item](t, mustMutate(t, s, &models.UpdateItem{ID: it.ID, Version: ptr[int64](2), Name: ptr("Third")}).Data)
 			if again.Version != 3 {
 				t.Errorf("version after second update = %d, want 3", again.Version)
 			}
@@ -96,21 +98,21 @@ func TestDeleteItem(t *testing.T) {
 	ctx := context.Background()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			it := decodeData[Item](t, mustMutate(t, s, &CreateItem{Name: "Doomed"}).Data)
-			mustMutate(t, s, &UpdateItem{ID: it.ID, Name: ptr("Doomed v2")})
+			it := decodeData[models.Item](t, mustMutate(t, s, &models.CreateItem{Name: "Doomed"}).Data)
+			mustMutate(t, s, &models.UpdateItem{ID: it.ID, Name: ptr("Doomed v2")})
 			n, seq := rec.len(), s.Seq()
 
-			res := mustMutate(t, s, &DeleteItem{ID: it.ID, Version: tt.version})
+			res := mustMutate(t, s, &models.DeleteItem{ID: it.ID, Version: tt.version})
 
 			if res.Seq != seq+1 {
 				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
 			}
-			if d := decodeData[Deleted](t, res.Data); d.ID != it.ID {
+			if d := decodeData[models.Deleted](t, res.Data); d.ID != it.ID {
 				t.Errorf("ack data = %s, want id %d", res.Data, it.ID)
 			}
 			checkPublished(t, s, rec.since(n), res, "item.deleted")
 			_, err := s.Item(ctx, it.ID)
-			wantError(t, err, CodeNotFound, "id")
+			wantError(t, err, models.CodeNotFound, "id")
 			items, err := s.Items(ctx)
 			if err != nil {
 				t.Fatal(err)
@@ -120,8 +122,8 @@ func TestDeleteItem(t *testing.T) {
 					t.Errorf("deleted item %d still listed", it.ID)
 				}
 			}
-			_, err = s.Mutate(ctx, Origin{}, &DeleteItem{ID: it.ID})
-			wantError(t, err, CodeNotFound, "id")
+			_, err = s.Mutate(ctx, Origin{}, &models.DeleteItem{ID: it.ID})
+			wantError(t, err, models.CodeNotFound, "id")
 		})
 	}
 }

@@ -1,4 +1,4 @@
-package models
+package store
 
 import (
 	"fmt"
@@ -53,4 +53,28 @@ func openSQLite(path, synchronous string, writer bool, conns int) (*gorm.DB, err
 
 func escapePath(p string) string {
 	return strings.NewReplacer("?", "%3f", "#", "%23").Replace(p)
+}
+
+// transaction runs fn between BEGIN IMMEDIATE and COMMIT on the writer's
+// only connection. database/sql transactions would re-prepare every
+// statement each time (a prepared statement cannot be reused across
+// transactions there), which cost the writer a fifth of its time; with one
+// connection, plain statements between BEGIN and COMMIT are the same
+// transaction and keep GORM's prepared statements.
+func (s *Store) transaction(fn func(tx *gorm.DB) error) error {
+	if err := s.write.Exec("BEGIN IMMEDIATE").Error; err != nil {
+		return err
+	}
+	if err := fn(s.write); err != nil {
+		if rerr := s.write.Exec("ROLLBACK").Error; rerr != nil {
+			s.log.Error("rollback failed", "err", rerr)
+		}
+		return err
+	}
+	if err := s.write.Exec("COMMIT").Error; err != nil {
+		// A failed COMMIT may leave the transaction open; make sure it ends.
+		_ = s.write.Exec("ROLLBACK").Error
+		return err
+	}
+	return nil
 }

@@ -1,0 +1,23 @@
+package models
+
+// Who makes a change is told the same way on both transports: the WebSocket
+// connect query (`name`, `client`) and REST headers (X-Livedash-Name,
+// X-Livedash-Client). One rule for both lives here.
+
+// CleanName checks and normalises a person's display name, as presence and
+// event actors show it.
+func CleanName(name string) (string, error) {
+	return cleanText("name", name, 1, MaxName)
+}
+
+// CheckClientID checks a client id: 1 to MaxClientID of [A-Za-z0-9_-].
+func CheckClientID(id string) error {
+	ok := len(id) >= 1 && len(id) <= MaxClientID
+	for _, r := range id {
+		ok = ok && (r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-')
+	}
+	if !ok {
+		return Errorf(CodeInvalid, "client", "client must be 1 to %d of A-Z, a-z, 0-9, _ and -", MaxClientID)
+	}
+	return nil
+}

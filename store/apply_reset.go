@@ -1,0 +1,36 @@
+package store
+
+import (
+	"time"
+
+	"gorm.io/gorm"
+
+	"livedash/models"
+)
+
+// resetDemo replaces all items and scores with the demo data set; its event
+// carries the complete new state.
+func resetDemo(tx *gorm.DB, now time.Time) (change, error) {
+	if err := tx.Where("1 = 1").Delete(&models.Item{}).Error; err != nil {
+		return change{}, err
+	}
+	if err := tx.Where("1 = 1").Delete(&models.Score{}).Error; err != nil {
+		return change{}, err
+	}
+	items, scores := models.DemoItems(), models.DemoScores()
+	for i := range items {
+		items[i].Version, items[i].CreatedAt, items[i].UpdatedAt = 1, now, now
+	}
+	for i := range scores {
+		scores[i].PlayerKey = models.PlayerKey(scores[i].Player)
+		scores[i].Version, scores[i].CreatedAt, scores[i].UpdatedAt = 1, now, now
+	}
+	if err := tx.Create(&items).Error; err != nil {
+		return change{}, err
+	}
+	if err := tx.Create(&scores).Error; err != nil {
+		return change{}, err
+	}
+	models.SortScores(scores)
+	return change{eventType: "state.reset", record: models.ResetState{Items: items, Scores: scores}}, nil
+}

@@ -1,0 +1,46 @@
+package store
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"livedash/models"
+)
+
+// pruneChunk bounds how many rows one pruning step deletes, so pruning never
+// makes a batch's transaction long.
+const pruneChunk = 1000
+
+// insertEvents writes a batch's events with multi-row INSERTs.
+func insertEvents(tx *gorm.DB, events []models.Event) error {
+	return insertRows(tx, "events (seq, type, data, actor_client, actor_name, delta, at)", 7, events,
+		func(e models.Event, args []any) []any {
+			return append(args, e.Seq, e.Type, e.Data, e.ActorClient, e.ActorName, e.Delta, e.At)
+		})
+}
+
+// pruneEvents deletes one chunk of the events beyond the retention, inside
+// the batch's transaction so it costs no commit (and no fsync) of its own; a
+// backlog is worked off a chunk per batch. It returns the new oldest seq.
+func (s *Store) pruneEvents(tx *gorm.DB, oldest int64, b *batch) (int64, error) {
+	if oldest == 0 && len(b.events) > 0 {
+		oldest = b.events[0].Seq
+	}
+	keepFrom := b.seq - s.opts.Retention + 1
+	if oldest == 0 || oldest >= keepFrom {
+		return oldest, nil
+	}
+	upTo := min(keepFrom-1, oldest+pruneChunk-1)
+	if err := tx.Exec("DELETE FROM events WHERE seq >= ? AND seq <= ?", oldest, upTo).Error; err != nil {
+		return oldest, err
+	}
+	return upTo + 1, nil
+}
+
+// EventsSince returns up to limit events with seq > since, in order.
+func (s *Store) EventsSince(ctx context.Context, since int64, limit int) ([]models.Event, error) {
+	events := []models.Event{}
+	err := s.read.WithContext(ctx).Where("seq > ?", since).Order("seq").Limit(limit).Find(&events).Error
+	return events, err
+}

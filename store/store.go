@@ -1,0 +1,215 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+
+	"livedash/models"
+)
+
+// Defaults of Options, also the defaults of the server's flags.
+const (
+	DefaultRetention  = 10000
+	DefaultOutcomeTTL = 24 * time.Hour
+	DefaultMaxBatch   = 256
+	DefaultReaders    = 4
+)
+
+// Options configure a Store. Zero values take the defaults above.
+type Options struct {
+	Path        string
+	Synchronous string        // SyncFull (default) or SyncNormal
+	Retention   int64         // events kept in the log
+	OutcomeTTL  time.Duration // how long idempotent outcomes are kept
+	MaxBatch    int           // mutations per group commit
+	Readers     int           // concurrent read connections
+	Logger      *slog.Logger
+	// Feed receives every committed event, in seq order, after its
+	// transaction committed. It is the only way events leave the store.
+	Feed Feed
+}
+
+// Feed is whoever fans committed events out (the hub). Start is called
+// once, with the last committed seq, before anything is published, so the
+// feed is never half started.
+type Feed interface {
+	Start(seq int64)
+	Publish(events []models.Event)
+}
+
+// Store owns the database. All mutations go through one writer goroutine, so
+// seqs are assigned without races and SQLite never reports a locked database;
+// reads use a separate pool and run concurrently.
+type Store struct {
+	opts   Options
+	log    *slog.Logger
+	read   *gorm.DB
+	write  *gorm.DB
+	epoch  string
+	seq    atomic.Int64 // last committed seq
+	oldest int64        // oldest seq still in the log; writer-owned
+
+	mu        sync.RWMutex // guards closed and sends on reqs
+	closed    bool
+	reqs      chan *request
+	committed chan committedBatch // writer to publisher
+	done      chan struct{}       // closed when the publisher has finished
+}
+
+// discardFeed is the feed of a store nobody listens to (tools, tests).
+type discardFeed struct{}
+
+func (discardFeed) Start(int64)            {}
+func (discardFeed) Publish([]models.Event) {}
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Path == "" {
+		return o, errors.New("store: no database path")
+	}
+	o.Synchronous = strings.ToUpper(cmpOr(o.Synchronous, SyncFull))
+	if o.Synchronous != SyncFull && o.Synchronous != SyncNormal {
+		return o, fmt.Errorf("store: synchronous must be FULL or NORMAL, not %q", o.Synchronous)
+	}
+	if o.Retention <= 0 {
+		o.Retention = DefaultRetention
+	}
+	if o.OutcomeTTL <= 0 {
+		o.OutcomeTTL = DefaultOutcomeTTL
+	}
+	if o.MaxBatch <= 0 {
+		o.MaxBatch = DefaultMaxBatch
+	}
+	if o.Readers <= 0 {
+		o.Readers = DefaultReaders
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Feed == nil {
+		o.Feed = discardFeed{}
+	}
+	return o, nil
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// Open opens or creates the database at opts.Path and starts the feed at
+// its last seq. A new database gets a new epoch and the demo data set as its
+// first event.
+func Open(ctx context.Context, opts Options) (*Store, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{opts: opts, log: opts.Logger, reqs: make(chan *request, 4096),
+		committed: make(chan committedBatch, 2), done: make(chan struct{})}
+	if s.write, err = openSQLite(opts.Path, opts.Synchronous, true, 1); err != nil {
+		return nil, err
+	}
+	if err = s.init(ctx); err != nil {
+		closeDB(s.write)
+		return nil, err
+	}
+	if s.read, err = openSQLite(opts.Path, opts.Synchronous, false, opts.Readers); err != nil {
+		closeDB(s.write)
+		return nil, err
+	}
+	opts.Feed.Start(s.seq.Load())
+	go s.writer()
+	go s.publisher()
+	if s.seq.Load() == 0 {
+		if _, err := s.Mutate(ctx, Origin{Name: "livedash"}, &models.ResetDemo{}); err != nil {
+			s.Close()
+			return nil, fmt.Errorf("store: load demo data: %w", err)
+		}
+	}
+	return s, nil
+}
+
+func (s *Store) init(ctx context.Context) error {
+	db := s.write.WithContext(ctx)
+	if err := db.AutoMigrate(&models.Item{}, &models.Score{}, &models.Event{}, &models.Meta{}, &models.Outcome{}); err != nil {
+		return fmt.Errorf("store: migrate: %w", err)
+	}
+	err := db.Transaction(func(tx *gorm.DB) error {
+		var err error
+		if s.epoch, err = loadEpoch(tx); err != nil {
+			return err
+		}
+		var bounds struct{ Lo, Hi int64 }
+		err = tx.Model(&models.Event{}).Select("COALESCE(MIN(seq), 0) AS lo, COALESCE(MAX(seq), 0) AS hi").Scan(&bounds).Error
+		s.oldest = bounds.Lo
+		s.seq.Store(bounds.Hi)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: init: %w", err)
+	}
+	return nil
+}
+
+// loadEpoch reads the database's epoch, making one if the database is new.
+func loadEpoch(tx *gorm.DB) (string, error) {
+	var m models.Meta
+	if err := tx.Where("key = ?", "epoch").Limit(1).Find(&m).Error; err != nil {
+		return "", err
+	}
+	if m.Value == "" {
+		m = models.Meta{Key: "epoch", Value: models.NewID(16)}
+		if err := tx.Create(&m).Error; err != nil {
+			return "", err
+		}
+	}
+	return m.Value, nil
+}
+
+// Epoch identifies this database; it changes only when the file is new.
+func (s *Store) Epoch() string { return s.epoch }
+
+// Seq is the last committed seq.
+func (s *Store) Seq() int64 { return s.seq.Load() }
+
+// Close stops taking mutations, lets the queued ones commit, and closes the
+// database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.reqs)
+	s.mu.Unlock()
+	<-s.done
+	return errors.Join(closeDB(s.read), closeDB(s.write))
+}
+
+func closeDB(db *gorm.DB) error {
+	if db == nil {
+		return nil
+	}
+	sqlDB, err := db.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.read.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+}

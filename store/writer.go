@@ -1,0 +1,176 @@
+package store
+
+import (
+	"encoding/json"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"livedash/models"
+)
+
+type reply struct {
+	res Result
+	err error
+}
+
+// writer is the only goroutine that writes. It takes whatever mutations are
+// waiting (group commit) and applies them in one transaction; the publisher
+// then, after the commit, publishes their events in seq order and answers
+// their senders.
+func (s *Store) writer() {
+	defer close(s.committed)
+	outcomeTick := time.NewTicker(time.Minute)
+	defer outcomeTick.Stop()
+	outcomesDue := false
+	for {
+		select {
+		case r, ok := <-s.reqs:
+			if !ok {
+				return
+			}
+			s.commit(s.gather(r))
+			if outcomesDue {
+				outcomesDue = s.pruneOutcomes()
+			}
+		case <-outcomeTick.C:
+			outcomesDue = s.pruneOutcomes()
+		}
+	}
+}
+
+// gather takes first and whatever else is waiting, up to MaxBatch.
+func (s *Store) gather(first *request) []*request {
+	batch := append(make([]*request, 0, s.opts.MaxBatch), first)
+	for len(batch) < s.opts.MaxBatch {
+		select {
+		case r, ok := <-s.reqs:
+			if !ok {
+				return batch
+			}
+			batch = append(batch, r)
+		default:
+			return batch
+		}
+	}
+	return batch
+}
+
+// batch is one group commit in the making: the requests, and what the
+// transaction produced for them.
+type batch struct {
+	reqs     []*request
+	replies  []reply
+	events   []models.Event
+	outcomes []models.Outcome
+	seq      int64 // the last seq assigned so far
+	now      time.Time
+}
+
+// commit runs one batch in one transaction, then hands it to the publisher.
+// If the transaction fails, nothing of the batch was committed, so nothing
+// is published; every sender learns it failed and may retry under the same
+// request id.
+func (s *Store) commit(reqs []*request) {
+	b := &batch{reqs: reqs, replies: make([]reply, len(reqs)), seq: s.seq.Load(),
+		now: time.Now().UTC().Truncate(time.Microsecond)}
+	oldest := s.oldest
+	err := s.transaction(func(tx *gorm.DB) error {
+		remembered, err := findOutcomes(tx, reqs)
+		if err != nil {
+			return err
+		}
+		if err := b.applyAll(tx, remembered); err != nil {
+			return err
+		}
+		if err := insertEvents(tx, b.events); err != nil {
+			return err
+		}
+		if err := insertOutcomes(tx, b.outcomes); err != nil {
+			return err
+		}
+		oldest, err = s.pruneEvents(tx, oldest, b)
+		return err
+	})
+	if err != nil {
+		s.log.Error("commit failed", "mutations", len(reqs), "err", err)
+		b.failAll(err)
+	} else {
+		s.seq.Store(b.seq)
+		s.oldest = oldest
+	}
+	s.committed <- committedBatch{reqs: reqs, replies: b.replies, events: b.events}
+}
+
+// applyAll applies each request in order, unless it repeats a remembered
+// (client, request id) or an earlier copy in this batch: those get the
+// first reply again. An error returned ends the transaction; a mutation's
+// own *models.Error is its reply.
+func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
+	firstInBatch := make(map[outcomeKey]int)
+	for i, r := range b.reqs {
+		key := outcomeKey{r.origin.Client, r.origin.RequestID}
+		if r.origin.Remember {
+			if o, ok := remembered[key]; ok {
+				b.replies[i] = o
+				continue
+			}
+			if j, ok := firstInBatch[key]; ok {
+				b.replies[i] = b.replies[j]
+				continue
+			}
+			firstInBatch[key] = i
+		}
+		if err := b.apply(tx, i); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// apply runs request i and records its reply, event and outcome.
+func (b *batch) apply(tx *gorm.DB, i int) error {
+	r := b.reqs[i]
+	ch, err := r.apply(tx, b.now)
+	var appErr *models.Error
+	if errors.As(err, &appErr) {
+		b.replies[i].err = appErr
+		if !r.origin.Remember {
+			return nil
+		}
+		data, err := json.Marshal(appErr)
+		if err != nil {
+			return err
+		}
+		return b.remember(r.origin, 0, data, true)
+	}
+	if err != nil {
+		return err
+	}
+	data, err := json.Marshal(ch.record)
+	if err != nil {
+		return err
+	}
+	b.seq++
+	b.events = append(b.events, models.Event{Seq: b.seq, Type: ch.eventType, Data: data,
+		ActorClient: r.origin.Client, ActorName: r.origin.Name, Delta: ch.delta, At: b.now})
+	b.replies[i].res = Result{Seq: b.seq, Data: data}
+	return b.remember(r.origin, b.seq, data, false)
+}
+
+// remember stores the outcome of a mutation sent under a client id.
+func (b *batch) remember(o Origin, seq int64, reply []byte, failed bool) error {
+	if o.Remember {
+		b.outcomes = append(b.outcomes, models.Outcome{Client: o.Client, RequestID: o.RequestID, Seq: seq,
+			Reply: reply, Failed: failed, CreatedAt: b.now})
+	}
+	return nil
+}
+
+func (b *batch) failAll(err error) {
+	for i := range b.replies {
+		b.replies[i] = reply{err: models.AsError(err)}
+	}
+	b.events = nil
+}

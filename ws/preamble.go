@@ -1,0 +1,92 @@
+package ws
+
+import (
+	"context"
+
+	"livedash/models"
+)
+
+// preamble writes the welcome and, for a resuming client, the events it
+// missed, straight from the log. Events after welcomeSeq are already queued
+// by the hub, so the replay stops there and nothing is sent twice.
+func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
+	welcome := Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, Name: c.Name}
+	if c.Since == nil {
+		return c.write(encodeData("welcome", welcome))
+	}
+	page, resumable, err := c.firstReplayPage(ctx, *c.Since, welcomeSeq)
+	if err != nil {
+		return err
+	}
+	if !resumable {
+		c.metrics.Resync()
+		if err := c.write(encodeData("welcome", welcome)); err != nil {
+			return err
+		}
+		return c.resync(welcomeSeq)
+	}
+	c.metrics.Resume()
+	welcome.Resumed = true
+	if err := c.write(encodeData("welcome", welcome)); err != nil {
+		return err
+	}
+	return c.replay(ctx, page, *c.Since+1, welcomeSeq)
+}
+
+// firstReplayPage reads the first events after since and tells whether the
+// client can resume: same epoch, not ahead of the log, and nothing it needs
+// pruned.
+func (c *conn) firstReplayPage(ctx context.Context, since, welcomeSeq int64) ([]models.Event, bool, error) {
+	if c.Epoch != c.store.Epoch() || since > welcomeSeq {
+		return nil, false, nil
+	}
+	if since == welcomeSeq {
+		return nil, true, nil
+	}
+	page, err := c.store.EventsSince(ctx, since, c.cfg.ReplayPage)
+	return page, err == nil && len(page) > 0 && page[0].Seq == since+1, err
+}
+
+// replay sends the events next..last from the log a page at a time,
+// starting with page.
+func (c *conn) replay(ctx context.Context, page []models.Event, next, last int64) error {
+	for {
+		if len(page) == 0 || page[0].Seq != next {
+			// Pruned while we replayed: the client must reload after all.
+			return c.resync(last)
+		}
+		frames, err := eventFrames(page, last)
+		if err != nil {
+			return err
+		}
+		if err := c.writeFrames(frames); err != nil {
+			return err
+		}
+		if next = frames[len(frames)-1].seq + 1; next > last {
+			return nil
+		}
+		if page, err = c.store.EventsSince(ctx, next-1, c.cfg.ReplayPage); err != nil {
+			return err
+		}
+	}
+}
+
+func (c *conn) resync(seq int64) error {
+	return c.write(encodeData("resync", Resync{Seq: seq, Epoch: c.store.Epoch()}))
+}
+
+// eventFrames encodes the events of page up to seq last.
+func eventFrames(page []models.Event, last int64) ([]*frame, error) {
+	frames := make([]*frame, 0, len(page))
+	for _, ev := range page {
+		if ev.Seq > last {
+			break
+		}
+		b, err := ev.MarshalJSON() // json.Marshal would compact it again
+		if err != nil {
+			return nil, err
+		}
+		frames = append(frames, &frame{kind: ev.Type, seq: ev.Seq, data: b})
+	}
+	return frames, nil
+}
