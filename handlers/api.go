@@ -187,21 +187,8 @@ func (a *API) commit(c *fiber.Ctx, m models.Mutation, id *int64, status int) err
 // origin names who made a REST change: scripts may say so in headers, under
 // the same rule as the WebSocket's connect query.
 func origin(c *fiber.Ctx) (store.Origin, error) {
-	var o store.Origin
-	if v := c.Get("X-Livedash-Name"); v != "" {
-		name, err := models.CleanName(v)
-		if err != nil {
-			return o, err
-		}
-		o.Name = name
-	}
-	if v := c.Get("X-Livedash-Client"); v != "" {
-		if err := models.CheckClientID(v); err != nil {
-			return o, err
-		}
-		o.Client = v
-	}
-	return o, nil
+	who, err := models.NewIdentity(c.Get("X-Livedash-Client"), c.Get("X-Livedash-Name"))
+	return store.Origin{Client: who.Client, Name: who.Name}, err
 }
 
 func pathID(c *fiber.Ctx) (int64, error) {

@@ -4,6 +4,31 @@ package models
 // connect query (`name`, `client`) and REST headers (X-Livedash-Name,
 // X-Livedash-Client). One rule for both lives here.
 
+// Identity is who makes a change, as far as the server was told.
+type Identity struct {
+	Client string
+	Name   string
+}
+
+// NewIdentity applies the rules to what a client says about itself; an
+// empty value stays empty (anonymous, or nameless).
+func NewIdentity(client, name string) (Identity, error) {
+	var id Identity
+	if client != "" {
+		if err := CheckClientID(client); err != nil {
+			return id, err
+		}
+		id.Client = client
+	}
+	if name != "" {
+		var err error
+		if id.Name, err = CleanName(name); err != nil {
+			return id, err
+		}
+	}
+	return id, nil
+}
+
 // CleanName checks and normalises a person's display name, as presence and
 // event actors show it.
 func CleanName(name string) (string, error) {

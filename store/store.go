@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -74,36 +75,19 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Path == "" {
 		return o, errors.New("store: no database path")
 	}
-	o.Synchronous = strings.ToUpper(cmpOr(o.Synchronous, SyncFull))
+	o.Synchronous = strings.ToUpper(cmp.Or(o.Synchronous, SyncFull))
 	if o.Synchronous != SyncFull && o.Synchronous != SyncNormal {
 		return o, fmt.Errorf("store: synchronous must be FULL or NORMAL, not %q", o.Synchronous)
 	}
-	if o.Retention <= 0 {
-		o.Retention = DefaultRetention
-	}
-	if o.OutcomeTTL <= 0 {
-		o.OutcomeTTL = DefaultOutcomeTTL
-	}
-	if o.MaxBatch <= 0 {
-		o.MaxBatch = DefaultMaxBatch
-	}
-	if o.Readers <= 0 {
-		o.Readers = DefaultReaders
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
+	o.Retention = cmp.Or(max(o.Retention, 0), DefaultRetention)
+	o.OutcomeTTL = cmp.Or(max(o.OutcomeTTL, 0), DefaultOutcomeTTL)
+	o.MaxBatch = cmp.Or(max(o.MaxBatch, 0), DefaultMaxBatch)
+	o.Readers = cmp.Or(max(o.Readers, 0), DefaultReaders)
+	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
 	if o.Feed == nil {
 		o.Feed = discardFeed{}
 	}
 	return o, nil
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }
 
 // Open opens or creates the database at opts.Path and starts the feed at

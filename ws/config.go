@@ -1,6 +1,9 @@
 package ws
 
-import "time"
+import (
+	"cmp"
+	"time"
+)
 
 // Defaults of Config, also the defaults of the server's flags.
 const (
@@ -27,29 +30,15 @@ type Config struct {
 	ReplayPage   int           // events read per page when resuming
 }
 
+// withDefaults fills in what is zero (or negative, which means nothing).
 func (c Config) withDefaults() Config {
-	def := func(d *time.Duration, v time.Duration) {
-		if *d <= 0 {
-			*d = v
-		}
-	}
-	def(&c.PingInterval, DefaultPingInterval)
-	def(&c.PongWait, DefaultPongWait)
-	def(&c.WriteWait, DefaultWriteWait)
-	if c.SendQueue <= 0 {
-		c.SendQueue = DefaultSendQueue
-	}
-	if c.ReadLimit <= 0 {
-		c.ReadLimit = DefaultReadLimit
-	}
-	if c.Rate <= 0 {
-		c.Rate = DefaultRate
-	}
-	if c.Burst <= 0 {
-		c.Burst = DefaultBurst
-	}
-	if c.ReplayPage <= 0 {
-		c.ReplayPage = DefaultReplayPage
-	}
+	c.PingInterval = cmp.Or(max(c.PingInterval, 0), DefaultPingInterval)
+	c.PongWait = cmp.Or(max(c.PongWait, 0), DefaultPongWait)
+	c.WriteWait = cmp.Or(max(c.WriteWait, 0), DefaultWriteWait)
+	c.SendQueue = cmp.Or(max(c.SendQueue, 0), DefaultSendQueue)
+	c.ReadLimit = cmp.Or(max(c.ReadLimit, 0), DefaultReadLimit)
+	c.Rate = cmp.Or(max(c.Rate, 0), DefaultRate)
+	c.Burst = cmp.Or(max(c.Burst, 0), DefaultBurst)
+	c.ReplayPage = cmp.Or(max(c.ReplayPage, 0), DefaultReplayPage)
 	return c
 }

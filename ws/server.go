@@ -69,20 +69,13 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 
 func parseParams(c *fiber.Ctx) (Params, error) {
 	var p Params
-	if v := c.Query("client"); v != "" {
-		if err := models.CheckClientID(v); err != nil {
-			return p, err
-		}
-		p.Client, p.Remember = v, true
-	} else {
-		p.Client = "anon-" + models.NewID(9)
+	who, err := models.NewIdentity(c.Query("client"), c.Query("name"))
+	if err != nil {
+		return p, err
 	}
-	if v := c.Query("name"); v != "" {
-		name, err := models.CleanName(v)
-		if err != nil {
-			return p, err
-		}
-		p.Name = name
+	p.Client, p.Name, p.Remember = who.Client, who.Name, who.Client != ""
+	if !p.Remember {
+		p.Client = "anon-" + models.NewID(9)
 	}
 	if v := c.Query("since"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
