@@ -53,7 +53,9 @@ func TestDecodeJSON(t *testing.T) {
 			if err == nil {
 				t.Fatalf("DecodeJSON(%s) = nil, want %s", tt.raw, tt.code)
 			}
-			wantError(t, err, tt.code, tt.field)
+			if err.Code != tt.code || err.Field != tt.field || err.Message == "" {
+				t.Errorf("DecodeJSON(%s) = %+v, want code %q field %q and a message", tt.raw, err, tt.code, tt.field)
+			}
 		})
 	}
 }
