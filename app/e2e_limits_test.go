@@ -236,21 +236,24 @@ func TestPresence(t *testing.T) {
 	waitPresence(t, b, 2)
 	b.Conn.Close()
 	p := waitPresence(t, a, 1)
-	if p.Users[0].Name != "Alice" || p.Users[0].Client != "a" {
-		t.Fatalf("presence %+v", p)
+	var welcome struct{ ID string }
+	mustDecode(t, a.WaitType("welcome").Data, &welcome)
+	if p.Users[0].Name != "Alice" || p.Users[0].ID != welcome.ID || welcome.ID == "" {
+		t.Fatalf("presence %+v, want Alice under her welcome's id %q", p, welcome.ID)
 	}
 }
 
 type presence struct {
 	Count int `json:"count"`
 	Users []struct {
-		Client string `json:"client"`
-		Name   string `json:"name"`
+		ID   string `json:"id"`
+		Name string `json:"name"`
 	} `json:"users"`
 }
 
-// waitPresence waits until the latest presence frame reports count.
-func waitPresence(tb testing.TB, c *apptest.Client, count int) presence {
+// waitPresence waits until the latest presence frame reports count
+// connections and users people (one each, unless given).
+func waitPresence(tb testing.TB, c *apptest.Client, count int, users ...int) presence {
 	tb.Helper()
 	for n := 1; ; n++ {
 		frames := c.Frames()
@@ -262,7 +265,11 @@ func waitPresence(tb testing.TB, c *apptest.Client, count int) presence {
 				latest = &p
 			}
 		}
-		if latest != nil && latest.Count == count && len(latest.Users) == count {
+		wantUsers := count
+		if len(users) > 0 {
+			wantUsers = users[0]
+		}
+		if latest != nil && latest.Count == count && len(latest.Users) == wantUsers {
 			return *latest
 		}
 		c.WaitFrames(len(frames) + 1)

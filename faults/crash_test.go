@@ -106,7 +106,7 @@ type crashWriter struct {
 func dialCrashWriter(tb testing.TB, srv *server, client string) *crashWriter {
 	tb.Helper()
 	w := &crashWriter{client: client, window: make(chan struct{}, 64), sent: map[string]sentMutation{}}
-	w.p = dialPeer(tb, srv, "client="+client, peerOptions{onReply: w.onReply})
+	w.p = dialPeer(tb, srv, "client="+client+"&name="+client, peerOptions{onReply: w.onReply})
 	return w
 }
 
@@ -181,7 +181,7 @@ func verifyCrashedLog(tb testing.TB, srv *server, acked []crashAck, sent map[str
 	byActor := map[string]int{}
 	for _, ev := range events {
 		if ev.Actor != nil {
-			byActor[ev.Actor.Client]++
+			byActor[ev.Actor.Name]++ // each writer's name is its client id
 		}
 	}
 	ackedBy := map[string]int{}
@@ -192,7 +192,7 @@ func verifyCrashedLog(tb testing.TB, srv *server, acked []crashAck, sent map[str
 				a.client, *a.ack.ID, a.m.typ, a.ack.Seq, len(events))
 		}
 		ev := events[a.ack.Seq-1]
-		if ev.Type != a.m.event || ev.Actor == nil || ev.Actor.Client != a.client || compactJSON(ev.Data) != compactJSON(a.ack.Data) {
+		if ev.Type != a.m.event || ev.Actor == nil || ev.Actor.Name != a.client || ev.Actor.ID == "" || compactJSON(ev.Data) != compactJSON(a.ack.Data) {
 			tb.Fatalf("%s %s (%s) was acked as %s; the log holds at seq %d: %s %+v %s",
 				a.client, *a.ack.ID, a.m.typ, a.ack.Raw, ev.Seq, ev.Type, ev.Actor, ev.Data)
 		}

@@ -1,5 +1,11 @@
 package models
 
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+)
+
 // Who makes a change is told the same way on both transports: the WebSocket
 // connect query (`name`, `client`) and REST headers (X-Livedash-Name,
 // X-Livedash-Client). One rule for both lives here.
@@ -45,4 +51,15 @@ func CheckClientID(id string) error {
 		return Errorf(CodeInvalid, "client", "client must be 1 to %d of A-Z, a-z, 0-9, _ and -", MaxClientID)
 	}
 	return nil
+}
+
+// PublicID derives the id that others see for a client id. The client id
+// works like a secret (whoever knows it can act under it, and its
+// remembered outcomes answer retries), so it is never shown: the public id
+// is a keyed hash that cannot be turned back into it. The key lives in the
+// database, so every instance on one database derives the same id.
+func PublicID(key []byte, client string) string {
+	mac := hmac.New(sha256.New, key)
+	mac.Write([]byte(client))
+	return "p-" + base64.RawURLEncoding.EncodeToString(mac.Sum(nil))[:16]
 }

@@ -28,10 +28,11 @@ type Score struct {
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false" json:"updated_at"`
 }
 
-// Actor says who made a change, as far as the server knows.
+// Actor says who made a change, as far as the server knows: the public id
+// of its client (never the client id itself) and its display name.
 type Actor struct {
-	Client string `json:"client,omitempty"`
-	Name   string `json:"name,omitempty"`
+	ID   string `json:"id,omitempty"`
+	Name string `json:"name,omitempty"`
 }
 
 // Event is one row of the durable event log. Its JSON form is the wire event
@@ -40,7 +41,7 @@ type Event struct {
 	Seq         int64     `gorm:"primaryKey;autoIncrement:false"`
 	Type        string    `gorm:"not null"`
 	Data        []byte    `gorm:"not null"`
-	ActorClient string    `gorm:"not null;default:''"`
+	ActorID     string    `gorm:"not null;default:''"`
 	ActorName   string    `gorm:"not null;default:''"`
 	Delta       *int64    ``
 	At          time.Time `gorm:"not null;autoCreateTime:false"`
@@ -57,8 +58,8 @@ type eventJSON struct {
 
 func (e Event) MarshalJSON() ([]byte, error) {
 	out := eventJSON{Type: e.Type, Seq: e.Seq, Data: e.Data, Delta: e.Delta, At: e.At}
-	if e.ActorClient != "" || e.ActorName != "" {
-		out.Actor = &Actor{Client: e.ActorClient, Name: e.ActorName}
+	if e.ActorID != "" || e.ActorName != "" {
+		out.Actor = &Actor{ID: e.ActorID, Name: e.ActorName}
 	}
 	return json.Marshal(out)
 }

@@ -55,6 +55,7 @@ type Store struct {
 	read   *gorm.DB
 	write  *gorm.DB
 	epoch  string
+	idKey  []byte // the key of public ids
 	seq    atomic.Int64 // last committed seq
 	oldest int64        // oldest seq still in the log; writer-owned
 
@@ -130,9 +131,14 @@ func (s *Store) init(ctx context.Context) error {
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {
 		var err error
-		if s.epoch, err = loadEpoch(tx); err != nil {
+		if s.epoch, err = loadMeta(tx, "epoch", func() string { return models.NewID(16) }); err != nil {
 			return err
 		}
+		key, err := loadMeta(tx, "public_id_key", func() string { return models.NewID(43) })
+		if err != nil {
+			return err
+		}
+		s.idKey = []byte(key)
 		var bounds struct{ Lo, Hi int64 }
 		err = tx.Model(&models.Event{}).Select("COALESCE(MIN(seq), 0) AS lo, COALESCE(MAX(seq), 0) AS hi").Scan(&bounds).Error
 		s.oldest = bounds.Lo
@@ -145,14 +151,15 @@ func (s *Store) init(ctx context.Context) error {
 	return nil
 }
 
-// loadEpoch reads the database's epoch, making one if the database is new.
-func loadEpoch(tx *gorm.DB) (string, error) {
+// loadMeta reads a fact about the database, making it with make the first
+// time: the epoch and the key of public ids are made with the database.
+func loadMeta(tx *gorm.DB, key string, make func() string) (string, error) {
 	var m models.Meta
-	if err := tx.Where("key = ?", "epoch").Limit(1).Find(&m).Error; err != nil {
+	if err := tx.Where("key = ?", key).Limit(1).Find(&m).Error; err != nil {
 		return "", err
 	}
 	if m.Value == "" {
-		m = models.Meta{Key: "epoch", Value: models.NewID(16)}
+		m = models.Meta{Key: key, Value: make()}
 		if err := tx.Create(&m).Error; err != nil {
 			return "", err
 		}
@@ -162,6 +169,15 @@ func loadEpoch(tx *gorm.DB) (string, error) {
 
 // Epoch identifies this database; it changes only when the file is new.
 func (s *Store) Epoch() string { return s.epoch }
+
+// PublicID is the id others see for a client id (models.PublicID with this
+// database's key).
+func (s *Store) PublicID(client string) string {
+	if client == "" {
+		return ""
+	}
+	return models.PublicID(s.idKey, client)
+}
 
 // Seq is the last committed seq.
 func (s *Store) Seq() int64 { return s.seq.Load() }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"livedash/models"
+	"strings"
 
 	"context"
 	"testing"
@@ -26,8 +27,11 @@ func TestCreateItem(t *testing.T) {
 	}
 	checkTimestamps(t, res.Data)
 	ev := checkPublished(t, s, rec.since(n), res, "item.created")
-	if ev.ActorClient != "c1" || ev.ActorName != "Ann" {
-		t.Errorf("event actor = %q/%q, want c1/Ann", ev.ActorClient, ev.ActorName)
+	if ev.ActorID != s.PublicID("c1") || ev.ActorName != "Ann" {
+		t.Errorf("event actor = %q/%q, want %q/Ann", ev.ActorID, ev.ActorName, s.PublicID("c1"))
+	}
+	if ev.ActorID == "" || strings.Contains(string(mustJSON(t, ev)), "c1") {
+		t.Errorf("event %s shows the client id, or no public id", mustJSON(t, ev))
 	}
 	stored, err := s.Item(context.Background(), it.ID)
 	if err != nil {

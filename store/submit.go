@@ -8,11 +8,13 @@ import (
 
 // Origin says who sent a mutation. With Remember, the outcome is stored under
 // (Client, RequestID) and a repeat returns it instead of applying again.
+// Events name the sender by its public id, never by Client.
 type Origin struct {
 	Client    string
 	Name      string
 	RequestID string
 	Remember  bool
+	publicID  string // set by Submit, outside the writer
 }
 
 // Result is a committed (or remembered) mutation: its event's seq and the
@@ -40,6 +42,7 @@ func (s *Store) Submit(origin Origin, m models.Mutation, done func(Result, error
 	if err != nil {
 		return err
 	}
+	origin.publicID = s.PublicID(origin.Client)
 	return s.enqueue(&request{origin: origin, apply: apply, done: done})
 }
 

@@ -154,7 +154,7 @@ func (b *batch) apply(tx *gorm.DB, i int) error {
 	}
 	b.seq++
 	b.events = append(b.events, models.Event{Seq: b.seq, Type: ch.eventType, Data: data,
-		ActorClient: r.origin.Client, ActorName: r.origin.Name, Delta: ch.delta, At: b.now})
+		ActorID: r.origin.publicID, ActorName: r.origin.Name, Delta: ch.delta, At: b.now})
 	b.replies[i].res = Result{Seq: b.seq, Data: data}
 	return b.remember(r.origin, b.seq, data, false)
 }

@@ -36,7 +36,7 @@ func benchEvent(tb testing.TB, seq int64) models.Event {
 		tb.Fatal(err)
 	}
 	delta := int64(1)
-	return models.Event{Seq: seq, Type: "score.updated", Data: data, ActorClient: "loadgen-w12",
+	return models.Event{Seq: seq, Type: "score.updated", Data: data, ActorID: "p-0123456789abcdef",
 		ActorName: "loadgen-w12", Delta: &delta, At: at}
 }
 
@@ -104,7 +104,7 @@ func benchConns(tb testing.TB, h *Hub, n, queue int) []*conn {
 	conns := make([]*conn, n)
 	for i := range conns {
 		c := &conn{hub: h, queue: newSendQueue(queue), pongs: make(chan string, 1), quit: make(chan struct{}),
-			Params: Params{Client: fmt.Sprintf("bench-%d", i), Name: fmt.Sprintf("bench-%d", i)}}
+			Params: Params{Client: fmt.Sprintf("bench-%d", i), PublicID: fmt.Sprintf("p-bench-%d", i), Name: fmt.Sprintf("bench-%d", i)}}
 		if _, err := h.register(c); err != nil {
 			tb.Fatal(err)
 		}

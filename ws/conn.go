@@ -29,6 +29,7 @@ var errStopping = errors.New("ws: connection closing")
 // Params are what a connection declared when it opened.
 type Params struct {
 	Client   string
+	PublicID string // how others see Client; never Client itself
 	Name     string
 	Remember bool // the client chose its id, so its mutations are idempotent
 	Since    *int64

@@ -26,7 +26,8 @@ type errorFrame struct {
 type Welcome struct {
 	Seq     int64  `json:"seq"`
 	Epoch   string `json:"epoch"`
-	Client  string `json:"client"`
+	Client  string `json:"client"` // only ever sent to its own connection
+	ID      string `json:"id"`     // the public id: how others see this client
 	Name    string `json:"name"`
 	Resumed bool   `json:"resumed,omitempty"`
 }
@@ -37,14 +38,15 @@ type Resync struct {
 	Epoch string `json:"epoch"`
 }
 
-// User is one open connection as presence lists it.
+// User is one person as presence lists them, by public id.
 type User struct {
-	Client string `json:"client"`
-	Name   string `json:"name"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
 }
 
-// Presence lists who is connected. Users is capped (see maxPresenceUsers);
-// Count is always exact.
+// Presence lists who is connected. Count counts connections; Users lists each
+// public id once, capped (see maxPresenceUsers) but always with the
+// recipient's own entry.
 type Presence struct {
 	Count int    `json:"count"`
 	Users []User `json:"users"`

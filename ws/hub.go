@@ -155,23 +155,32 @@ func (h *Hub) sendPresence() {
 	if h.closing {
 		return
 	}
-	p := Presence{Count: len(h.conns), Users: make([]User, 0, min(len(h.conns), maxPresenceUsers))}
+	users := h.users()
+	listed := users[:min(len(users), maxPresenceUsers)]
+	p := newPresenceFrames(len(h.conns), listed)
 	for c := range h.conns {
-		p.Users = append(p.Users, User{Client: c.Client, Name: c.Name})
+		c.send(p.frameFor(User{ID: c.PublicID, Name: c.Name}))
 	}
-	sort.Slice(p.Users, func(i, j int) bool {
-		if p.Users[i].Name != p.Users[j].Name {
-			return p.Users[i].Name < p.Users[j].Name
+}
+
+// users lists every public id once, ordered by name, then id. Callers hold
+// h.mu.
+func (h *Hub) users() []User {
+	seen := make(map[string]bool, len(h.conns))
+	users := make([]User, 0, len(h.conns))
+	for c := range h.conns {
+		if !seen[c.PublicID] {
+			seen[c.PublicID] = true
+			users = append(users, User{ID: c.PublicID, Name: c.Name})
 		}
-		return p.Users[i].Client < p.Users[j].Client
+	}
+	sort.Slice(users, func(i, j int) bool {
+		if users[i].Name != users[j].Name {
+			return users[i].Name < users[j].Name
+		}
+		return users[i].ID < users[j].ID
 	})
-	if len(p.Users) > maxPresenceUsers {
-		p.Users = p.Users[:maxPresenceUsers]
-	}
-	f := &frame{kind: "presence", data: encodeData("presence", p)}
-	for c := range h.conns {
-		c.send(f)
-	}
+	return users
 }
 
 // Shutdown closes every connection with 1001 after its in-flight mutations

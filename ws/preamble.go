@@ -10,7 +10,7 @@ import (
 // missed, straight from the log. Events after welcomeSeq are already queued
 // by the hub, so the replay stops there and nothing is sent twice.
 func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
-	welcome := Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, Name: c.Name}
+	welcome := Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, ID: c.PublicID, Name: c.Name}
 	if c.Since == nil {
 		return c.write(encodeData("welcome", welcome))
 	}
@@ -50,7 +50,7 @@ func (c *conn) firstReplayPage(ctx context.Context, since, welcomeSeq int64) ([]
 // replay sends the events next..last from the log a page at a time,
 // starting with page.
 func (c *conn) replay(ctx context.Context, page []models.Event, next, last int64) error {
-	for {
+	for next <= last {
 		if len(page) == 0 || page[0].Seq != next {
 			// Pruned while we replayed: the client must reload after all.
 			return c.resync(last)
@@ -69,6 +69,7 @@ func (c *conn) replay(ctx context.Context, page []models.Event, next, last int64
 			return err
 		}
 	}
+	return nil
 }
 
 func (c *conn) resync(seq int64) error {

@@ -92,6 +92,7 @@ func parseParams(c *fiber.Ctx) (Params, error) {
 // goroutines are done, since contrib recycles the *websocket.Conn after it.
 func (s *Server) serve(wc *websocket.Conn) {
 	p, _ := wc.Locals(paramsKey).(Params)
+	p.PublicID = s.store.PublicID(p.Client)
 	c := s.newConn(wc.Conn, p)
 	welcomeSeq, err := s.hub.register(c)
 	if err != nil {
