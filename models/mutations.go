@@ -13,7 +13,7 @@ import (
 // rules live here once.
 type Mutation interface {
 	// Validate checks the contract's field rules and normalises the input
-	// (trimming names); it touches no database.
+	// (names by CleanName's rule); it touches no database.
 	Validate() error
 	// apply runs inside the writer's transaction. It reads what it must check
 	// before it writes anything, so an *Error return leaves no partial write.
@@ -82,7 +82,7 @@ type ResetState struct {
 }
 
 func (m *CreateItem) Validate() (err error) {
-	if m.Name, err = cleanText("name", m.Name, 1, MaxItemName); err != nil {
+	if m.Name, err = CleanName("name", m.Name, MaxItemName); err != nil {
 		return err
 	}
 	return checkDescription(m.Description)
@@ -107,7 +107,7 @@ func (m *UpdateItem) Validate() error {
 		return Errorf(CodeInvalid, "name", "give a name or a description to change")
 	}
 	if m.Name != nil {
-		name, err := cleanText("name", *m.Name, 1, MaxItemName)
+		name, err := CleanName("name", *m.Name, MaxItemName)
 		if err != nil {
 			return err
 		}
@@ -155,7 +155,7 @@ func (m *DeleteItem) apply(tx *gorm.DB, _ time.Time) (change, error) {
 }
 
 func (m *CreateScore) Validate() (err error) {
-	m.Player, err = cleanText("player", m.Player, 1, MaxPlayer)
+	m.Player, err = CleanName("player", m.Player, MaxPlayer)
 	return err
 }
 
@@ -163,7 +163,7 @@ func (m *CreateScore) apply(tx *gorm.DB, now time.Time) (change, error) {
 	if err := checkPlayerFree(tx, m.Player, 0); err != nil {
 		return change{}, err
 	}
-	s := Score{Player: m.Player, PlayerKey: playerKey(m.Player), Points: m.Points, Version: 1, CreatedAt: now, UpdatedAt: now}
+	s := Score{Player: m.Player, PlayerKey: PlayerKey(m.Player), Points: m.Points, Version: 1, CreatedAt: now, UpdatedAt: now}
 	if err := tx.Create(&s).Error; err != nil {
 		return change{}, err
 	}
@@ -181,7 +181,7 @@ func (m *UpdateScore) Validate() error {
 		return Errorf(CodeInvalid, "player", "give a player or points to change")
 	}
 	if m.Player != nil {
-		player, err := cleanText("player", *m.Player, 1, MaxPlayer)
+		player, err := CleanName("player", *m.Player, MaxPlayer)
 		if err != nil {
 			return err
 		}
@@ -199,7 +199,7 @@ func (m *UpdateScore) apply(tx *gorm.DB, now time.Time) (change, error) {
 		if err := checkPlayerFree(tx, *m.Player, s.ID); err != nil {
 			return change{}, err
 		}
-		s.Player, s.PlayerKey = *m.Player, playerKey(*m.Player)
+		s.Player, s.PlayerKey = *m.Player, PlayerKey(*m.Player)
 	}
 	if m.Points != nil {
 		s.Points = *m.Points
@@ -279,7 +279,7 @@ func (m *ResetDemo) apply(tx *gorm.DB, now time.Time) (change, error) {
 		items[i].Version, items[i].CreatedAt, items[i].UpdatedAt = 1, now, now
 	}
 	for i := range scores {
-		scores[i].PlayerKey = playerKey(scores[i].Player)
+		scores[i].PlayerKey = PlayerKey(scores[i].Player)
 		scores[i].Version, scores[i].CreatedAt, scores[i].UpdatedAt = 1, now, now
 	}
 	if err := tx.Create(&items).Error; err != nil {
@@ -312,7 +312,7 @@ func notFound(err error, kind string, id int64) error {
 
 func checkPlayerFree(tx *gorm.DB, player string, self int64) error {
 	var n int64
-	err := tx.Model(&Score{}).Where("player_key = ? AND id <> ?", playerKey(player), self).Count(&n).Error
+	err := tx.Model(&Score{}).Where("player_key = ? AND id <> ?", PlayerKey(player), self).Count(&n).Error
 	if err != nil {
 		return err
 	}
