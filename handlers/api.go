@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -200,10 +199,13 @@ func (a *API) commit(c *fiber.Ctx, m models.Mutation, id *int64, status int) err
 	return c.Status(status).Send(res.Data)
 }
 
-// origin names who made a REST change: scripts may say so in headers.
+// origin names who made a REST change: scripts may say so in headers. The
+// name follows the same rule as every other name (models.CleanName); one
+// that breaks it is ignored, as it always was, so the change is made but
+// shows no actor name.
 func origin(c *fiber.Ctx) models.Origin {
-	name := strings.TrimSpace(c.Get("X-Livedash-Name"))
-	if utf8.RuneCountInString(name) > 40 {
+	name, err := models.CleanName("name", c.Get("X-Livedash-Name"), models.MaxName)
+	if err != nil {
 		name = ""
 	}
 	client := c.Get("X-Livedash-Client")

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-	"unicode/utf8"
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
@@ -111,11 +110,11 @@ func parseParams(c *fiber.Ctx) (Params, error) {
 		p.Client = "anon-" + models.NewID(9)
 	}
 	if v := c.Query("name"); v != "" {
-		v = strings.TrimSpace(v)
-		if n := utf8.RuneCountInString(v); n < 1 || n > 40 {
-			return p, models.Errorf(models.CodeInvalid, "name", "name must have 1 to 40 characters")
+		name, err := models.CleanName("name", v, models.MaxName)
+		if err != nil {
+			return p, err
 		}
-		p.Name = v
+		p.Name = name
 	}
 	if v := c.Query("since"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
