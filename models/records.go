@@ -16,11 +16,14 @@ type Item struct {
 }
 
 // Score is one row of the leaderboard. PlayerKey holds the folded player name
-// so uniqueness is case-insensitive on every database, not only SQLite.
+// (see PlayerKey) so uniqueness is case-insensitive on every database, not
+// only SQLite. Folding can lengthen a name ("ß" folds to "ss", "ﬃ" to
+// "ffi"), so the key has room for three times the player's 64 characters
+// and the suffix migrateKeys gives to colliding legacy rows.
 type Score struct {
 	ID        int64     `gorm:"primaryKey" json:"id"`
 	Player    string    `gorm:"size:64;not null" json:"player"`
-	PlayerKey string    `gorm:"size:64;not null;uniqueIndex" json:"-"`
+	PlayerKey string    `gorm:"size:256;not null;uniqueIndex" json:"-"`
 	Points    int64     `gorm:"not null;default:0" json:"points"`
 	Version   int64     `gorm:"not null" json:"version"`
 	CreatedAt time.Time `gorm:"not null;autoCreateTime:false" json:"created_at"`

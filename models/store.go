@@ -132,6 +132,9 @@ func (s *Store) init(ctx context.Context) error {
 	if err := db.AutoMigrate(&Item{}, &Score{}, &Event{}, &Meta{}, &Outcome{}); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
+	if err := migrateKeys(db, s.log); err != nil {
+		return err
+	}
 	err := db.Transaction(func(tx *gorm.DB) error {
 		var m Meta
 		err := tx.Where("key = ?", "epoch").Limit(1).Find(&m).Error
