@@ -5,7 +5,10 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
 )
 
 // fuzzTargets are the mutation types a client can send; the fuzzer's first
@@ -62,10 +65,26 @@ func checkRules(t *testing.T, m Mutation) {
 		if n := utf8.RuneCountInString(v); n < min || n > max {
 			t.Fatalf("%s %q has %d characters, want %d..%d", field, v, n, min, max)
 		}
+		if !utf8.ValidString(v) || !norm.NFC.IsNormalString(v) {
+			t.Fatalf("%s %+q passed validation but is not NFC UTF-8", field, v)
+		}
+		for _, r := range v {
+			if unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) {
+				t.Fatalf("%s %+q passed validation with U+%04X", field, v, r)
+			}
+		}
+		if k := PlayerKey(v); PlayerKey(k) != k || !norm.NFC.IsNormalString(k) {
+			t.Fatalf("key of %+q is %+q, which is not a stable NFC key", v, k)
+		}
 	}
 	desc := func(v string) {
 		if n := utf8.RuneCountInString(v); n > MaxItemDescription {
 			t.Fatalf("description has %d characters", n)
+		}
+		for _, r := range v {
+			if unicode.Is(unicode.Cc, r) && r != '\t' && r != '\n' && r != '\r' {
+				t.Fatalf("description %+q passed validation with U+%04X", v, r)
+			}
 		}
 	}
 	id := func(v int64) {

@@ -28,17 +28,11 @@ func NewIdentity(client, name string) (Identity, error) {
 	}
 	if name != "" {
 		var err error
-		if id.Name, err = CleanName(name); err != nil {
+		if id.Name, err = CleanName("name", name, MaxName); err != nil {
 			return id, err
 		}
 	}
 	return id, nil
-}
-
-// CleanName checks and normalises a person's display name, as presence and
-// event actors show it.
-func CleanName(name string) (string, error) {
-	return cleanText("name", name, 1, MaxName)
 }
 
 // CheckClientID checks a client id: 1 to MaxClientID of [A-Za-z0-9_-].

@@ -5,7 +5,7 @@ package models
 // rules live here once; package store applies them.
 type Mutation interface {
 	// Validate checks the contract's field rules and normalises the input
-	// (trimming names); it touches no database.
+	// (names by CleanName's rule); it touches no database.
 	Validate() error
 }
 
@@ -63,7 +63,7 @@ type ResetState struct {
 }
 
 func (m *CreateItem) Validate() (err error) {
-	if m.Name, err = cleanText("name", m.Name, 1, MaxItemName); err != nil {
+	if m.Name, err = CleanName("name", m.Name, MaxItemName); err != nil {
 		return err
 	}
 	return checkDescription(m.Description)
@@ -80,7 +80,7 @@ func (m *UpdateItem) Validate() error {
 		return Errorf(CodeInvalid, "name", "give a name or a description to change")
 	}
 	if m.Name != nil {
-		name, err := cleanText("name", *m.Name, 1, MaxItemName)
+		name, err := CleanName("name", *m.Name, MaxItemName)
 		if err != nil {
 			return err
 		}
@@ -100,7 +100,7 @@ func (m *DeleteItem) Validate() error {
 }
 
 func (m *CreateScore) Validate() (err error) {
-	m.Player, err = cleanText("player", m.Player, 1, MaxPlayer)
+	m.Player, err = CleanName("player", m.Player, MaxPlayer)
 	return err
 }
 
@@ -115,7 +115,7 @@ func (m *UpdateScore) Validate() error {
 		return Errorf(CodeInvalid, "player", "give a player or points to change")
 	}
 	if m.Player != nil {
-		player, err := cleanText("player", *m.Player, 1, MaxPlayer)
+		player, err := CleanName("player", *m.Player, MaxPlayer)
 		if err != nil {
 			return err
 		}

@@ -38,13 +38,13 @@ type Actor struct {
 // Event is one row of the durable event log. Its JSON form is the wire event
 // frame, so the hub and GET /api/events encode it the same way.
 type Event struct {
-	Seq         int64     `gorm:"primaryKey;autoIncrement:false"`
-	Type        string    `gorm:"not null"`
-	Data        []byte    `gorm:"not null"`
-	ActorID     string    `gorm:"not null;default:''"`
-	ActorName   string    `gorm:"not null;default:''"`
-	Delta       *int64    ``
-	At          time.Time `gorm:"not null;autoCreateTime:false"`
+	Seq       int64     `gorm:"primaryKey;autoIncrement:false"`
+	Type      string    `gorm:"not null"`
+	Data      []byte    `gorm:"not null"`
+	ActorID   string    `gorm:"not null;default:''"`
+	ActorName string    `gorm:"not null;default:''"`
+	Delta     *int64    ``
+	At        time.Time `gorm:"not null;autoCreateTime:false"`
 }
 
 type eventJSON struct {

@@ -55,7 +55,7 @@ type Store struct {
 	read   *gorm.DB
 	write  *gorm.DB
 	epoch  string
-	idKey  []byte // the key of public ids
+	idKey  []byte       // the key of public ids
 	seq    atomic.Int64 // last committed seq
 	oldest int64        // oldest seq still in the log; writer-owned
 
@@ -128,6 +128,9 @@ func (s *Store) init(ctx context.Context) error {
 	db := s.write.WithContext(ctx)
 	if err := db.AutoMigrate(&models.Item{}, &models.Score{}, &models.Event{}, &models.Meta{}, &models.Outcome{}); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
+	}
+	if err := migrateKeys(db, s.log); err != nil {
+		return err
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {
 		var err error

@@ -1,0 +1,86 @@
+package models
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
+)
+
+// The name rule. Every name a person types and others read — item.name,
+// score.player, the presence name (WebSocket ?name=) and the REST
+// X-Livedash-Name header — goes through CleanName, so the rule lives here
+// once:
+//
+//  1. It must be valid UTF-8.
+//  2. Leading and trailing white space is trimmed (unicode.IsSpace).
+//  3. It is normalised to NFC, so "Zoë" typed as one code point or as
+//     "e" + combining diaeresis is stored the same way.
+//  4. It must not hold a control character (category Cc: NUL, tab, newline,
+//     ESC, ...) or an invisible format character (category Cf: zero-width
+//     space U+200B, BOM U+FEFF, bidi overrides like U+202E, ...): these make
+//     two names that look identical differ, or make a name render as
+//     something else.
+//  5. Its length, in code points of the stored (NFC) form, is 1..max.
+//
+// The result is a fixed point: CleanName of its own output returns it
+// unchanged (NFC never turns a character into white space or back), so a
+// stored name always passes the rule again.
+
+// CleanName applies the name rule to value and returns the name to store.
+// A failure is an invalid *Error naming field.
+func CleanName(field, value string, max int) (string, error) {
+	if !utf8.ValidString(value) {
+		return "", Errorf(CodeInvalid, field, "%s must be valid UTF-8", field)
+	}
+	v := norm.NFC.String(strings.TrimSpace(value))
+	for _, r := range v {
+		if unicode.Is(unicode.Cc, r) || unicode.Is(unicode.Cf, r) {
+			return "", Errorf(CodeInvalid, field, "%s must not contain control or invisible characters (found U+%04X)", field, r)
+		}
+	}
+	switch n := utf8.RuneCountInString(v); {
+	case n == 0:
+		return "", Errorf(CodeInvalid, field, "%s must not be empty or only spaces", field)
+	case n > max:
+		return "", Errorf(CodeInvalid, field, "%s must have at most %d characters, not %d", field, max, n)
+	}
+	return v, nil
+}
+
+// PlayerKey is the form under which player names are unique: full Unicode
+// case folding of the NFC form, normalised to NFC again. The second NFC is
+// needed: folding can decompose ("ΐ" U+0390 folds to ι + U+0308 + U+0301),
+// while a canonically equal spelling folds to a composed-then-combining
+// sequence ("Ϊ́" U+03AA U+0301 folds to U+03CA U+0301); only NFC after
+// folding gives both the same key. So "ΝΊΚΟΣ" and "Νίκος", "STRASSE" and
+// "straße", "SAM" and "ſam" each share one key.
+func PlayerKey(player string) string {
+	return norm.NFC.String(cases.Fold().String(norm.NFC.String(player)))
+}
+
+// checkDescription applies the description rule. Descriptions are free text
+// and are stored as sent (not trimmed, not normalised); they may span lines,
+// so tab, newline and carriage return are allowed, but every other control
+// character (NUL, ESC, DEL, the C1 range, ...) is invalid: none of them has
+// a use in text a person reads. Format characters (Cf) are allowed, since
+// emoji sequences (ZWJ) and right-to-left text need them; the contract fixes
+// that rule for names only.
+func checkDescription(value string) error {
+	if !utf8.ValidString(value) {
+		return Errorf(CodeInvalid, "description", "description must be valid UTF-8")
+	}
+	n := 0
+	for _, r := range value {
+		n++
+		if unicode.Is(unicode.Cc, r) && r != '\t' && r != '\n' && r != '\r' {
+			return Errorf(CodeInvalid, "description", "description must not contain control characters other than tab and line breaks (found U+%04X)", r)
+		}
+	}
+	if n > MaxItemDescription {
+		return Errorf(CodeInvalid, "description", "description must have at most %d characters, not %d", MaxItemDescription, n)
+	}
+	return nil
+}

@@ -1,0 +1,199 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"livedash/models"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// lockedBuffer collects log output from the store's goroutines.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func withLog(b *lockedBuffer) func(*Options) {
+	return func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(b, nil)) }
+}
+
+// A database written under the old rule (keys by strings.ToLower, names
+// stored as sent) is brought up to the Unicode rule at startup. Players that
+// the new rule makes one do not stop the server: the earlier keeps the key,
+// the later gets a suffixed one, and a warning names both.
+func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.db")
+	s, _ := MustOpenStore(t, withPath(path))
+	seq := s.Seq()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	db, err := openSQLite(path, SyncNormal, true, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	old := []models.Score{
+		{ID: 101, Player: "Νίκος", Points: 1},
+		{ID: 102, Player: "ΝΊΚΟΣ", Points: 2},
+		{ID: 103, Player: "straße", Points: 3},
+		// Holds, under the old rule, the key 103 moves to: the rekeying must
+		// not trip the unique index halfway.
+		{ID: 104, Player: "STRASSE", Points: 4},
+		{ID: 105, Player: "Zoe\u0308", Points: 5}, // NFD, stored as sent
+		{ID: 106, Player: "Zo\u00eb", Points: 6},
+		{ID: 107, Player: "sam", Points: 7},
+		{ID: 108, Player: "ſam", Points: 8},
+		{ID: 109, Player: "Plain", Points: 9},
+	}
+	for i := range old {
+		old[i].PlayerKey = strings.ToLower(old[i].Player)
+		old[i].Version, old[i].CreatedAt, old[i].UpdatedAt = 1, now, now
+	}
+	if err := db.Create(&old).Error; err != nil {
+		t.Fatalf("old rows: %v", err)
+	}
+	if err := db.Create(&models.Item{ID: 50, Name: "Cafe\u0301", Version: 1, CreatedAt: now, UpdatedAt: now}).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := closeDB(db); err != nil {
+		t.Fatal(err)
+	}
+
+	var log lockedBuffer
+	s2, rec := MustOpenStore(t, withPath(path), withLog(&log))
+
+	wantKeys := map[int64]string{
+		101: "νίκοσ", 102: "νίκοσ\u2060#102",
+		103: "strasse", 104: "strasse\u2060#104",
+		105: "zo\u00eb", 106: "zo\u00eb\u2060#106",
+		107: "sam", 108: "sam\u2060#108",
+		109: "plain",
+	}
+	for id, want := range wantKeys {
+		if got := playerKeyOf(t, s2, id); got != want {
+			t.Errorf("score %d: player_key %+q, want %+q", id, got, want)
+		}
+	}
+	if got := mustStoredScore(t, s2, 105); got.Player != "Zo\u00eb" || got.Version != 1 || got.Points != 5 {
+		t.Errorf("score 105 = %+v, want player NFC Zoë, version and points kept", got)
+	}
+	if got := mustStoredScore(t, s2, 102); got.Player != "ΝΊΚΟΣ" || got.Points != 2 {
+		t.Errorf("score 102 = %+v, want kept", got)
+	}
+	if it, err := s2.Item(context.Background(), 50); err != nil || it.Name != "Caf\u00e9" {
+		t.Errorf("item 50 = %+v, %v; want NFC name", it, err)
+	}
+	for _, pair := range [][2]string{{"101", "102"}, {"103", "104"}, {"105", "106"}, {"107", "108"}} {
+		if !strings.Contains(log.String(), "level=WARN") || !strings.Contains(log.String(), "score_id="+pair[0]+" ") ||
+			!strings.Contains(log.String(), "later_score_id="+pair[1]) {
+			t.Errorf("no warning naming scores %s and %s in log:\n%s", pair[0], pair[1], log.String())
+		}
+	}
+	if strings.Contains(log.String(), "score_id=109") {
+		t.Errorf("warning about a player with no twin:\n%s", log.String())
+	}
+	// Invisible to clients: no event, same seq.
+	if s2.Seq() != seq || rec.len() != 0 {
+		t.Errorf("migration published %d events, seq %d -> %d", rec.len(), seq, s2.Seq())
+	}
+	var indexes int64
+	if err := s2.read.Raw("SELECT count(*) FROM sqlite_master WHERE type = 'index' AND tbl_name = 'scores' AND sql LIKE '%UNIQUE%player_key%'").Scan(&indexes).Error; err != nil || indexes != 1 {
+		t.Errorf("unique index on player_key: %d, %v", indexes, err)
+	}
+
+	// The migrated store follows the new rule: the taken key conflicts for
+	// newcomers and for the later twin; the twin can still score and rename.
+	_, err = s2.Mutate(context.Background(), Origin{}, &models.CreateScore{Player: "νίκος"})
+	wantError(t, err, models.CodeConflict, "player")
+	_, err = s2.Mutate(context.Background(), Origin{}, &models.UpdateScore{ID: 102, Player: ptr("ΝΊΚΟΣ")})
+	wantError(t, err, models.CodeConflict, "player")
+	mustMutate(t, s2, &models.IncrementScore{ID: 102, By: 5})
+	mustMutate(t, s2, &models.UpdateScore{ID: 104, Points: ptr[int64](40)})
+	if got := playerKeyOf(t, s2, 104); got != wantKeys[104] {
+		t.Errorf("points update moved the key of 104 to %+q", got)
+	}
+	mustMutate(t, s2, &models.UpdateScore{ID: 102, Player: ptr("Nikos B")})
+	if got := playerKeyOf(t, s2, 102); got != "nikos b" {
+		t.Errorf("renamed 102 has key %+q", got)
+	}
+	if err := s2.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	// A second start changes nothing more and warns only about the twins
+	// still there.
+	var log3 lockedBuffer
+	s3, _ := MustOpenStore(t, withPath(path), withLog(&log3))
+	wantKeys[102] = "nikos b"
+	for id, want := range wantKeys {
+		if got := playerKeyOf(t, s3, id); got != want {
+			t.Errorf("after restart, score %d: player_key %+q, want %+q", id, got, want)
+		}
+	}
+	if strings.Contains(log3.String(), "later_score_id=102") || !strings.Contains(log3.String(), "later_score_id=104") {
+		t.Errorf("second start log:\n%s", log3.String())
+	}
+	if strings.Contains(log3.String(), "brought up to") {
+		t.Errorf("second start rewrote rows:\n%s", log3.String())
+	}
+}
+
+// A legacy name whose key looks like a suffixed key does not make two rows
+// share a key.
+func TestMigrateKeysSuffixAvoidsExistingKeys(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "odd.db")
+	s, _ := MustOpenStore(t, withPath(path))
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	db, err := openSQLite(path, SyncNormal, true, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now().UTC()
+	old := []models.Score{
+		{ID: 201, Player: "bo", PlayerKey: "bo"},
+		{ID: 202, Player: "BO", PlayerKey: "BO"}, // an older bug's key, not even lower case
+		{ID: 203, Player: "bo\u2060#202", PlayerKey: "bo\u2060#202"},
+	}
+	for i := range old {
+		old[i].Version, old[i].CreatedAt, old[i].UpdatedAt = 1, now, now
+	}
+	if err := db.Create(&old).Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := closeDB(db); err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := MustOpenStore(t, withPath(path))
+	keys := map[string]int64{}
+	for _, id := range []int64{201, 202, 203} {
+		k := playerKeyOf(t, s2, id)
+		if other, dup := keys[k]; dup {
+			t.Errorf("scores %d and %d share key %+q", other, id, k)
+		}
+		keys[k] = id
+	}
+	if got := playerKeyOf(t, s2, 202); got != "bo\u2060#202#" {
+		t.Errorf("score 202 key %+q", got)
+	}
+}

@@ -1,0 +1,103 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"livedash/models"
+	"testing"
+	"unicode/utf8"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// storedNameCases samples the name rule (its full table is models'
+// TestCleanName) to show that what the rule returns is what is stored.
+var storedNameCases = []struct {
+	name string
+	in   string
+	want string // the stored name; "" means invalid
+}{
+	{"trimmed", "  Bob \t", "Bob"},
+	{"NFD composed", "Zoe\u0308", "Zo\u00eb"},
+	{"Hangul jamo composed", "\u1100\u1161", "\uac00"},
+	{"emoji", "🙂 Bob", "🙂 Bob"},
+	{"only spaces", "   ", ""},
+	{"zero-width space inside", "Bob\u200b", ""},
+	{"right-to-left override", "\u202eboB", ""},
+	{"NUL", "Bob\u0000", ""},
+}
+
+func TestNamesStored(t *testing.T) {
+	s, _ := MustOpenStore(t)
+	for i, tc := range storedNameCases {
+		t.Run(tc.name, func(t *testing.T) {
+			// Each case gets a player name of its own so cases share a store.
+			item := &models.CreateItem{Name: tc.in}
+			player := &models.CreateScore{Player: tc.in}
+			if tc.want != "" {
+				player.Player = fmt.Sprintf("p%d ", i) + tc.in
+			}
+			resI, errI := s.Mutate(context.Background(), Origin{}, item)
+			resS, errS := s.Mutate(context.Background(), Origin{}, player)
+			if tc.want == "" {
+				wantError(t, errI, models.CodeInvalid, "name")
+				wantError(t, errS, models.CodeInvalid, "player")
+				up := &models.UpdateItem{ID: 1, Name: ptr(tc.in)}
+				wantError(t, up.Validate(), models.CodeInvalid, "name")
+				ups := &models.UpdateScore{ID: 1, Player: ptr(tc.in)}
+				wantError(t, ups.Validate(), models.CodeInvalid, "player")
+				return
+			}
+			if errI != nil || errS != nil {
+				t.Fatalf("create: %v / %v", errI, errS)
+			}
+			if it := decodeData[models.Item](t, resI.Data); it.Name != tc.want {
+				t.Errorf("item name %+q, want %+q", it.Name, tc.want)
+			}
+			sc := decodeData[models.Score](t, resS.Data)
+			if wantP, _ := models.CleanName("player", player.Player, models.MaxPlayer); sc.Player != wantP {
+				t.Errorf("player %+q, want %+q", sc.Player, wantP)
+			}
+			if got := mustStoredScore(t, s, sc.ID).Player; got != sc.Player {
+				t.Errorf("stored player %+q, acked %+q", got, sc.Player)
+			}
+		})
+	}
+}
+
+// Two spellings of one name are one player: the second is a conflict,
+// whether created or renamed onto, and the first keeps its NFC spelling.
+func TestEquivalentPlayersConflict(t *testing.T) {
+	pairs := []struct{ first, second, stored string }{
+		{"Νίκος", "ΝΊΚΟΣ", "Νίκος"},
+		{"straße", "STRASSE", "straße"},
+		{"ſam", "SAM", "ſam"},
+		{"Zo\u00eb", "Zoe\u0308", "Zo\u00eb"},
+		{"Zoe\u0308y", "ZO\u00cbY", "Zo\u00eby"}, // NFD first: stored NFC
+		{"\u03aa\u0301", "\u0390", "\u03aa\u0301"},
+		{"Ωmega", "\u2126MEGA", "Ωmega"},
+	}
+	s, _ := MustOpenStore(t)
+	ctx := context.Background()
+	other := newScore(t, s, "someone else", 0)
+	for _, p := range pairs {
+		t.Run(p.first+"/"+p.second, func(t *testing.T) {
+			first := decodeData[models.Score](t, mustMutate(t, s, &models.CreateScore{Player: p.first}).Data)
+			if first.Player != p.stored || mustStoredScore(t, s, first.ID).Player != p.stored {
+				t.Errorf("stored %+q, want %+q", first.Player, p.stored)
+			}
+			_, err := s.Mutate(ctx, Origin{}, &models.CreateScore{Player: p.second})
+			if e := wantError(t, err, models.CodeConflict, "player"); !utf8.ValidString(e.Message) {
+				t.Errorf("message %q", e.Message)
+			}
+			_, err = s.Mutate(ctx, Origin{}, &models.UpdateScore{ID: other, Player: ptr(p.second)})
+			wantError(t, err, models.CodeConflict, "player")
+			// The owner may respell their own name.
+			res := mustMutate(t, s, &models.UpdateScore{ID: first.ID, Player: ptr(p.second)})
+			if want := norm.NFC.String(p.second); decodeData[models.Score](t, res.Data).Player != want {
+				t.Errorf("respelled to %s, want %+q", res.Data, want)
+			}
+			mustMutate(t, s, &models.DeleteScore{ID: first.ID})
+		})
+	}
+}

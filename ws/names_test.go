@@ -1,0 +1,103 @@
+package ws_test
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"livedash/app/apptest"
+	"livedash/models"
+	"livedash/ws"
+)
+
+// The presence name (?name=) follows the same rule as item names and
+// players: trimmed, NFC, no control or invisible characters, 1..40
+// characters. A bad one is refused before the upgrade with invalid/name.
+func TestPresenceNameRule(t *testing.T) {
+	srv := apptest.MustStartServer(t)
+	cases := []struct {
+		name string
+		raw  string // the query value, before URL escaping
+		want string // the name in the welcome; "" means refused
+	}{
+		{"plain", "Alice", "Alice"},
+		{"trimmed", "  Alice\t", "Alice"},
+		{"NFD composed", "Zoe\u0308", "Zo\u00eb"},
+		{"Greek", "ΝΊΚΟΣ", "ΝΊΚΟΣ"},
+		{"40 NFD characters", strings.Repeat("e\u0301", 40), strings.Repeat("\u00e9", 40)},
+
+		{"41 characters", strings.Repeat("n", 41), ""},
+		{"only spaces", "   ", ""},
+		{"zero-width space inside", "Bob\u200b", ""},
+		{"BOM first", "\ufeffBob", ""},
+		{"right-to-left override", "\u202eboB", ""},
+		{"NUL", "Bob\x00", ""},
+		{"only zero-width space", "\u200b", ""},
+		{"tab inside", "Bo\tb", ""},
+		{"newline inside", "Bo\nb", ""},
+		{"invalid UTF-8", "Bob\xff", ""},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, resp, err := srv.TryDial(t, "name="+url.QueryEscape(tc.raw), nil)
+			if tc.want == "" {
+				if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
+					t.Fatalf("want 400, got err %v resp %v", err, resp)
+				}
+				var body struct{ Error models.Error }
+				raw, _ := io.ReadAll(resp.Body)
+				if err := json.Unmarshal(raw, &body); err != nil || body.Error.Code != models.CodeInvalid || body.Error.Field != "name" {
+					t.Fatalf("body %s, want invalid naming name", raw)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			var w ws.Welcome
+			if err := json.Unmarshal(c.WaitType("welcome").Data, &w); err != nil || w.Name != tc.want {
+				t.Fatalf("welcome name %+q (%v), want %+q", w.Name, err, tc.want)
+			}
+		})
+	}
+}
+
+// Presence and the actor of events carry the stored (NFC) name.
+func TestPresenceNameIsNFC(t *testing.T) {
+	srv := apptest.MustStartServer(t)
+	c := srv.Dial(t, "client=zoe&name="+url.QueryEscape("Zoe\u0308"))
+	var welcome struct{ ID string }
+	if err := json.Unmarshal(c.WaitType("welcome").Data, &welcome); err != nil || welcome.ID == "" {
+		t.Fatalf("welcome without a public id: %v", err)
+	}
+	ack := c.MustAck("item.create", map[string]any{"name": "Cafe\u0301"})
+	var item models.Item
+	if err := json.Unmarshal(ack.Data, &item); err != nil || item.Name != "Caf\u00e9" {
+		t.Fatalf("item %s, want NFC name", ack.Data)
+	}
+	ev := c.WaitSeq(ack.Seq)
+	var frame struct {
+		Actor models.Actor `json:"actor"`
+	}
+	if err := json.Unmarshal(ev[len(ev)-1].Raw, &frame); err != nil || frame.Actor.Name != "Zo\u00eb" {
+		t.Fatalf("event %s, want actor name NFC Zoë", ev[len(ev)-1].Raw)
+	}
+	c.WaitType("presence")
+	for _, f := range c.Frames() {
+		if f.Type != "presence" {
+			continue
+		}
+		var p ws.Presence
+		if err := json.Unmarshal(f.Data, &p); err != nil {
+			t.Fatal(err)
+		}
+		for _, u := range p.Users {
+			if u.ID != welcome.ID || u.Name != "Zo\u00eb" {
+				t.Fatalf("presence name %+q, want NFC", u.Name)
+			}
+		}
+	}
+}
