@@ -47,7 +47,7 @@ func TestGracefulStopSends1001AndLosesNoAckedMutation(t *testing.T) {
 		for _, f := range c.Frames() {
 			if f.Type == "ack" {
 				acked[fmt.Sprintf("w%d-%s", i, *f.ID)] = f.Seq
-			} else if f.Type == "error" && f.Error.Code != models.CodeInternal {
+			} else if f.Type == "error" && f.Error.Code != models.CodeUnavailable {
 				t.Fatalf("client %d: unexpected error %s", i, f.Raw)
 			}
 		}

@@ -213,52 +213,47 @@ func deepNesting(t *testing.T, srv *server) {
 
 func invalidUTF8(t *testing.T, srv *server) {
 	first, _ := srv.state(t)
-	p := dialPeer(t, srv, "client=utf&name=%FF%FEbad", peerOptions{events: true})
-	if w := p.welcomed(t); !utf8.ValidString(w.Name) {
-		t.Fatalf("welcome name %q is not valid UTF-8", w.Name)
+	if _, err := tryDialPeer(t, srv, "client=utf&name=%FF%FEbad", peerOptions{}); err == nil {
+		t.Fatal("a name that is not UTF-8 was accepted")
 	}
-	frames := []struct {
-		name, frame, id string
-	}{
-		{"in a name", "{\"type\":\"item.create\",\"id\":\"u1\",\"data\":{\"name\":\"a\xff\xfeb\"}}", "u1"},
-		{"in a description", "{\"type\":\"item.create\",\"id\":\"u2\",\"data\":{\"name\":\"ok\",\"description\":\"\xc3\x28\"}}", "u2"},
-		{"in a player", "{\"type\":\"score.create\",\"id\":\"u3\",\"data\":{\"player\":\"\xed\xa0\x80\"}}", "u3"},
-		{"in the type", "{\"type\":\"ping\xff\",\"id\":\"u4\",\"data\":{}}", "u4"},
-		{"a surrogate escape", `{"type":"item.create","id":"u5","data":{"name":"\ud800"}}`, "u5"},
+	// A text frame that is not UTF-8 fails the connection with 1007 (RFC
+	// 6455), before anything in it is read or answered.
+	frames := []struct{ name, frame string }{
+		{"in a name", "{\"type\":\"item.create\",\"id\":\"u1\",\"data\":{\"name\":\"a\xff\xfeb\"}}"},
+		{"in a description", "{\"type\":\"item.create\",\"id\":\"u2\",\"data\":{\"name\":\"ok\",\"description\":\"\xc3\x28\"}}"},
+		{"in a player", "{\"type\":\"score.create\",\"id\":\"u3\",\"data\":{\"player\":\"\xed\xa0\x80\"}}"},
+		{"in the type", "{\"type\":\"ping\xff\",\"id\":\"u4\",\"data\":{}}"},
+		{"in the request id", "{\"type\":\"ping\",\"id\":\"u\xff\",\"data\":{}}"},
+		{"garbage", "\xff\xfe\xfd\x80"},
 	}
 	for _, tc := range frames {
 		t.Run(tc.name, func(t *testing.T) {
-			st, _ := srv.state(t)
+			_, before := srv.state(t)
+			p := dialPeer(t, srv, "client=utf", peerOptions{})
 			if err := p.sendRaw(websocket.TextMessage, []byte(tc.frame)); err != nil {
 				t.Fatal(err)
 			}
-			f := p.waitReply(t, tc.id)
-			switch {
-			case f.Type == "ack":
-				if !utf8.Valid(f.Data) || f.Seq != st.Seq+1 {
-					t.Fatalf("ack %q: want valid UTF-8 and seq %d", f.Raw, st.Seq+1)
-				}
-			case f.Error.Code == models.CodeInternal:
-				t.Fatalf("got %s", f.Raw)
-			default:
-				if after, _ := srv.state(t); after.Seq != st.Seq {
-					t.Fatalf("%s, yet the seq moved %d -> %d", f.Raw, st.Seq, after.Seq)
-				}
+			if code, err := p.waitEnd(t, peerWait); code != websocket.CloseInvalidFramePayloadData {
+				t.Fatalf("ended with %d (%v), want close 1007", code, err)
 			}
+			if o := p.unsolicited(); len(o) != 0 {
+				t.Fatalf("got %s before the close, want nothing", o[0].Raw)
+			}
+			requireUnchanged(t, srv, before, "a frame that is not UTF-8")
 		})
 	}
-	t.Run("garbage as a text frame", func(t *testing.T) {
-		_, before := srv.state(t)
-		unsolicited := len(p.unsolicited())
-		if err := p.sendRaw(websocket.TextMessage, []byte{0xff, 0xfe, 0xfd, 0x80}); err != nil {
+	p := dialPeer(t, srv, "client=utf", peerOptions{events: true})
+	t.Run("a surrogate escape", func(t *testing.T) {
+		// Valid UTF-8 text that decodes to an unpaired surrogate: JSON
+		// turns it into U+FFFD, so it is answered like any request.
+		st, _ := srv.state(t)
+		if err := p.sendRaw(websocket.TextMessage, []byte(`{"type":"item.create","id":"u5","data":{"name":"\ud800"}}`)); err != nil {
 			t.Fatal(err)
 		}
-		p.call(t, "after-garbage", "ping", map[string]any{})
-		o := p.unsolicited()
-		if len(o) != unsolicited+1 || o[unsolicited].Error == nil || o[unsolicited].Error.Code != models.CodeBadRequest {
-			t.Fatalf("got %d frames without an id (%s), want one bad_request", len(o)-unsolicited, o[len(o)-1].Raw)
+		f := p.waitReply(t, "u5")
+		if f.Type != "ack" || !utf8.Valid(f.Data) || f.Seq != st.Seq+1 {
+			t.Fatalf("got %q, want an ack in valid UTF-8 with seq %d", f.Raw, st.Seq+1)
 		}
-		requireUnchanged(t, srv, before, "garbage")
 	})
 	t.Run("rest", func(t *testing.T) {
 		h := http.Header{"X-Livedash-Name": {"\xff\xfe"}, "X-Livedash-Client": {"\xc0\xaf"}}

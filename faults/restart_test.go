@@ -15,7 +15,7 @@ import (
 )
 
 // SIGTERM while clients write: every client gets 1001, every request in
-// flight is acked or unanswered (or failed with internal). After the
+// flight is acked or unanswered (or failed with unavailable). After the
 // restart each client resumes with since and epoch, retries what was not
 // acked under the same ids, and ends with exactly-once effects and a
 // gap-free stream across the resume.
@@ -52,16 +52,16 @@ func testSIGTERMThenResume(t *testing.T) {
 	}
 	wg.Wait()
 
-	var acks, unanswered, internal int
+	var acks, unanswered, unavailable int
 	for _, w := range writers {
 		code, err := w.p.waitEnd(t, peerWait)
 		if code != websocket.CloseGoingAway {
 			t.Fatalf("%s: connection ended with %v, want close 1001", w.client, err)
 		}
 		a, u, i := w.sortReplies(t)
-		acks, unanswered, internal = acks+a, unanswered+u, internal+i
+		acks, unanswered, unavailable = acks+a, unanswered+u, unavailable+i
 	}
-	t.Logf("before SIGTERM: %d sent, %d acked, %d unanswered, %d internal", acks+unanswered+internal, acks, unanswered, internal)
+	t.Logf("before SIGTERM: %d sent, %d acked, %d unanswered, %d unavailable", acks+unanswered+unavailable, acks, unanswered, unavailable)
 
 	srv.start()
 	for _, w := range writers {
@@ -158,8 +158,8 @@ func (w *retryWriter) write() {
 }
 
 // sortReplies files the first connection's replies: acks are kept, the
-// rest is to be retried. Only internal errors may come back.
-func (w *retryWriter) sortReplies(tb testing.TB) (acks, unanswered, internal int) {
+// rest is to be retried. Only unavailable errors may come back.
+func (w *retryWriter) sortReplies(tb testing.TB) (acks, unanswered, unavailable int) {
 	tb.Helper()
 	replies, events, repeated := w.p.snapshot()
 	if len(repeated) > 0 {
@@ -175,11 +175,11 @@ func (w *retryWriter) sortReplies(tb testing.TB) (acks, unanswered, internal int
 		case f.Type == "ack":
 			acks++
 			w.acked[id] = f
-		case f.Error != nil && f.Error.Code == models.CodeInternal:
-			internal++
+		case f.Error != nil && f.Error.Code == models.CodeUnavailable:
+			unavailable++
 			w.pending = append(w.pending, id)
 		default:
-			tb.Fatalf("%s: %s got %s; only an ack, internal or no reply are allowed", w.client, id, f.Raw)
+			tb.Fatalf("%s: %s got %s; only an ack, unavailable or no reply are allowed", w.client, id, f.Raw)
 		}
 	}
 	// The last acked requests are retried too: they must come back with
@@ -189,7 +189,7 @@ func (w *retryWriter) sortReplies(tb testing.TB) (acks, unanswered, internal int
 			w.probes = append(w.probes, w.order[i])
 		}
 	}
-	return acks, unanswered, internal
+	return acks, unanswered, unavailable
 }
 
 // lastSeen is the last seq the first connection applied.

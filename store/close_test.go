@@ -47,9 +47,9 @@ func TestCloseCommitsQueued(t *testing.T) {
 		runtime.Gosched()
 	}
 	_, err := s.Mutate(context.Background(), Origin{}, &models.IncrementScore{ID: 1, By: 1})
-	wantError(t, err, models.CodeInternal, "")
+	wantError(t, err, models.CodeUnavailable, "")
 	err = s.Submit(Origin{}, &models.IncrementScore{ID: 1, By: 1}, func(Result, error) { t.Error("rejected mutation was answered") })
-	wantError(t, err, models.CodeInternal, "")
+	wantError(t, err, models.CodeUnavailable, "")
 
 	release()
 	select {

@@ -21,6 +21,10 @@ func TestRepeatReturnsOriginalAck(t *testing.T) {
 		{name: "increment", first: &models.IncrementScore{ID: 1, By: 5}, repeat: &models.IncrementScore{ID: 1, By: 5}},
 		{name: "delete score", first: &models.DeleteScore{ID: 3}, repeat: &models.DeleteScore{ID: 3}},
 		{name: "other data under the same id", first: &models.CreateScore{Player: "Once"}, repeat: &models.CreateScore{Player: "Twice"}},
+		// The lookup comes before validation: a retry is answered as it was
+		// the first time, even when its data would not pass today.
+		{name: "repeat with invalid data", first: &models.CreateItem{Name: "Valid"}, repeat: &models.CreateItem{Name: ""}},
+		{name: "repeat with a broken rule", first: &models.IncrementScore{ID: 2, By: 1}, repeat: &models.IncrementScore{ID: 2, By: 0}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,9 @@
 package store
 
 import (
+	"context"
 	"livedash/models"
+	"strings"
 
 	"path/filepath"
 	"testing"
@@ -48,4 +50,22 @@ func TestNewFileGetsNewEpoch(t *testing.T) {
 	if a.Seq() != 1 || b.Seq() != 1 {
 		t.Errorf("new stores at seq %d and %d, want 1", a.Seq(), b.Seq())
 	}
+}
+
+// One process owns a database file: a second store on the same file is
+// refused at once with a clear error, and the file is free again once the
+// first one closes.
+func TestSecondOwnerIsRefused(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "owned.db")
+	s, _ := MustOpenStore(t, withPath(path))
+	_, err := Open(context.Background(), Options{Path: path})
+	if err == nil || !strings.Contains(err.Error(), "in use by another livedash process") {
+		t.Fatalf("second open: %v, want a refusal naming the reason", err)
+	}
+	mustMutate(t, s, &models.CreateItem{Name: "still writable"})
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s2, _ := MustOpenStore(t, withPath(path))
+	mustMutate(t, s2, &models.CreateItem{Name: "after the first closed"})
 }

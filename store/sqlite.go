@@ -1,9 +1,12 @@
 package store
 
 import (
+	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
+	"syscall"
 
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
@@ -77,4 +80,24 @@ func (s *Store) transaction(fn func(tx *gorm.DB) error) error {
 		return err
 	}
 	return nil
+}
+
+// lockOwner makes this process the only owner of the database file: a
+// second process on the same file would keep its own idea of the last seq
+// and fail every write. An flock on a file beside the database is released
+// by the kernel when the process dies, so a crash leaves no stale lock.
+func lockOwner(path string) (*os.File, error) {
+	lockPath := path + ".lock"
+	f, err := os.OpenFile(lockPath, os.O_RDWR|os.O_CREATE, 0o644)
+	if err != nil {
+		return nil, fmt.Errorf("store: lock %s: %w", lockPath, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return nil, fmt.Errorf("store: %s is in use by another livedash process (it holds %s); stop it first, or give this one another --db", path, lockPath)
+		}
+		return nil, fmt.Errorf("store: lock %s: %w", lockPath, err)
+	}
+	return f, nil
 }

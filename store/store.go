@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -54,6 +55,7 @@ type Store struct {
 	log    *slog.Logger
 	read   *gorm.DB
 	write  *gorm.DB
+	lock   *os.File // held while open: one process owns the file
 	epoch  string
 	idKey  []byte       // the key of public ids
 	seq    atomic.Int64 // last committed seq
@@ -101,15 +103,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := &Store{opts: opts, log: opts.Logger, reqs: make(chan *request, 4096),
 		committed: make(chan committedBatch, 2), done: make(chan struct{})}
-	if s.write, err = openSQLite(opts.Path, opts.Synchronous, true, 1); err != nil {
-		return nil, err
-	}
-	if err = s.init(ctx); err != nil {
-		closeDB(s.write)
-		return nil, err
-	}
-	if s.read, err = openSQLite(opts.Path, opts.Synchronous, false, opts.Readers); err != nil {
-		closeDB(s.write)
+	if err := s.openDB(ctx); err != nil {
+		s.closeDBs()
 		return nil, err
 	}
 	opts.Feed.Start(s.seq.Load())
@@ -122,6 +117,23 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		}
 	}
 	return s, nil
+}
+
+// openDB takes the file, opens the writer and readers, and brings the schema
+// up to date.
+func (s *Store) openDB(ctx context.Context) error {
+	var err error
+	if s.lock, err = lockOwner(s.opts.Path); err != nil {
+		return err
+	}
+	if s.write, err = openSQLite(s.opts.Path, s.opts.Synchronous, true, 1); err != nil {
+		return err
+	}
+	if err = s.init(ctx); err != nil {
+		return err
+	}
+	s.read, err = openSQLite(s.opts.Path, s.opts.Synchronous, false, s.opts.Readers)
+	return err
 }
 
 func (s *Store) init(ctx context.Context) error {
@@ -197,7 +209,16 @@ func (s *Store) Close() error {
 	close(s.reqs)
 	s.mu.Unlock()
 	<-s.done
-	return errors.Join(closeDB(s.read), closeDB(s.write))
+	return s.closeDBs()
+}
+
+// closeDBs closes the handles, then gives up the file.
+func (s *Store) closeDBs() error {
+	err := errors.Join(closeDB(s.read), closeDB(s.write))
+	if s.lock != nil {
+		err = errors.Join(err, s.lock.Close())
+	}
+	return err
 }
 
 func closeDB(db *gorm.DB) error {

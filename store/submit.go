@@ -25,32 +25,38 @@ type Result struct {
 }
 
 type request struct {
-	origin Origin
-	apply  applyFunc
-	done   func(Result, error)
+	origin   Origin
+	validate func() error // set when validation waits for the outcome lookup
+	apply    applyFunc
+	done     func(Result, error)
 }
 
 // Submit validates m and queues it for the writer. done is called from the
 // publisher goroutine once the outcome is known: for a success, after its
 // event went to the feed. A validation error is returned at once and done is
-// not called.
+// not called; except for a remembered mutation, whose repeat must get the
+// original reply even if its data would not pass today: the writer looks it
+// up first and validates only what is new.
 func (s *Store) Submit(origin Origin, m models.Mutation, done func(Result, error)) error {
-	if err := m.Validate(); err != nil {
-		return err
-	}
 	apply, err := applierOf(m)
 	if err != nil {
 		return err
 	}
-	origin.publicID = s.PublicID(origin.Client)
-	return s.enqueue(&request{origin: origin, apply: apply, done: done})
+	r := &request{origin: origin, apply: apply, done: done}
+	if origin.Remember {
+		r.validate = m.Validate
+	} else if err := m.Validate(); err != nil {
+		return err
+	}
+	r.origin.publicID = s.PublicID(origin.Client)
+	return s.enqueue(r)
 }
 
 func (s *Store) enqueue(r *request) error {
 	s.mu.RLock()
 	defer s.mu.RUnlock()
 	if s.closed {
-		return models.Errorf(models.CodeInternal, "", "the server is shutting down; retry shortly")
+		return models.Errorf(models.CodeUnavailable, "", "the server is shutting down; nothing was applied, retry shortly")
 	}
 	s.reqs <- r
 	return nil

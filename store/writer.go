@@ -122,6 +122,12 @@ func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
 			}
 			firstInBatch[key] = i
 		}
+		if r.validate != nil {
+			if err := r.validate(); err != nil {
+				b.replies[i].err = models.AsError(err)
+				continue
+			}
+		}
 		if err := b.apply(tx, i); err != nil {
 			return err
 		}

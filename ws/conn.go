@@ -15,12 +15,13 @@ import (
 
 // Close codes the server sends.
 const (
-	CloseNormal     = websocket.CloseNormalClosure // 1000: the peer closed
-	CloseGoingAway  = websocket.CloseGoingAway     // 1001: the server is stopping
-	CloseTooLarge   = websocket.CloseMessageTooBig // 1009: frame over the read limit
-	CloseTryAgain   = websocket.CloseTryAgainLater // 1013: send queue full; resume with since
-	noCloseFrame    = 0
-	reasonQueueFull = "send queue full; reconnect with since to resume"
+	CloseNormal         = websocket.CloseNormalClosure           // 1000: the peer closed
+	CloseGoingAway      = websocket.CloseGoingAway               // 1001: the server is stopping
+	CloseInvalidPayload = websocket.CloseInvalidFramePayloadData // 1007: a text frame that is not UTF-8
+	CloseTooLarge       = websocket.CloseMessageTooBig           // 1009: frame over the read limit
+	CloseTryAgain       = websocket.CloseTryAgainLater           // 1013: send queue full; resume with since
+	noCloseFrame        = 0
+	reasonQueueFull     = "send queue full; reconnect with since to resume"
 )
 
 // errStopping ends the read loop when the connection is being closed.

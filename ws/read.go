@@ -1,6 +1,7 @@
 package ws
 
 import (
+	"unicode/utf8"
 	"context"
 	"encoding/json"
 	"io"
@@ -70,6 +71,15 @@ func (c *conn) readLoop(ctx context.Context) {
 				c.replyError("", models.Errorf(models.CodeBadRequest, "", "send JSON in text frames, not binary"))
 			}
 			continue
+		}
+		if !utf8.Valid(msg) {
+			// RFC 6455 §8.1: a text frame that is not UTF-8 fails the
+			// connection. Answering it instead would echo a request id
+			// with its bad bytes replaced, which the client cannot match.
+			c.metrics.MessageIn("invalid")
+			c.inflight.Wait()
+			c.finish(CloseInvalidPayload, "text frame is not valid UTF-8", true)
+			return
 		}
 		c.handle(ctx, msg)
 	}
