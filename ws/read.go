@@ -1,7 +1,6 @@
 package ws
 
 import (
-	"unicode/utf8"
 	"context"
 	"encoding/json"
 	"io"
@@ -9,6 +8,7 @@ import (
 	"livedash/store"
 	"log/slog"
 	"time"
+	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
 )
