@@ -7,7 +7,6 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/fasthttp/websocket"
 	"golang.org/x/time/rate"
@@ -53,8 +52,9 @@ type conn struct {
 	pongs   chan string
 	limiter *rate.Limiter
 
-	inflight sync.WaitGroup // mutations submitted, not yet answered
-	stopping atomic.Bool    // the server is shutting down
+	inflight    inflight     // mutations submitted, not yet answered
+	stopping    atomic.Bool  // the server is shutting down
+	lingerUntil atomic.Int64 // unix nanoseconds: reading ends then, once our close frame is out
 
 	closeOnce   sync.Once
 	quit        chan struct{}
@@ -79,7 +79,7 @@ func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.Rate), s.cfg.Burst),
 		quit:    make(chan struct{}),
 	}
-	c.log = s.log.With("client", p.Client, "remote", ws.RemoteAddr().String())
+	c.log = s.log.With("id", p.PublicID, "remote", ws.RemoteAddr().String()) // the client id is a secret: never logged
 	return c
 }
 
@@ -109,10 +109,13 @@ func (c *conn) finish(code int, reason string, drain bool) {
 	})
 }
 
-// goingAway starts a graceful close for shutdown: stop reading, answer what
-// is in flight, then close with 1001. Called with the hub's lock held, so the
-// handler has not returned and the socket is still ours.
+// goingAway starts a graceful close for shutdown: stop answering, answer
+// what is in flight, then close with 1001. The reader is not woken: it goes
+// on reading (and dropping) until the peer answers our close frame.
 func (c *conn) goingAway() {
 	c.stopping.Store(true)
-	_ = c.ws.SetReadDeadline(time.Now())
+	go func() {
+		c.inflight.wait()
+		c.finish(CloseGoingAway, "server shutting down", true)
+	}()
 }

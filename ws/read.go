@@ -4,30 +4,41 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"livedash/models"
-	"livedash/store"
 	"log/slog"
 	"time"
 	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
+
+	"livedash/models"
+	"livedash/store"
 )
 
-// readLoop runs on the handler's goroutine until the peer goes away, a read
-// fails, or the server stops.
+// readLoop runs on the handler's goroutine until the peer goes away or a
+// read fails. Once the connection is closing it goes on reading, dropping
+// what arrives, until the peer's close frame or the linger deadline that the
+// writer sets after our close frame: closing a socket with unread data makes
+// the kernel send a reset, which can destroy our close frame before the peer
+// has read it. The library's own parser does this reading, so it stays in
+// step with the frames (a parser of our own would start mid-frame, after
+// what the library had buffered).
 func (c *conn) readLoop(ctx context.Context) {
 	cfg := c.cfg
 	// No SetReadLimit: the library would close with 1009 at the frame header,
 	// before we could answer too_large as the contract asks. readFrame
 	// enforces the limit instead and never reads past it.
 	_ = c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
-	c.ws.SetPongHandler(func(string) error { return c.extendReadDeadline() })
+	c.ws.SetPongHandler(func(string) error {
+		_ = c.extendReadDeadline()
+		return nil
+	})
 	c.ws.SetPingHandler(func(data string) error {
 		select {
 		case c.pongs <- data:
 		default: // a pong is already due; one answers both
 		}
-		return c.extendReadDeadline()
+		_ = c.extendReadDeadline()
+		return nil
 	})
 	peerClosed := false
 	c.ws.SetCloseHandler(func(code int, text string) error {
@@ -42,9 +53,9 @@ func (c *conn) readLoop(ctx context.Context) {
 		}
 		if c.extendReadDeadline() != nil {
 			// Closing: this frame stays unanswered, and its sender may retry
-			// it under the same id on its next connection.
-			c.endRead(false)
-			return
+			// it under the same id on its next connection. The library
+			// skips what is left of it at the next NextReader.
+			continue
 		}
 		msg, tooLarge, err := readFrame(r, cfg.ReadLimit)
 		if err != nil {
@@ -55,9 +66,9 @@ func (c *conn) readLoop(ctx context.Context) {
 			c.metrics.Error(string(CodeTooLarge))
 			c.send(&frame{kind: "error", data: encodeError("", models.Errorf(CodeTooLarge, "",
 				"frames may have at most %d bytes", cfg.ReadLimit))})
-			c.inflight.Wait()
+			c.inflight.wait()
 			c.finish(CloseTooLarge, "frame too large", true)
-			return
+			continue
 		}
 		// Every frame read gets a reply. A peer that pipelines faster than it
 		// reads would otherwise fill its own send queue with replies and be
@@ -77,9 +88,9 @@ func (c *conn) readLoop(ctx context.Context) {
 			// connection. Answering it instead would echo a request id
 			// with its bad bytes replaced, which the client cannot match.
 			c.metrics.MessageIn("invalid")
-			c.inflight.Wait()
+			c.inflight.wait()
 			c.finish(CloseInvalidPayload, "text frame is not valid UTF-8", true)
-			return
+			continue
 		}
 		c.handle(ctx, msg)
 	}
@@ -90,10 +101,10 @@ func (c *conn) readLoop(ctx context.Context) {
 func (c *conn) endRead(peerClosed bool) {
 	switch {
 	case c.stopping.Load():
-		c.inflight.Wait()
+		c.inflight.wait()
 		c.finish(CloseGoingAway, "server shutting down", true)
 	case peerClosed:
-		c.inflight.Wait()
+		c.inflight.wait()
 		c.finish(CloseNormal, "", true)
 	default:
 		c.finish(noCloseFrame, "", false)
@@ -101,21 +112,39 @@ func (c *conn) endRead(peerClosed bool) {
 }
 
 // extendReadDeadline gives the peer another PongWait, unless the connection
-// is ending. Whoever ends it sets the deadline to now after marking it, and we
-// check the marks after setting ours, so one of the two always wins.
+// is closing. The writer marks the connection before it sets the linger
+// deadline, and we check the mark after setting ours and then put the
+// linger deadline back if it is known, so the linger deadline always wins.
 func (c *conn) extendReadDeadline() error {
+	if c.closing() {
+		return c.keepLingerDeadline()
+	}
 	if err := c.ws.SetReadDeadline(time.Now().Add(c.cfg.PongWait)); err != nil {
 		return err
 	}
+	if c.closing() {
+		return c.keepLingerDeadline()
+	}
+	return nil
+}
+
+func (c *conn) closing() bool {
 	if c.stopping.Load() {
-		return errStopping
+		return true
 	}
 	select {
 	case <-c.quit:
-		return errStopping
+		return true
 	default:
-		return nil
+		return false
 	}
+}
+
+func (c *conn) keepLingerDeadline() error {
+	if until := c.lingerUntil.Load(); until != 0 {
+		_ = c.ws.SetReadDeadline(time.Unix(0, until))
+	}
+	return errStopping
 }
 
 // readFrame reads at most limit bytes; a longer frame is reported, not read.
@@ -144,7 +173,7 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 	if req.Mutation == nil {
 		// Read your writes: a query waits for this connection's earlier
 		// mutations, so it sees them and is answered after them.
-		c.inflight.Wait()
+		c.inflight.wait()
 		data, err := c.query(ctx, req)
 		if err != nil {
 			c.replyError(req.ID, models.AsError(err))
@@ -154,10 +183,10 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 		return
 	}
 	origin := store.Origin{Client: c.Client, Name: c.Name, RequestID: req.ID, Remember: c.Remember}
-	c.inflight.Add(1)
+	c.inflight.add()
 	started := time.Now()
 	err := c.store.Submit(origin, req.Mutation, func(res store.Result, err error) {
-		defer c.inflight.Done()
+		defer c.inflight.done()
 		if err != nil {
 			c.replyError(req.ID, models.AsError(err))
 			return
@@ -166,7 +195,7 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 		c.send(&frame{kind: "ack", data: encodeAck(req.ID, res.Seq, res.Data)})
 	})
 	if err != nil {
-		c.inflight.Done()
+		c.inflight.done()
 		c.replyError(req.ID, models.AsError(err))
 	}
 }

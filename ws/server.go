@@ -113,8 +113,5 @@ func (s *Server) serve(wc *websocket.Conn) {
 	c.readLoop(s.ctx)
 	<-done
 	s.hub.unregister(c)
-	if c.closeCode != noCloseFrame && c.closeCode != CloseNormal {
-		c.linger()
-	}
 	c.log.Info("connection closed", "code", c.closeCode, "reason", c.closeReason)
 }

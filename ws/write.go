@@ -11,9 +11,7 @@ import (
 // replay first, then queued frames and pings, until finish is called.
 func (c *conn) writeLoop(ctx context.Context, welcomeSeq int64) {
 	cfg := c.cfg
-	// fasthttp closes a hijacked socket only after the handler returns, so
-	// Close would not wake the reader; a past read deadline does.
-	defer func() { _ = c.ws.SetReadDeadline(time.Now()) }()
+	defer c.endReading()
 	if err := c.preamble(ctx, welcomeSeq); err != nil {
 		c.log.Debug("preamble failed", "err", err)
 		c.finish(noCloseFrame, "", false)
@@ -49,6 +47,21 @@ func (c *conn) writeLoop(ctx context.Context, welcomeSeq int64) {
 			return
 		}
 	}
+}
+
+// endReading bounds the reader once the writer is done. fasthttp closes a
+// hijacked socket only after the handler returns, so Close would not wake
+// the reader; a read deadline does. After our own close frame the reader
+// gets a moment to read the peer's answer (see readLoop); otherwise it stops
+// at once.
+func (c *conn) endReading() {
+	if c.closeCode == noCloseFrame || c.closeCode == CloseNormal {
+		_ = c.ws.SetReadDeadline(time.Now())
+		return
+	}
+	until := time.Now().Add(min(c.cfg.WriteWait, time.Second))
+	c.lingerUntil.Store(until.UnixNano())
+	_ = c.ws.SetReadDeadline(until)
 }
 
 func (c *conn) close() {
