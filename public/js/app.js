@@ -1,6 +1,7 @@
 // livedash dashboard: wires the client to the views.
 
-import { LivedashClient, isValidClientId, randomId } from './client.js';
+import { LivedashClient } from './client.js';
+import { isValidClientId, randomId } from './ids.js';
 import { ScoresView } from './view-scores.js';
 import { ItemsView } from './view-items.js';
 import { ActivityView } from './activity.js';

@@ -1,7 +1,7 @@
 // Scoreboard: ranked rows with bars, optimistic +1/+5/-1, rename in place,
 // delete with confirmation, FLIP animation when ranks change.
 
-import { compareScores } from './client.js';
+import { compareScores } from './records.js';
 import { h, icon, setText, flash, frameScheduler, reducedMotion, confirmDialog, toast, avatar } from './ui.js';
 
 const FLIP_MS = 300;
