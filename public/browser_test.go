@@ -598,3 +598,20 @@ func TestBrowserCSP(t *testing.T) {
 		t.Fatal("an inline script ran despite the CSP")
 	}
 }
+
+// The inputs take their length limits from GET /api/limits.
+func TestBrowserLimitsFromServer(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	var limits models.Limits
+	srv.MustJSON(t, http.MethodGet, "/api/limits", nil, http.StatusOK, &limits)
+	a := openWindow(t, srv, "Alice")
+	a.click("#me-button")
+	a.waitFor("the name dialog", `document.getElementById('name-dialog').open`)
+	got := eval[map[string]int](a, `Object.fromEntries(['add-player-name', 'add-item-name', 'add-item-description', 'name-input'].map((id) =>
+		[id, document.querySelector('[data-testid="' + id + '"]').maxLength]))`)
+	want := map[string]int{"add-player-name": limits.Player, "add-item-name": limits.ItemName, "add-item-description": limits.ItemDescription, "name-input": limits.Name}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("maxlength of the inputs %v, want %v from /api/limits", got, want)
+	}
+}

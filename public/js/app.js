@@ -2,6 +2,7 @@
 
 import { LivedashClient } from './client.js';
 import { isValidClientId, randomId } from './ids.js';
+import { loadLimits, charCount } from './limits.js';
 import { ScoresView } from './view-scores.js';
 import { ItemsView } from './view-items.js';
 import { ActivityView } from './activity.js';
@@ -45,9 +46,9 @@ function setupTheme() {
 
 // ------------------------------------------------------------- identity
 
-function clientId() {
+function clientId(limits) {
   let id = local.get(KEY_CLIENT);
-  if (!isValidClientId(id)) {
+  if (!isValidClientId(id, limits.client_id)) {
     id = randomId(22);
     local.set(KEY_CLIENT, id);
   }
@@ -171,7 +172,7 @@ function setupReset(client, activity) {
           // Say who we are so the reset event names us (header values must
           // be plain ASCII; other names stay anonymous to the others).
           const headers = { 'X-Livedash-Client': client.clientId };
-          if (/^[\x20-\x7e]{1,40}$/.test(client.name)) headers['X-Livedash-Name'] = client.name;
+          if (/^[\x20-\x7e]+$/.test(client.name) && charCount(client.name) <= client.limits.name) headers['X-Livedash-Name'] = client.name;
           if (token) headers.Authorization = `Bearer ${token}`;
           const res = await client.rest('POST', '/api/reset', {}, headers);
           if (res && typeof res.seq === 'number') activity.claim(res.seq);
@@ -207,7 +208,7 @@ function setupName(client) {
     btn.setAttribute('aria-label', `Your display name is ${name}. Change it`);
   };
   btn.addEventListener('click', async () => {
-    const name = await askName(client.name);
+    const name = await askName(client.name, client.limits.name);
     if (!name || name === client.name) return;
     local.set(KEY_NAME, name);
     client.setName(name);
@@ -221,7 +222,8 @@ function setupName(client) {
 async function main() {
   setupTheme();
 
-  const client = new LivedashClient({ name: local.get(KEY_NAME) || '', clientId: clientId() });
+  const limits = await loadLimits(location.origin);
+  const client = new LivedashClient({ limits, name: local.get(KEY_NAME) || '', clientId: clientId(limits) });
   Object.defineProperty(window, 'livedash', {
     value: Object.freeze({
       client,
@@ -276,7 +278,7 @@ async function main() {
   paintName();
 
   if (!client.name) {
-    const name = await askName('', { cancellable: false });
+    const name = await askName('', limits.name, { cancellable: false });
     client.name = name || `Guest ${randomId(3)}`;
     local.set(KEY_NAME, client.name);
   }

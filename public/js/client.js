@@ -2,7 +2,8 @@
 // idempotent retries, automatic reconnect. No DOM access: usable from any
 // page, a worker or Node (pass `WebSocket` and `fetch` in the options there).
 //
-//   const c = new LivedashClient({ name: 'Alice', clientId: 'abc' });
+//   const limits = await fetchLimits(location.origin); // from limits.js
+//   const c = new LivedashClient({ limits, name: 'Alice', clientId: 'abc' });
 //   c.addEventListener('event', (e) => console.log(e.detail.event));
 //   c.connect();
 //   const { seq, data } = await c.request('score.increment', { id: 3, by: 5 });
@@ -50,6 +51,7 @@
 
 import { emptyState, applySnapshot, applyEvent } from './records.js';
 import { randomId, isValidClientId } from './ids.js';
+import { clip } from './limits.js';
 
 const DEFAULTS = {
   minDelay: 500, // first reconnect delay (ms), doubled per failure
@@ -100,19 +102,22 @@ function messageOf(e) {
 
 export class LivedashClient extends EventTarget {
   /**
-   * @param {object} [opts]
+   * @param {object} opts
+   * @param {object} opts.limits     the server's limits (fetchLimits in limits.js)
    * @param {string} [opts.baseUrl]  server origin, default location.origin
    * @param {string} [opts.name]     display name for presence
-   * @param {string} [opts.clientId] stable id ([A-Za-z0-9_-], <=64); random if absent
+   * @param {string} [opts.clientId] stable id ([A-Za-z0-9_-], up to limits.client_id); random if absent
    * @param {Function} [opts.WebSocket] WebSocket constructor
    * @param {Function} [opts.fetch]  fetch implementation
    */
-  constructor(opts = {}) {
+  constructor(opts) {
     super();
+    if (!opts || !opts.limits) throw new Error('LivedashClient needs opts.limits: see fetchLimits in limits.js');
     this.opts = { ...DEFAULTS, ...opts };
+    this.limits = opts.limits;
     this.baseUrl = opts.baseUrl || (globalThis.location ? globalThis.location.origin : 'http://127.0.0.1');
     this.name = opts.name || '';
-    this.clientId = isValidClientId(opts.clientId) ? opts.clientId : randomId(22);
+    this.clientId = isValidClientId(opts.clientId, this.limits.client_id) ? opts.clientId : randomId(22);
     this._WS = opts.WebSocket || globalThis.WebSocket;
     this._fetch = opts.fetch || ((...a) => globalThis.fetch(...a));
 
@@ -321,7 +326,7 @@ export class LivedashClient extends EventTarget {
 
   _openSocket() {
     const u = wsUrlFrom(this.baseUrl);
-    if (this.name) u.searchParams.set('name', this.name.slice(0, 40));
+    if (this.name) u.searchParams.set('name', clip(this.name, this.limits.name));
     u.searchParams.set('client', this.clientId);
     u.searchParams.set('since', String(this.state.seq));
     if (this.state.epoch) u.searchParams.set('epoch', this.state.epoch);
@@ -538,7 +543,7 @@ export class LivedashClient extends EventTarget {
 
   _nextRequestId() {
     this._counter += 1;
-    return `${this._idPrefix}-${this._counter.toString(36)}-${randomId(6)}`.slice(0, 64);
+    return `${this._idPrefix}-${this._counter.toString(36)}-${randomId(6)}`.slice(0, this.limits.request_id);
   }
 
   _send(entry) {

@@ -11,7 +11,7 @@ export function randomId(len = 16) {
   return s;
 }
 
-/** Whether s is acceptable as a `client` query parameter. */
-export function isValidClientId(s) {
-  return typeof s === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(s);
+/** Whether s is acceptable as a `client` query parameter: 1..max of [A-Za-z0-9_-]. */
+export function isValidClientId(s, max) {
+  return typeof s === 'string' && s.length >= 1 && s.length <= max && /^[A-Za-z0-9_-]+$/.test(s);
 }

@@ -1,5 +1,7 @@
 // Small DOM helpers shared by the views. All text goes in as text nodes.
 
+import { charCount } from './limits.js';
+
 const SVG_NS = 'http://www.w3.org/2000/svg';
 
 /**
@@ -329,14 +331,15 @@ function formDialog(id, { value = '', error = '', cancellable = true, validate, 
   });
 }
 
-/** Asks for a display name (1..40 characters). */
-export function askName(current = '', { cancellable = true } = {}) {
+/** Asks for a display name of 1..max characters. */
+export function askName(current, max, { cancellable = true } = {}) {
+  document.getElementById('display-name').maxLength = max;
   return formDialog('name-dialog', {
     value: current,
     cancellable,
     title: current ? 'Change your name' : 'Welcome to livedash',
     message: current ? 'This is the name the others see in \u201cWho is here\u201d and in the activity feed.' : 'What should the others see as your name?',
-    validate: (v) => (!v ? 'Please enter a name.' : [...v].length > 40 ? 'At most 40 characters.' : ''),
+    validate: (v) => (!v ? 'Please enter a name.' : charCount(v) > max ? `At most ${max} characters.` : ''),
   });
 }
 

@@ -2,10 +2,11 @@
 // edited are never re-rendered; other rows update around them.
 
 import { h, icon, setText, flash, frameScheduler, confirmDialog, toast } from './ui.js';
+import { charCount } from './limits.js';
 
 const FIELDS = {
-  name: { max: 200, label: 'name', required: true },
-  description: { max: 2000, label: 'description', required: false },
+  name: { limit: 'item_name', label: 'name', required: true },
+  description: { limit: 'item_description', label: 'description', required: false },
 };
 
 export class ItemsView {
@@ -16,6 +17,9 @@ export class ItemsView {
   constructor(client, els) {
     this.client = client;
     this.els = els;
+    this.max = { name: client.limits.item_name, description: client.limits.item_description };
+    els.form.querySelector('[data-testid="add-item-name"]').maxLength = this.max.name;
+    els.form.querySelector('[data-testid="add-item-description"]').maxLength = this.max.description;
     this.rows = new Map(); // item id -> row
     this.schedule = frameScheduler(() => this.renderNow());
     this.firstRender = true;
@@ -36,12 +40,12 @@ export class ItemsView {
       nameEl.focus();
       return;
     }
-    if ([...name].length > 200) {
-      toast('Item names are at most 200 characters.');
+    if (charCount(name) > this.max.name) {
+      toast(`Item names are at most ${this.max.name} characters.`);
       return;
     }
-    if ([...description].length > 2000) {
-      toast('Descriptions are at most 2000 characters.');
+    if (charCount(description) > this.max.description) {
+      toast(`Descriptions are at most ${this.max.description} characters.`);
       return;
     }
     nameEl.value = '';
@@ -119,7 +123,7 @@ export class ItemsView {
       class: 'inline-input',
       type: 'text',
       'data-testid': field === 'name' ? 'item-name-input' : 'item-description-input',
-      maxlength: String(FIELDS[field].max),
+      maxlength: String(this.max[field]),
       'aria-label': `${field === 'name' ? 'Name' : 'Description'} of item ${it.name}`,
       autocomplete: 'off',
     });
@@ -173,8 +177,8 @@ export class ItemsView {
       this.cancel(row, refocus);
       return;
     }
-    if ([...value].length > spec.max) {
-      toast(`The ${spec.label} is at most ${spec.max} characters.`);
+    if (charCount(value) > this.max[ed.field]) {
+      toast(`The ${spec.label} is at most ${this.max[ed.field]} characters.`);
       ed.input.focus();
       return;
     }

@@ -3,6 +3,7 @@
 
 import { compareScores } from './records.js';
 import { h, icon, setText, flash, frameScheduler, reducedMotion, confirmDialog, toast, avatar } from './ui.js';
+import { charCount } from './limits.js';
 
 const FLIP_MS = 300;
 
@@ -14,6 +15,8 @@ export class ScoresView {
   constructor(client, els) {
     this.client = client;
     this.els = els;
+    this.maxPlayer = client.limits.player;
+    els.form.querySelector('[data-testid="add-player-name"]').maxLength = this.maxPlayer;
     this.rows = new Map(); // score id -> row
     this.ops = new Map(); // request id -> {scoreId, by, ackSeq}
     this.schedule = frameScheduler(() => this.renderNow());
@@ -105,8 +108,8 @@ export class ScoresView {
       input.focus();
       return;
     }
-    if ([...player].length > 64) {
-      toast('Player names are at most 64 characters.');
+    if (charCount(player) > this.maxPlayer) {
+      toast(`Player names are at most ${this.maxPlayer} characters.`);
       return;
     }
     const lower = player.toLowerCase();
@@ -184,7 +187,7 @@ export class ScoresView {
       class: 'inline-input',
       type: 'text',
       'data-testid': 'score-rename-input',
-      maxlength: '64',
+      maxlength: String(this.maxPlayer),
       'aria-label': `New name for ${s.player}`,
       autocomplete: 'off',
       spellcheck: 'false',
@@ -236,8 +239,8 @@ export class ScoresView {
       this.endRename(row, false);
       return;
     }
-    if ([...value].length > 64) {
-      toast('Player names are at most 64 characters.');
+    if (charCount(value) > this.maxPlayer) {
+      toast(`Player names are at most ${this.maxPlayer} characters.`);
       row.renaming.input.focus();
       return;
     }
