@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"livedash/app/apptest"
 	"livedash/models"
@@ -613,5 +614,34 @@ func TestBrowserLimitsFromServer(t *testing.T) {
 	want := map[string]int{"add-player-name": limits.Player, "add-item-name": limits.ItemName, "add-item-description": limits.ItemDescription, "name-input": limits.Name}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("maxlength of the inputs %v, want %v from /api/limits", got, want)
+	}
+}
+
+// A player is renamed in place: Escape keeps the old name, Enter saves, the
+// other window shows the new one, and the row keeps its place and points.
+func TestBrowserRenamePlayer(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	b := openWindow(t, srv, "Bob")
+
+	a.waitStill()
+	a.click(scoreRowSel("Carol") + " " + tid("score-rename"))
+	a.waitEditor("score-rename-input")
+	a.keys("Nobody")
+	a.keys(kb.Escape)
+	a.waitFor("the editor gone, the name kept", fmt.Sprintf(`!document.querySelector('[data-testid="score-rename-input"]') &&
+		document.querySelector(%s).querySelector('[data-testid="score-name"]').textContent === 'Carol' &&
+		document.activeElement.dataset.testid === 'score-rename'`, jsString(scoreRowSel("Carol"))))
+
+	a.click(scoreRowSel("Carol") + " " + tid("score-rename"))
+	a.waitEditor("score-rename-input")
+	a.keys("Caroline")
+	a.enter()
+	b.within(live, "the new name", playerShows("Caroline", 28, 3))
+	st := waitServer(t, srv, "the rename", func(st models.State) bool { _, ok := scoreOf(st.Scores, "Caroline"); return ok })
+	for _, w := range []*window{a, b} {
+		w.waitFor("every event", seqReached(st.Seq))
+		checkMatchesServer(t, w, st)
 	}
 }
