@@ -291,13 +291,13 @@ func TestBrowserResetAdminToken(t *testing.T) {
 // the browser has delivered the close event of the first prompt; that late
 // event used to close the new prompt, so the reset stopped silently (seen
 // as a flaky TestBrowserResetAdminToken). Driven through the page's own
-// ui.js, so that the order of events is always the bad one.
+// dialogs.js, so that the order of events is always the bad one.
 func TestBrowserTokenPromptAgain(t *testing.T) {
 	needBrowser(t)
 	srv := apptest.MustStartServer(t)
 	a := openWindow(t, srv, "Alice")
 	got, err := chromedp.Run(a.ctx, chromedp.Evaluate[[]any](`(async () => {
-		const ui = await import('/js/ui.js');
+		const ui = await import('/js/dialogs.js');
 		const dlg = document.getElementById('token-dialog');
 		const first = ui.askToken();
 		dlg.querySelector('input').value = 'wrong';

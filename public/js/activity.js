@@ -1,9 +1,22 @@
 // Activity feed: the last 50 changes as sentences, newest first, with
 // relative times that tick.
 
-import { h, icon, setText, relTime } from './ui.js';
+import { h, setText } from './dom.js';
+import { icon } from './icons.js';
 
 const MAX = 50;
+
+/** "just now", "3 s ago", "4 min ago", "2 h ago", "3 d ago". */
+function relTime(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 2) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const hr = Math.floor(m / 60);
+  if (hr < 24) return `${hr} h ago`;
+  return `${Math.floor(hr / 24)} d ago`;
+}
 
 /** Who made an event: the actor's name, "Someone" or "A script". */
 export function actorName(ev) {

@@ -2,7 +2,7 @@
 // leaving the field saves, Escape cancels. The views decide what saving
 // means; this only swaps the elements and routes the keys.
 
-import { h } from './ui.js';
+import { h } from './dom.js';
 
 /**
  * Hides `display`, puts a focused input with `value` selected after it and

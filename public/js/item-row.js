@@ -2,7 +2,8 @@
 // to show. Buttons say what they do in data-action; data-testid is for
 // tests only.
 
-import { h, icon, setText } from './ui.js';
+import { h, setText } from './dom.js';
+import { icon } from './icons.js';
 
 export function createItemRow(id) {
   const nameBtn = h('button', { type: 'button', class: 'editable editable-name', 'data-action': 'edit', 'data-field': 'name', 'data-testid': 'item-name' });

@@ -1,7 +1,9 @@
 // One scoreboard row: built once per score, then painted with what to show.
 // Buttons say what they do in data-action; data-testid is for tests only.
 
-import { h, icon, setText, flash, avatar } from './ui.js';
+import { h, setText, flash } from './dom.js';
+import { icon } from './icons.js';
+import { avatar } from './avatar.js';
 
 export function createScoreRow(id) {
   const step = (by, cls, testid, text) =>

@@ -2,7 +2,9 @@
 // edited are never repainted; other rows update around them. A save that
 // loses to someone else's change (version conflict) leaves a note.
 
-import { flash, frameScheduler, confirmDialog, toast, setText } from './ui.js';
+import { flash, frameScheduler, setText } from './dom.js';
+import { confirmDialog } from './dialogs.js';
+import { toast } from './toast.js';
 import { charCount } from './limits.js';
 import { inlineEditor } from './inline-edit.js';
 import { PendingEdits } from './item-edits.js';

@@ -3,7 +3,9 @@
 // to their new rank (flip.js); optimistic values live in scores-state.js.
 
 import { compareScores } from './records.js';
-import { frameScheduler, reducedMotion, confirmDialog, toast, setText } from './ui.js';
+import { frameScheduler, reducedMotion, setText } from './dom.js';
+import { confirmDialog } from './dialogs.js';
+import { toast } from './toast.js';
 import { charCount } from './limits.js';
 import { OptimisticScores } from './scores-state.js';
 import { Flip } from './flip.js';
