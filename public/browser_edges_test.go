@@ -1,0 +1,84 @@
+package public_test
+
+// Browser tests of the page's rough edges: long names on a phone, the
+// first visit, the wording of the feed, avatars, alignment, conflict
+// actions, client ids and public ids (contract 1.1).
+
+import (
+	"fmt"
+	"net/http"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"livedash/app/apptest"
+)
+
+// A 35-character name without a place to break it.
+const longName = "maximilian.vandenberghe@example.com"
+
+// 11. Every text holding a user's name wraps or truncates on a phone: the
+// page never scrolls sideways, and no such text pokes out of the screen.
+func TestBrowserLongNamesOnPhone(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	srv.MustJSON(t, http.MethodPost, "/api/scores", map[string]any{"player": longName, "points": 1000}, http.StatusCreated, nil)
+	srv.MustJSON(t, http.MethodPost, "/api/items", map[string]any{"name": longName, "description": longName}, http.StatusCreated, nil)
+	a := openWindow(t, srv, longName)
+	srv.Dial(t, "name="+longName+"&client=long-name-script-0001") // a second chip with the name
+	a.phone(390)
+
+	// A conflict note quoting a long unbroken text, and a feed entry by the
+	// long-named person.
+	a.waitStill()
+	a.click(scoreRowSel("Alice") + " " + tid("score-inc-1"))
+	a.click(itemRowSel(1) + " " + tid("item-name"))
+	a.waitEditor("item-name-input")
+	srv.MustJSON(t, http.MethodPatch, "/api/items/1", map[string]any{"name": "Beamer"}, http.StatusOK, nil)
+	a.waitFor("the other change", `window.livedash.state.items.get(1).name === 'Beamer'`)
+	a.keys(longName + longName)
+	a.enter()
+	a.waitFor("the conflict note", fmt.Sprintf(`!document.querySelector(%s).hidden`, jsString(itemRowSel(1)+" "+tid("item-conflict"))))
+	a.waitFor("the leader in the meta line", fmt.Sprintf(`document.getElementById('scores-meta').textContent.includes(%s)`, jsString(longName)))
+	a.waitFor("both chips", `document.querySelectorAll('#presence-list .person').length === 2`)
+
+	for _, width := range []int64{390, 320, 1024, 1900} {
+		if width < 720 {
+			a.phone(width)
+		} else {
+			a.do("resize", chromedp.EmulateViewport(width, viewportH))
+		}
+		checkNamesFit(t, a, width, longName)
+	}
+}
+
+// checkNamesFit fails the test when the page scrolls sideways or a text
+// holding name pokes out of the screen or out of its own box.
+func checkNamesFit(t *testing.T, w *window, width int64, name string) {
+	t.Helper()
+	type report struct {
+		ScrollWidth int      `json:"scrollWidth"`
+		ClientWidth int      `json:"clientWidth"`
+		Out         []string `json:"out"`
+	}
+	r := eval[report](w, fmt.Sprintf(`(() => {
+		const name = %s, de = document.documentElement;
+		const out = [];
+		for (const el of document.body.querySelectorAll('*')) {
+			const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.data.includes(name.slice(0, 20)));
+			if (!own) continue;
+			const r = el.getBoundingClientRect();
+			if (r.width === 0 && r.height === 0) continue;
+			if (r.left < -0.5 || r.right > de.clientWidth + 0.5 || el.scrollWidth > el.clientWidth + 1 && getComputedStyle(el).textOverflow !== 'ellipsis') {
+				out.push(el.tagName + '.' + el.className + ' ' + Math.round(r.left) + '..' + Math.round(r.right) + ' scroll ' + el.scrollWidth + '/' + el.clientWidth);
+			}
+		}
+		return { scrollWidth: de.scrollWidth, clientWidth: de.clientWidth, out };
+	})()`, jsString(name)))
+	if r.ScrollWidth > r.ClientWidth {
+		t.Errorf("%d px: the page is %d px wide in a %d px screen: it scrolls sideways", width, r.ScrollWidth, r.ClientWidth)
+	}
+	for _, o := range r.Out {
+		t.Errorf("%d px: a text holding the name does not fit: %s", width, o)
+	}
+}
