@@ -7,6 +7,7 @@ package public_test
 import (
 	"fmt"
 	"net/http"
+	"regexp"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -81,4 +82,44 @@ func checkNamesFit(t *testing.T, w *window, width int64, name string) {
 	for _, o := range r.Out {
 		t.Errorf("%d px: a text holding the name does not fit: %s", width, o)
 	}
+}
+
+// 12. A first visitor sees the live state at once, under a generated guest
+// name, with no dialog in the way; the name can be changed later.
+func TestBrowserFirstVisit(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	b := openWindow(t, srv, "Bob")
+	a := openFirstVisit(t, srv, "first visitor")
+	a.waitLive(defaultWait)
+	a.waitFor("the demo data and two dashboards", `document.querySelectorAll('[data-testid="score-row"]').length === 6 &&
+		document.querySelectorAll('[data-testid="item-row"]').length === 5 &&
+		document.querySelector('[data-testid="presence-count"]').textContent === '2'`)
+	type first struct {
+		Dialogs []string `json:"dialogs"`
+		Shown   string   `json:"shown"`
+		Stored  string   `json:"stored"`
+	}
+	f := eval[first](a, `({
+		dialogs: [...document.querySelectorAll('dialog[open]')].map((d) => d.id),
+		shown: document.getElementById('me-name').textContent,
+		stored: localStorage.getItem('livedash.name'),
+	})`)
+	if len(f.Dialogs) > 0 {
+		t.Errorf("dialogs open on the first visit: %v", f.Dialogs)
+	}
+	if !regexp.MustCompile(`^Guest \d{4}$`).MatchString(f.Shown) || f.Stored != f.Shown {
+		t.Errorf("first visit: shown name %q, stored %q; want the same generated \"Guest NNNN\"", f.Shown, f.Stored)
+	}
+	b.waitFor("the guest in presence", fmt.Sprintf(`[...document.querySelectorAll('#presence-list .person-name')].some((e) => e.textContent === %s)`, jsString(f.Shown)))
+
+	// The guest picks a name.
+	a.click("#me-button")
+	a.waitFor("the name dialog", `document.getElementById('name-dialog').open`)
+	a.waitEditor("name-input")
+	a.keys("Zoe")
+	a.click(tid("name-submit"))
+	a.waitFor("the new name", `document.getElementById('me-name').textContent === 'Zoe' && localStorage.getItem('livedash.name') === 'Zoe'`)
+	b.waitFor("Zoe in presence", `[...document.querySelectorAll('#presence-list .person-name')].some((e) => e.textContent === 'Zoe')`)
+	a.waitLive(defaultWait)
 }

@@ -1,7 +1,6 @@
 // livedash dashboard: loads the limits, then wires the client to the views.
 
 import { LivedashClient } from './client.js';
-import { randomId } from './ids.js';
 import { loadLimits } from './limits.js';
 import { ScoresView } from './view-scores.js';
 import { ItemsView } from './view-items.js';
@@ -10,8 +9,7 @@ import { setupTheme } from './theme-toggle.js';
 import { setupBadge } from './badge.js';
 import { setupPresence } from './presence.js';
 import { setupReset } from './reset-button.js';
-import { loadClientId, loadName, saveName, setupMeChip } from './identity.js';
-import { askName } from './dialogs.js';
+import { loadClientId, loadName, setupMeChip } from './identity.js';
 import { toast } from './toast.js';
 
 const $ = (sel) => document.querySelector(sel);
@@ -71,15 +69,7 @@ async function main() {
   setupBadge(client, $('[data-testid="connection-badge"]'), $('#retry-now'));
   setupPresence(client, { count: $('[data-testid="presence-count"]'), label: $('#presence-label'), list: $('#presence-list') });
   setupReset(client, activity, $('[data-testid="reset-button"]'));
-  const paintName = setupMeChip(client, $('#me-button'));
-  paintName();
-
-  if (!client.name) {
-    const name = await askName('', limits.name, { cancellable: false });
-    client.name = name || `Guest ${randomId(3)}`;
-    saveName(client.name);
-  }
-  paintName();
+  setupMeChip(client, $('#me-button'));
   client.connect();
 
   // "/" jumps to the add-item field.

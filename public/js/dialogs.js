@@ -13,26 +13,22 @@ function showDialog(dlg) {
 
 /**
  * Opens a modal dialog. Escape (or the browser closing it by itself) calls
- * onCancelRequested; when that does not close it, the dialog is shown again.
- * Returns a function that closes it.
+ * onCancelRequested, which must close it. Returns a function that closes it.
  */
-function openDialog(dlg, { initialFocus, onCancelRequested } = {}) {
+function openDialog(dlg, { initialFocus, onCancelRequested }) {
   let closing = false;
   showDialog(dlg);
-  if (initialFocus) setTimeout(() => initialFocus.focus(), 0);
+  // Selected, so that typing replaces what a field holds.
+  setTimeout(() => (initialFocus.select ? initialFocus.select() : initialFocus.focus()), 0);
   const onCancel = (e) => {
     e.preventDefault();
-    if (onCancelRequested) onCancelRequested();
+    onCancelRequested();
   };
   const onClose = () => {
     // The close event is queued: one from an earlier closing of this dialog
     // can arrive after it was opened again, and is not about this opening.
     if (closing || dlg.open) return;
-    if (onCancelRequested) onCancelRequested();
-    if (!closing) {
-      showDialog(dlg);
-      if (initialFocus) initialFocus.focus();
-    }
+    onCancelRequested();
   };
   dlg.addEventListener('cancel', onCancel);
   dlg.addEventListener('close', onClose);
@@ -91,16 +87,11 @@ export function confirmDialog({ title = 'Are you sure?', message = '', confirmLa
   return p;
 }
 
-/**
- * A one-field form dialog. Resolves with the trimmed value, or null when
- * cancelled (only if `cancellable`).
- */
-function formDialog(id, { value = '', error = '', cancellable = true, validate, title, message } = {}) {
+/** A one-field form dialog. Resolves with the trimmed value, or null when cancelled. */
+function formDialog(id, { value = '', error = '', validate }) {
   return new Promise((resolve) => {
     const dlg = document.getElementById(id);
     const form = dlg.querySelector('form');
-    if (title) setText(dlg.querySelector('.dialog-title'), title);
-    if (message) setText(dlg.querySelector('.dialog-message'), message);
     const input = form.querySelector('input');
     const errEl = form.querySelector('.field-error');
     const cancel = form.querySelector('.dialog-cancel');
@@ -111,14 +102,13 @@ function formDialog(id, { value = '', error = '', cancellable = true, validate, 
       input.setAttribute('aria-invalid', msg ? 'true' : 'false');
     };
     showError(error);
-    if (cancel) cancel.hidden = !cancellable;
     let closeDlg;
     let done = false;
     const finish = (v) => {
       if (done) return;
       done = true;
       form.removeEventListener('submit', onSubmit);
-      if (cancel) cancel.removeEventListener('click', onCancel);
+      cancel.removeEventListener('click', onCancel);
       closeDlg();
       resolve(v);
     };
@@ -138,24 +128,16 @@ function formDialog(id, { value = '', error = '', cancellable = true, validate, 
       finish(null);
     };
     form.addEventListener('submit', onSubmit);
-    if (cancel) cancel.addEventListener('click', onCancel);
-    closeDlg = openDialog(dlg, {
-      initialFocus: input,
-      onCancelRequested: () => {
-        if (cancellable) finish(null);
-      },
-    });
+    cancel.addEventListener('click', onCancel);
+    closeDlg = openDialog(dlg, { initialFocus: input, onCancelRequested: () => finish(null) });
   });
 }
 
-/** Asks for a display name of 1..max characters. */
-export function askName(current, max, { cancellable = true } = {}) {
+/** Asks for a new display name of 1..max characters; null when cancelled. */
+export function askName(current, max) {
   document.getElementById('display-name').maxLength = max;
   return formDialog('name-dialog', {
     value: current,
-    cancellable,
-    title: current ? 'Change your name' : 'Welcome to livedash',
-    message: current ? 'This is the name the others see in \u201cWho is here\u201d and in the activity feed.' : 'What should the others see as your name?',
     validate: (v) => (!v ? 'Please enter a name.' : charCount(v) > max ? `At most ${max} characters.` : ''),
   });
 }

@@ -1,5 +1,9 @@
 // Who this browser is: a stable client id and a display name, both kept in
 // localStorage, and the chip in the top bar that shows and changes the name.
+//
+// A first visitor gets a generated name ("Guest 4821") instead of a
+// question: the dashboard goes live at once (a wall screen has nobody to
+// answer), and the name chip changes the name at any time.
 
 import { isValidClientId, randomId } from './ids.js';
 import { setText } from './dom.js';
@@ -20,18 +24,25 @@ export function loadClientId(limits) {
   return id;
 }
 
-/** The stored display name, or ''. */
+/** The stored display name; a new guest name (stored) the first time. */
 export function loadName() {
-  return local.get(KEY_NAME) || '';
+  let name = local.get(KEY_NAME);
+  if (!name) {
+    name = guestName();
+    local.set(KEY_NAME, name);
+  }
+  return name;
 }
 
-export function saveName(name) {
-  local.set(KEY_NAME, name);
+function guestName() {
+  const n = new Uint16Array(1);
+  globalThis.crypto.getRandomValues(n);
+  return `Guest ${1000 + (n[0] % 9000)}`;
 }
 
 export function setupMeChip(client, btn) {
   const paint = () => {
-    const name = client.name || 'Guest';
+    const name = client.name;
     btn.querySelector('.me-avatar').replaceChildren(avatar(name));
     setText(btn.querySelector('.me-name'), name);
     btn.setAttribute('aria-label', `Your display name is ${name}. Change it`);
@@ -39,9 +50,9 @@ export function setupMeChip(client, btn) {
   btn.addEventListener('click', async () => {
     const name = await askName(client.name, client.limits.name);
     if (!name || name === client.name) return;
-    saveName(name);
+    local.set(KEY_NAME, name);
     client.setName(name);
     paint();
   });
-  return paint;
+  paint();
 }
