@@ -123,3 +123,24 @@ func TestBrowserFirstVisit(t *testing.T) {
 	b.waitFor("Zoe in presence", `[...document.querySelectorAll('#presence-list .person-name')].some((e) => e.textContent === 'Zoe')`)
 	a.waitLive(defaultWait)
 }
+
+// 13a. The demo data of a new database, and any reset nobody claims, say
+// what happened rather than "livedash reset the demo".
+func TestBrowserDemoDataLoaded(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	srv.MustJSON(t, http.MethodPost, "/api/reset", map[string]any{}, http.StatusOK, nil) // a script: no actor
+	a.waitFor("two reset entries", `document.querySelectorAll('.activity-entry.kind-reset').length === 2`)
+	texts := eval[[]string](a, `[...document.querySelectorAll('.activity-entry.kind-reset .activity-text')].map((e) => e.textContent)`)
+	for _, s := range texts {
+		if s != "Demo data loaded" {
+			t.Errorf("reset entry %q, want \"Demo data loaded\"", s)
+		}
+	}
+
+	// A person's reset still names them.
+	a.click(tid("reset-button"))
+	a.click(tid("confirm-yes"))
+	a.waitFor("Alice's reset", `[...document.querySelectorAll('.activity-entry.kind-reset .activity-text')].some((e) => e.textContent === 'Alice reset the demo')`)
+}

@@ -26,6 +26,16 @@ export function actorName(ev) {
   return a.client ? 'Someone' : 'A script';
 }
 
+/**
+ * Whether the server made the change itself, as with the demo data of a new
+ * database: no actor (contract 1.1), or, from servers before it, an actor
+ * named "livedash" that is nobody's connection.
+ */
+function bySelf(ev) {
+  const a = ev.actor;
+  return !a || (!a.id && !a.client && a.name === 'livedash');
+}
+
 function pts(n) {
   return `${n} point${Math.abs(n) === 1 ? '' : 's'}`;
 }
@@ -82,6 +92,7 @@ export function describe(ev, prev) {
     case 'item.deleted':
       return { kind: 'delete', parts: [who, ' deleted item ', prev ? b(prev.name) : b(`#${d.id}`)] };
     case 'state.reset':
+      if (bySelf(ev)) return { kind: 'reset', parts: ['Demo data loaded'] };
       return { kind: 'reset', parts: [who, ' reset the demo'] };
     default:
       return { kind: 'other', parts: [who, ` made a change (${ev.type})`] };
