@@ -144,3 +144,19 @@ func TestBrowserDemoDataLoaded(t *testing.T) {
 	a.click(tid("confirm-yes"))
 	a.waitFor("Alice's reset", `[...document.querySelectorAll('.activity-entry.kind-reset .activity-text')].some((e) => e.textContent === 'Alice reset the demo')`)
 }
+
+// 13b. Avatar initials are letters: "Crowd 017" is "C", not "C0".
+func TestBrowserAvatarInitials(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	srv.Dial(t, "name=Crowd%20017&client=crowd-017-aaaaaaaaaa")
+	srv.Dial(t, "name=Ada%20Lovelace&client=ada-lovelace-aaaaaaaa")
+	a := openWindow(t, srv, "Alice")
+	a.waitFor("three chips", `document.querySelectorAll('#presence-list .person').length === 3`)
+	got := eval[map[string]string](a, `Object.fromEntries([...document.querySelectorAll('#presence-list .person')].map((p) =>
+		[p.querySelector('.person-name').textContent, p.querySelector('.avatar').textContent]))`)
+	want := map[string]string{"Crowd 017": "C", "Ada Lovelace": "AL", "Alice": "A"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("avatar initials %v, want %v", got, want)
+	}
+}

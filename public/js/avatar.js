@@ -9,13 +9,25 @@ export function hueOf(str) {
   return x % 360;
 }
 
-/** Up to two initials for an avatar. */
+/**
+ * Up to two initials: the first letter of the first and of the last word
+ * that have a letter, so "Crowd 017" is "C" and "Ada Lovelace" is "AL". A
+ * name without letters shows its first character.
+ */
 export function initials(name) {
-  const parts = String(name || '?').trim().split(/\s+/).filter(Boolean);
-  if (parts.length === 0) return '?';
-  const first = [...parts[0]][0] || '?';
-  const second = parts.length > 1 ? [...parts[parts.length - 1]][0] || '' : '';
-  return (first + second).toUpperCase();
+  const text = String(name || '').trim();
+  const letters = text
+    .split(/\s+/)
+    .map((w) => w.match(/\p{L}/u))
+    .filter(Boolean)
+    .map((m) => upper(m[0]));
+  if (letters.length === 0) return upper([...text][0] || '?');
+  return letters.length > 1 ? letters[0] + letters[letters.length - 1] : letters[0];
+}
+
+// One character stays one ("ß" would become "SS").
+function upper(ch) {
+  return [...ch.toUpperCase()][0];
 }
 
 /** A round avatar with initials; colour set through CSSOM (CSP-safe). */
