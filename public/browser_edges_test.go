@@ -160,3 +160,27 @@ func TestBrowserAvatarInitials(t *testing.T) {
 		t.Errorf("avatar initials %v, want %v", got, want)
 	}
 }
+
+// 13c. The "#N" of an item row sits on the name's baseline.
+func TestBrowserItemIDAligned(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	a.waitFor("the items", `!!document.querySelector('[data-testid="item-row"]')`)
+	// An empty inline-block sits on the baseline of its line.
+	diff := eval[float64](a, `(() => {
+		const row = document.querySelector('[data-testid="item-row"]');
+		const base = (el) => {
+			const m = document.createElement('span');
+			m.style.display = 'inline-block';
+			el.append(m);
+			const y = m.getBoundingClientRect().bottom;
+			m.remove();
+			return y;
+		};
+		return base(row.querySelector('.col-id')) - base(row.querySelector('[data-testid="item-name"]'));
+	})()`)
+	if diff < -0.5 || diff > 0.5 {
+		t.Errorf("the item id's baseline is %.1f px off the name's", diff)
+	}
+}
