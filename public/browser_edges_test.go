@@ -8,11 +8,14 @@ import (
 	"fmt"
 	"net/http"
 	"regexp"
+	"strings"
 	"testing"
 
+	cdpbrowser "github.com/chromedp/cdproto/browser"
 	"github.com/chromedp/chromedp"
 
 	"livedash/app/apptest"
+	"livedash/models"
 )
 
 // A 35-character name without a place to break it.
@@ -182,5 +185,56 @@ func TestBrowserItemIDAligned(t *testing.T) {
 	})()`)
 	if diff < -0.5 || diff > 0.5 {
 		t.Errorf("the item id's baseline is %.1f px off the name's", diff)
+	}
+}
+
+// 13d. A conflict note offers the lost text back: "Use mine" saves it over
+// the other change, "Copy" puts it on the clipboard.
+func TestBrowserConflictActions(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	const id = 3 // "Conference phone", version 1
+	conflict := itemRowSel(id) + " " + tid("item-conflict")
+	makeConflict := func(mine, theirs string) {
+		t.Helper()
+		a.click(itemRowSel(id) + " " + tid("item-name"))
+		a.waitEditor("item-name-input")
+		srv.MustJSON(t, http.MethodPatch, fmt.Sprintf("/api/items/%d", id), map[string]any{"name": theirs}, http.StatusOK, nil)
+		a.waitFor("the other change", fmt.Sprintf(`window.livedash.state.items.get(%d).name === %s`, id, jsString(theirs)))
+		a.keys(mine)
+		a.enter()
+		a.waitFor("the conflict note", fmt.Sprintf(`!document.querySelector(%s).hidden`, jsString(conflict)))
+	}
+
+	makeConflict("Phone (Alice)", "Phone (script)")
+	a.click(itemRowSel(id) + " " + tid("item-conflict-use-mine"))
+	st := waitServer(t, srv, "Alice's name saved", func(st models.State) bool {
+		it, _ := itemOf(st.Items, id)
+		return it.Name == "Phone (Alice)"
+	})
+	if it, _ := itemOf(st.Items, id); it.Version != 3 { // 1, the script's 2, ours 3
+		t.Errorf("after Use mine: %+v, want version 3", it)
+	}
+	a.waitFor("the note gone", fmt.Sprintf(`document.querySelector(%s).hidden`, jsString(conflict)))
+	a.waitFor("every event", seqReached(st.Seq))
+	checkMatchesServer(t, a, st)
+
+	makeConflict("Phone (copied)", "Phone (script again)")
+	for _, perm := range []string{"clipboard-read", "clipboard-write"} {
+		_, err := chromedp.CallBrowser(a.ctx, cdpbrowser.SetPermission, cdpbrowser.SetPermissionParams{
+			Permission:       &cdpbrowser.PermissionDescriptor{Name: perm},
+			Setting:          cdpbrowser.PermissionSettingGranted,
+			Origin:           strings.TrimSuffix(a.url, "/"),
+			BrowserContextID: chromedp.FromContext(a.ctx).BrowserContextID,
+		})
+		if err != nil {
+			t.Fatalf("grant %s: %v", perm, err)
+		}
+	}
+	a.click(itemRowSel(id) + " " + tid("item-conflict-copy"))
+	clip, err := chromedp.Run(a.ctx, chromedp.Evaluate[string](`navigator.clipboard.readText()`, chromedp.EvalAwaitPromise))
+	if err != nil || clip != "Phone (copied)" {
+		t.Errorf("clipboard after Copy: %q (%v), want the lost text", clip, err)
 	}
 }

@@ -21,7 +21,13 @@ export function createItemRow(id) {
     { class: 'conflict-note', 'data-testid': 'item-conflict', role: 'status', hidden: true },
     icon('alert', 'icon conflict-icon'),
     noteText,
-    h('button', { type: 'button', class: 'link-btn', 'data-action': 'dismiss-conflict', 'data-testid': 'item-conflict-dismiss', 'aria-label': 'Dismiss note' }, icon('x')),
+    h(
+      'span',
+      { class: 'conflict-actions' },
+      h('button', { type: 'button', class: 'link-btn', 'data-action': 'use-mine', 'data-testid': 'item-conflict-use-mine' }, 'Use mine'),
+      h('button', { type: 'button', class: 'link-btn', 'data-action': 'copy-mine', 'data-testid': 'item-conflict-copy' }, 'Copy'),
+      h('button', { type: 'button', class: 'link-btn', 'data-action': 'dismiss-conflict', 'data-testid': 'item-conflict-dismiss', 'aria-label': 'Dismiss note' }, icon('x')),
+    ),
   );
   const delBtn = h('button', { type: 'button', class: 'icon-btn icon-danger', 'data-action': 'delete', 'data-testid': 'item-delete' }, icon('trash'));
   const idCell = h('td', { class: 'col-id' });

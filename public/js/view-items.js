@@ -5,6 +5,7 @@
 import { flash, frameScheduler, setText } from './dom.js';
 import { confirmDialog } from './dialogs.js';
 import { toast } from './toast.js';
+import { copyText } from './clipboard.js';
 import { charCount } from './limits.js';
 import { inlineEditor } from './inline-edit.js';
 import { PendingEdits } from './item-edits.js';
@@ -58,6 +59,12 @@ export class ItemsView {
         break;
       case 'delete':
         this.confirmDelete(row.id);
+        break;
+      case 'use-mine':
+        this.useMine(row);
+        break;
+      case 'copy-mine':
+        this.copyMine(row);
         break;
       case 'dismiss-conflict':
         this.setConflict(row, null);
@@ -197,6 +204,27 @@ export class ItemsView {
         this.repaint(row);
       },
     );
+  }
+
+  /** Saves the text that lost a conflict over the current version. */
+  useMine(row) {
+    const c = row.conflict;
+    const it = this.client.state.items.get(row.id);
+    if (!c || !it) return;
+    this.setConflict(row, null);
+    this.save(row, c.field, c.value, it.version);
+    this.repaint(row);
+  }
+
+  async copyMine(row) {
+    const c = row.conflict;
+    if (!c) return;
+    try {
+      await copyText(c.value);
+      toast(`Your ${FIELDS[c.field].label} is on the clipboard.`, { kind: 'success', timeout: 2500 });
+    } catch (err) {
+      toast(`Could not copy: ${err.message}`);
+    }
   }
 
   setConflict(row, conflict) {
