@@ -238,3 +238,78 @@ func TestBrowserConflictActions(t *testing.T) {
 		t.Errorf("clipboard after Copy: %q (%v), want the lost text", clip, err)
 	}
 }
+
+// Contract 1.1 #1: client ids are at least 16 random characters; a stored
+// one that is shorter is replaced, a good one is kept.
+func TestBrowserClientID(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	good := regexp.MustCompile(`^[A-Za-z0-9_-]{16,64}$`)
+
+	fresh := openWindow(t, srv, "Fresh")
+	first := eval[string](fresh, `localStorage.getItem('livedash.client')`)
+	if !good.MatchString(first) || eval[string](fresh, `window.livedash.client.clientId`) != first {
+		t.Errorf("new client id %q", first)
+	}
+
+	short := openWindow(t, srv, "Short", withStorage("livedash.client", "abc123"))
+	if got := eval[string](short, `window.livedash.client.clientId`); got == "abc123" || !good.MatchString(got) {
+		t.Errorf("a stored 6-character id was kept or badly replaced: %q", got)
+	}
+
+	const kept = "kept_client-id-0123456789"
+	k := openWindow(t, srv, "Kept", withStorage("livedash.client", kept))
+	if got := eval[string](k, `window.livedash.client.clientId`); got != kept {
+		t.Errorf("a good stored id was replaced by %q", got)
+	}
+}
+
+// Contract 1.1 #1: the page marks "you" by the welcome's data.id and keys
+// people by id, both with a server that names people by public id and
+// with one that still sends client ids.
+func TestBrowserPublicIDs(t *testing.T) {
+	needBrowser(t)
+	for _, tc := range []struct {
+		name string
+		opts []windowOption
+	}{
+		{"client ids", nil},
+		{"public ids", []windowOption{withPublicIDs()}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := apptest.MustStartServer(t)
+			a := openWindow(t, srv, "Alice", tc.opts...)
+			b := openWindow(t, srv, "Bob", tc.opts...)
+			openWindow(t, srv, "Bob", append(tc.opts, withStorage("livedash.client", eval[string](b, `localStorage.getItem('livedash.client')`)))...)
+			a.waitFor("Alice and Bob ×2", `document.querySelectorAll('#presence-list .person').length === 2 &&
+				document.querySelector('[data-testid="presence-count"]').textContent === '3'`)
+			type chip struct {
+				Name string `json:"name"`
+				You  bool   `json:"you"`
+				N    string `json:"n"`
+			}
+			chips := eval[[]chip](a, `[...document.querySelectorAll('#presence-list .person')].map((p) => ({
+				name: p.querySelector('.person-name').textContent,
+				you: !!p.querySelector('.person-tag'),
+				n: (p.querySelector('.person-count') || {}).textContent || '',
+			}))`)
+			if want := "[{Alice true } {Bob false ×2}]"; fmt.Sprint(chips) != want {
+				t.Errorf("Alice's presence list %v, want %s", chips, want)
+			}
+
+			// Alice's own increment is hers in the feed, Bob's is not.
+			a.waitStill()
+			a.click(scoreRowSel("Frank") + " " + tid("score-inc-1"))
+			b.waitStill()
+			b.click(scoreRowSel("Erin") + " " + tid("score-inc-1"))
+			a.waitFor("both increments", playerShows("Frank", 8, 0)+" && "+playerShows("Erin", 15, 0))
+			mine := eval[[]string](a, `[...document.querySelectorAll('.activity-entry.mine .activity-text')].map((e) => e.textContent)`)
+			if want := []string{"Alice added 1 point to Frank"}; fmt.Sprint(mine) != fmt.Sprint(want) {
+				t.Errorf("Alice's own entries %q, want %q", mine, want)
+			}
+			st := srv.State(t)
+			a.waitFor("every event", seqReached(st.Seq))
+			checkMatchesServer(t, a, st)
+		})
+	}
+}

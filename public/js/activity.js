@@ -3,6 +3,7 @@
 
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
+import { personId } from './ids.js';
 
 const MAX = 50;
 
@@ -23,7 +24,7 @@ export function actorName(ev) {
   const a = ev.actor;
   if (!a) return 'A script';
   if (a.name) return a.name;
-  return a.client ? 'Someone' : 'A script';
+  return personId(a) ? 'Someone' : 'A script';
 }
 
 /**
@@ -33,7 +34,7 @@ export function actorName(ev) {
  */
 function bySelf(ev) {
   const a = ev.actor;
-  return !a || (!a.id && !a.client && a.name === 'livedash');
+  return !a || (!personId(a) && a.name === 'livedash');
 }
 
 function pts(n) {
@@ -110,6 +111,15 @@ export class ActivityView {
     this.seen = new Set();
     this.claims = new Set(); // seqs of our own REST changes
     this.timer = setInterval(() => this.tick(), 1000);
+    // Entries shown before the first welcome could not know our id.
+    client.addEventListener('welcome', () => {
+      for (const e of this.entries) e.li.classList.toggle('mine', this.isMine(e.ev));
+    });
+  }
+
+  isMine(ev) {
+    const me = this.client.me;
+    return !!me && personId(ev.actor) === me;
   }
 
   /** Adds one event (live or backfilled). */
@@ -150,8 +160,7 @@ export class ActivityView {
 
   withClaim(ev) {
     if (!this.claims.has(ev.seq) || (ev.actor && ev.actor.name)) return ev;
-    const me = this.client.serverClientId || this.client.clientId;
-    return { ...ev, actor: { client: me, name: this.client.name || 'You' } };
+    return { ...ev, actor: { id: this.client.me, name: this.client.name || 'You' } };
   }
 
   build(ev, prev) {
@@ -166,10 +175,9 @@ export class ActivityView {
     }
     const time = h('time', { class: 'activity-time' });
     if (Number.isFinite(parsed)) time.setAttribute('datetime', new Date(parsed).toISOString());
-    const me = this.client.serverClientId || this.client.clientId;
     const li = h(
       'li',
-      { class: `activity-entry kind-${kind}${ev.actor && ev.actor.client === me ? ' mine' : ''}`, 'data-seq': String(ev.seq) },
+      { class: `activity-entry kind-${kind}${this.isMine(ev) ? ' mine' : ''}`, 'data-seq': String(ev.seq) },
       h('span', { class: 'activity-icon', 'aria-hidden': 'true' }, icon(KIND_ICON[kind] || 'bolt')),
       h('span', { class: 'activity-body' }, sentence, h('span', { class: 'sr-sep' }, ', '), time),
     );

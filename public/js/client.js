@@ -12,12 +12,15 @@
 //   status    {state: 'connecting'|'live'|'reconnecting'|'offline'|'closed',
 //              nextRetryAt?: ms epoch, failures, reason?}
 //   snapshot  {state, reason}        state (re)loaded from GET /api/state
-//   welcome   welcome frame data     {seq, epoch, client, name, resumed?}
+//   welcome   welcome frame data     {seq, epoch, client, id, name, resumed?}
 //   resync    resync frame data      {seq, epoch}; the client reloads by itself
 //   event     {event, prev, state}   one seq'd event, applied in seq order;
 //                                     prev = the record before (or old lists
 //                                     {items, scores} for state.reset)
-//   presence  presence frame data    {count, users: [{client, name}]}
+//   presence  presence frame data    {count, users: [{id, name}]}
+//
+// People are named by public id (`id`; client.me is ours, from the
+// welcome); the client id is a secret that goes to our own server only.
 //   pending   {count}                number of requests awaiting a reply
 //   protocol-error  error frame without a request id
 //
@@ -50,7 +53,7 @@
 // Leaving live or resyncing for anything but each other drops the socket.
 
 import { emptyState, applySnapshot, applyEvent } from './records.js';
-import { randomId, isValidClientId } from './ids.js';
+import { randomId, isValidClientId, personId, NEW_CLIENT_ID } from './ids.js';
 import { clip } from './limits.js';
 
 const DEFAULTS = {
@@ -106,7 +109,7 @@ export class LivedashClient extends EventTarget {
    * @param {object} opts.limits     the server's limits (fetchLimits in limits.js)
    * @param {string} [opts.baseUrl]  server origin, default location.origin
    * @param {string} [opts.name]     display name for presence
-   * @param {string} [opts.clientId] stable id ([A-Za-z0-9_-], up to limits.client_id); random if absent
+   * @param {string} [opts.clientId] stable secret id (16 to limits.client_id of [A-Za-z0-9_-]); random if absent
    * @param {Function} [opts.WebSocket] WebSocket constructor
    * @param {Function} [opts.fetch]  fetch implementation
    */
@@ -117,7 +120,7 @@ export class LivedashClient extends EventTarget {
     this.limits = opts.limits;
     this.baseUrl = opts.baseUrl || (globalThis.location ? globalThis.location.origin : 'http://127.0.0.1');
     this.name = opts.name || '';
-    this.clientId = isValidClientId(opts.clientId, this.limits.client_id) ? opts.clientId : randomId(22);
+    this.clientId = isValidClientId(opts.clientId, this.limits.client_id) ? opts.clientId : randomId(NEW_CLIENT_ID);
     this._WS = opts.WebSocket || globalThis.WebSocket;
     this._fetch = opts.fetch || ((...a) => globalThis.fetch(...a));
 
@@ -144,7 +147,8 @@ export class LivedashClient extends EventTarget {
     this._ping = null;
     this._pending = new Map(); // request id -> entry, in creation order
     this._counter = 0;
-    this._idPrefix = `${this.clientId.slice(0, 36)}-${Date.now().toString(36)}`;
+    // Request ids are unique per client id without carrying it: it is a secret.
+    this._idPrefix = randomId(10);
     this._buffer = [];
     this._lastReloadAt = 0;
 
@@ -179,6 +183,11 @@ export class LivedashClient extends EventTarget {
   /** The connection's state (see the top of this file). */
   get connection() {
     return this._conn;
+  }
+
+  /** Our public id (from the last welcome), to recognise ourselves in presence and events. */
+  get me() {
+    return personId(this.welcome);
   }
 
   /** True while the socket is open and welcomed. */
@@ -427,7 +436,6 @@ export class LivedashClient extends EventTarget {
       case 'welcome':
         if (this._conn !== 'opening') return;
         this.welcome = f.data || {};
-        if (this.welcome.client) this.serverClientId = this.welcome.client;
         this._fire('welcome');
         return;
       case 'resync':
@@ -543,7 +551,7 @@ export class LivedashClient extends EventTarget {
 
   _nextRequestId() {
     this._counter += 1;
-    return `${this._idPrefix}-${this._counter.toString(36)}-${randomId(6)}`.slice(0, this.limits.request_id);
+    return `${this._idPrefix}-${this._counter.toString(36)}`.slice(0, this.limits.request_id);
   }
 
   _send(entry) {

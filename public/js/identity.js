@@ -5,7 +5,7 @@
 // question: the dashboard goes live at once (a wall screen has nobody to
 // answer), and the name chip changes the name at any time.
 
-import { isValidClientId, randomId } from './ids.js';
+import { isValidClientId, randomId, NEW_CLIENT_ID } from './ids.js';
 import { setText } from './dom.js';
 import { avatar } from './avatar.js';
 import { askName } from './dialogs.js';
@@ -15,10 +15,11 @@ const KEY_NAME = 'livedash.name';
 const KEY_CLIENT = 'livedash.client';
 const local = safeStorage('local');
 
+/** The stored client id; a new random one when there is none or it is too weak. */
 export function loadClientId(limits) {
   let id = local.get(KEY_CLIENT);
   if (!isValidClientId(id, limits.client_id)) {
-    id = randomId(22);
+    id = randomId(NEW_CLIENT_ID);
     local.set(KEY_CLIENT, id);
   }
   return id;

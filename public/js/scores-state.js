@@ -2,6 +2,8 @@
 // applied state does not hold yet, and our renames until their event lands.
 // No DOM here; the view asks it for points and names.
 
+import { personId } from './ids.js';
+
 export class OptimisticScores {
   constructor() {
     this.increments = new Map(); // request id -> {scoreId, by, ackSeq}
@@ -85,7 +87,7 @@ export class OptimisticScores {
         return;
       }
     }
-    if (!ev.actor || ev.actor.client !== me || typeof ev.delta !== 'number') return;
+    if (!me || personId(ev.actor) !== me || typeof ev.delta !== 'number') return;
     for (const [k, op] of this.increments) {
       if (op.scoreId === scoreId && op.ackSeq === null && op.by === ev.delta) {
         this.increments.delete(k);

@@ -49,7 +49,7 @@ export class ScoresView {
 
   /** Called for every applied event, before render. */
   onEvent(ev) {
-    this.optimistic.onEvent(ev, this.client.state, this.client.serverClientId || this.client.clientId);
+    this.optimistic.onEvent(ev, this.client.state, this.client.me);
   }
 
   /** Called after a snapshot (re)load. */
