@@ -20,7 +20,7 @@ function relTime(ms) {
 }
 
 /** Who made an event: the actor's name, "Someone" or "A script". */
-export function actorName(ev) {
+function actorName(ev) {
   const a = ev.actor;
   if (!a) return 'A script';
   if (a.name) return a.name;
@@ -45,7 +45,7 @@ function pts(n) {
  * Describes an event as a list of parts: strings, or {t, cls} for
  * emphasised names. prev is the record before the change (if known).
  */
-export function describe(ev, prev) {
+function describe(ev, prev) {
   const d = ev.data || {};
   const who = { t: actorName(ev), cls: 'who' };
   const b = (t) => ({ t: String(t), cls: 'what' });

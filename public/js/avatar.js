@@ -3,7 +3,7 @@
 import { h } from './dom.js';
 
 /** A stable hue for a string (avatars). */
-export function hueOf(str) {
+function hueOf(str) {
   let x = 0;
   for (const ch of String(str)) x = (x * 31 + ch.codePointAt(0)) >>> 0;
   return x % 360;
@@ -14,7 +14,7 @@ export function hueOf(str) {
  * that have a letter, so "Crowd 017" is "C" and "Ada Lovelace" is "AL". A
  * name without letters shows its first character.
  */
-export function initials(name) {
+function initials(name) {
   const text = String(name || '').trim();
   const letters = text
     .split(/\s+/)
@@ -31,8 +31,8 @@ function upper(ch) {
 }
 
 /** A round avatar with initials; colour set through CSSOM (CSP-safe). */
-export function avatar(name, extraClass = '') {
-  const el = h('span', { class: `avatar ${extraClass}`.trim(), 'aria-hidden': 'true' }, initials(name));
+export function avatar(name) {
+  const el = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
   el.style.setProperty('--hue', String(hueOf(name || '?')));
   return el;
 }

@@ -1,20 +1,16 @@
 // Small DOM helpers shared by the views. All text goes in as text nodes.
 
 /**
- * h('button', {class: 'btn', type: 'button', 'aria-label': 'x', on: {click: f}}, 'text', child)
+ * h('button', {class: 'btn', type: 'button', 'aria-label': 'x'}, 'text', child)
  * Strings become text nodes; attributes are set with setAttribute (never
- * `style`, never HTML).
+ * `style`, never HTML), and skipped when undefined, null or false.
  */
 export function h(tag, props, ...children) {
   const el = document.createElement(tag);
   if (props) {
     for (const [k, v] of Object.entries(props)) {
       if (v === undefined || v === null || v === false) continue;
-      if (k === 'on') {
-        for (const [ev, fn] of Object.entries(v)) el.addEventListener(ev, fn);
-      } else if (k === 'text') {
-        el.textContent = String(v);
-      } else if (k === 'class') {
+      if (k === 'class') {
         el.className = v;
       } else {
         el.setAttribute(k, v === true ? '' : String(v));

@@ -6,7 +6,7 @@ const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789
 // The client id works like a secret (contract 1.1): whoever knows it can
 // replay or pre-empt our requests. The contract asks for at least 16
 // random characters; new ones get 22 (132 bits).
-export const MIN_CLIENT_ID = 16;
+const MIN_CLIENT_ID = 16;
 export const NEW_CLIENT_ID = 22;
 
 /** A random string of [A-Za-z0-9_-] from crypto.getRandomValues. */

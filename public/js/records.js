@@ -5,7 +5,7 @@
 export function compareScores(a, b) {
   return (b.points - a.points) || (a.id - b.id);
 }
-export function compareItems(a, b) {
+function compareItems(a, b) {
   return a.id - b.id;
 }
 
