@@ -30,7 +30,6 @@ func TestBrowserLongNamesOnPhone(t *testing.T) {
 	srv.MustJSON(t, http.MethodPost, "/api/items", map[string]any{"name": longName, "description": longName}, http.StatusCreated, nil)
 	a := openWindow(t, srv, longName)
 	srv.Dial(t, "name="+longName+"&client=long-name-script-0001") // a second chip with the name
-	a.phone(390)
 
 	// A conflict note quoting a long unbroken text, and a feed entry by the
 	// long-named person.
