@@ -645,3 +645,81 @@ func TestBrowserRenamePlayer(t *testing.T) {
 		checkMatchesServer(t, w, st)
 	}
 }
+
+// The client's state machine through a gap, a resync (asked for twice), a
+// socket lost while reloading and a reconnect, driven in the page with a
+// fake socket and a fake snapshot, so that every path is taken on purpose.
+func TestBrowserClientStates(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	got, err := chromedp.Run(a.ctx, chromedp.Evaluate[[]string](`(async () => {
+		const { LivedashClient } = await import('/js/client.js');
+		const sockets = [];
+		class FakeWS {
+			constructor(url) { this.url = url; this.sent = []; sockets.push(this); }
+			send(s) { this.sent.push(JSON.parse(s)); }
+			close() {}
+			frame(f) { this.onmessage({ data: JSON.stringify(f) }); }
+		}
+		let snapSeq = 5;
+		const fetch = async () => ({ ok: true, json: async () => ({ seq: snapSeq, epoch: 'e', items: [], scores: [] }) });
+		const c = new LivedashClient({ limits: window.livedash.client.limits, WebSocket: FakeWS, fetch, minReloadInterval: 0 });
+		const log = [];
+		const note = (s) => log.push(s + ' ' + c.connection);
+		c.addEventListener('snapshot', (e) => note('snapshot ' + e.detail.reason + '@' + e.detail.state.seq));
+		c.addEventListener('event', (e) => note('event ' + e.detail.event.seq));
+		const settle = () => new Promise((r) => setTimeout(r, 20));
+		const ev = (seq) => ({ type: 'item.deleted', seq, data: { id: seq } });
+
+		c.connect();
+		await settle();
+		const ws = sockets[0];
+		note('socket since=' + new URL(ws.url).searchParams.get('since'));
+		const reply = c.request('ping', {});
+		ws.frame({ type: 'welcome', data: { seq: 5, epoch: 'e', client: c.clientId } });
+		ws.frame({ type: 'ack', id: ws.sent[0].id, data: {} });
+		await reply;
+		note('replied');
+		ws.frame(ev(6));
+		snapSeq = 9;
+		ws.frame(ev(10)); // gap: 7..9 missing
+		ws.frame(ev(11)); // buffered meanwhile
+		await settle();
+		snapSeq = 20;
+		ws.frame({ type: 'resync', data: {} });
+		ws.frame({ type: 'resync', data: {} }); // one more reload
+		await settle();
+		snapSeq = 25;
+		ws.frame({ type: 'resync', data: {} });
+		ws.onclose({ code: 1006 }); // cut short: the snapshot is stale
+		note('lost');
+		c.reconnectNow();
+		await settle();
+		note('socket since=' + new URL(sockets[1].url).searchParams.get('since'));
+		c.close();
+		note('closed');
+		return log;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"snapshot initial@5 loading",
+		"socket since=5 opening",
+		"replied live",
+		"event 6 live",
+		"snapshot gap@9 resyncing",
+		"event 10 live",
+		"event 11 live",
+		"snapshot resync@20 resyncing",
+		"snapshot resync@20 resyncing",
+		"lost waiting",
+		"snapshot reconnect@25 loading",
+		"socket since=25 opening",
+		"closed closed",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("client went\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

@@ -18,11 +18,11 @@
 //                                     prev = the record before (or old lists
 //                                     {items, scores} for state.reset)
 //   presence  presence frame data    {count, users: [{id, name}]}
+//   pending   {count}                number of requests awaiting a reply
+//   protocol-error  error frame without a request id
 //
 // People are named by public id (`id`; client.me is ours, from the
 // welcome); the client id is a secret that goes to our own server only.
-//   pending   {count}                number of requests awaiting a reply
-//   protocol-error  error frame without a request id
 //
 // The connection is one state machine (`client.connection`):
 //
@@ -71,7 +71,7 @@ const DEFAULTS = {
 
 const RESTART = { load: 'loading', open: 'opening', close: 'closed' };
 const TRANSITIONS = {
-  idle: { load: 'loading', open: 'opening', close: 'closed' },
+  idle: { load: 'loading', close: 'closed' }, // nothing loaded yet: never open
   loading: { ...RESTART, loaded: 'opening', lost: 'waiting' },
   opening: { ...RESTART, welcome: 'live', lost: 'waiting' },
   live: { ...RESTART, resync: 'resyncing', lost: 'waiting' },
