@@ -42,7 +42,7 @@ async function main() {
     meta: $('#items-meta'),
     form: $('#add-item-form'),
   });
-  const activity = new ActivityView(client, { list: $('[data-testid="activity-list"]'), empty: $('#activity-empty') });
+  const activity = new ActivityView(client, { list: $('#activity-list'), empty: $('#activity-empty') });
 
   let backfilled = false;
   client.addEventListener('snapshot', () => {
@@ -66,9 +66,9 @@ async function main() {
   });
   client.addEventListener('protocol-error', (e) => toast(`Server: ${e.detail.message || e.detail.code}`));
 
-  setupBadge(client, $('[data-testid="connection-badge"]'), $('#retry-now'));
-  setupPresence(client, { count: $('[data-testid="presence-count"]'), label: $('#presence-label'), list: $('#presence-list') });
-  setupReset(client, activity, $('[data-testid="reset-button"]'));
+  setupBadge(client, $('#connection-badge'), $('#retry-now'));
+  setupPresence(client, { count: $('#presence-count'), label: $('#presence-label'), list: $('#presence-list') });
+  setupReset(client, activity, $('#reset-button'));
   setupMeChip(client, $('#me-button'));
   client.connect();
 
@@ -79,7 +79,7 @@ async function main() {
     if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.isContentEditable)) return;
     if (document.querySelector('dialog[open]')) return;
     e.preventDefault();
-    $('[data-testid="add-item-name"]').focus();
+    $('#add-item-name').focus();
   });
 }
 

@@ -51,8 +51,8 @@ export function confirmDialog({ title = 'Are you sure?', message = '', confirmLa
   const run = () =>
     new Promise((resolve) => {
       const dlg = document.getElementById('confirm-dialog');
-      const yes = dlg.querySelector('[data-testid="confirm-yes"]');
-      const no = dlg.querySelector('[data-testid="confirm-no"]');
+      const yes = dlg.querySelector('#confirm-yes');
+      const no = dlg.querySelector('#confirm-no');
       setText(dlg.querySelector('.dialog-title'), title);
       setText(dlg.querySelector('.dialog-message'), message);
       setText(yes, confirmLabel);

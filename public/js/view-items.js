@@ -25,8 +25,8 @@ export class ItemsView {
     this.client = client;
     this.els = els;
     this.inputs = {
-      name: els.form.querySelector('[data-testid="add-item-name"]'),
-      description: els.form.querySelector('[data-testid="add-item-description"]'),
+      name: els.form.querySelector('#add-item-name'),
+      description: els.form.querySelector('#add-item-description'),
     };
     this.max = {};
     for (const [field, spec] of Object.entries(FIELDS)) {

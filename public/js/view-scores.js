@@ -27,7 +27,7 @@ export class ScoresView {
     this.client = client;
     this.els = els;
     this.maxPlayer = client.limits.player;
-    this.input = els.form.querySelector('[data-testid="add-player-name"]');
+    this.input = els.form.querySelector('#add-player-name');
     this.input.maxLength = this.maxPlayer;
     this.rows = new Map(); // score id -> row (score-row.js)
     this.optimistic = new OptimisticScores();
