@@ -191,7 +191,85 @@ const dialogHook = `(() => {
 // display name set in localStorage before the app starts, and waits until
 // it is live. At cleanup it fails the test on any uncaught exception,
 // Content-Security-Policy violation or JavaScript dialog seen in the page.
-func openWindow(t testing.TB, srv *apptest.Server, name string) *window {
+func openWindow(t testing.TB, srv *apptest.Server, name string, opts ...windowOption) *window {
+	t.Helper()
+	o := windowOptions{storage: map[string]string{"livedash.name": name}}
+	for _, f := range opts {
+		f(&o)
+	}
+	w := newWindow(t, srv, name, o)
+	w.waitLive(defaultWait)
+	return w
+}
+
+// openFirstVisit opens the dashboard as someone who never came before:
+// nothing in localStorage. It does not wait for anything.
+func openFirstVisit(t testing.TB, srv *apptest.Server, label string, opts ...windowOption) *window {
+	t.Helper()
+	var o windowOptions
+	for _, f := range opts {
+		f(&o)
+	}
+	return newWindow(t, srv, label, o)
+}
+
+type windowOptions struct {
+	storage map[string]string // localStorage before the app starts
+	scripts []string          // run before the page's own scripts
+}
+
+type windowOption func(*windowOptions)
+
+// withStorage puts a value in localStorage before the app starts.
+func withStorage(key, value string) windowOption {
+	return func(o *windowOptions) {
+		if o.storage == nil {
+			o.storage = map[string]string{}
+		}
+		o.storage[key] = value
+	}
+}
+
+// withPublicIDs makes the page see what a server of contract 1.1 sends:
+// welcome data.id, presence users[].id and event actor.id, a public id
+// derived from the client id, and no client id of anyone in presence or
+// events.
+func withPublicIDs() windowOption {
+	return func(o *windowOptions) { o.scripts = append(o.scripts, publicIDShim) }
+}
+
+const publicIDShim = `(() => {
+  const pub = (c) => 'p-' + [...String(c)].reverse().join('');
+  const person = (x) => {
+    if (!x || typeof x !== 'object') return x;
+    const out = { ...x };
+    if (out.client !== undefined) { out.id = pub(out.client); delete out.client; }
+    return out;
+  };
+  const rewrite = (raw) => {
+    let f;
+    try { f = JSON.parse(raw); } catch { return raw; }
+    if (f.type === 'welcome' && f.data) f.data.id = pub(f.data.client);
+    if (f.type === 'presence' && f.data && Array.isArray(f.data.users)) f.data.users = f.data.users.map(person);
+    if (f.actor) f.actor = person(f.actor);
+    return JSON.stringify(f);
+  };
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    set onmessage(fn) { super.onmessage = fn && ((m) => fn({ data: rewrite(m.data) })); }
+    get onmessage() { return super.onmessage; }
+  };
+  const nativeFetch = window.fetch;
+  window.fetch = async (...args) => {
+    const res = await nativeFetch(...args);
+    if (!String(args[0]).includes('/api/events')) return res;
+    const body = await res.json();
+    for (const e of body.events || []) if (e.actor) e.actor = person(e.actor);
+    return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
+  };
+})();`
+
+func newWindow(t testing.TB, srv *apptest.Server, name string, o windowOptions) *window {
 	t.Helper()
 	base := needBrowser(t)
 	ctx, cancel := chromedp.NewContext(base, chromedp.WithNewBrowserContext())
@@ -236,7 +314,7 @@ func openWindow(t testing.TB, srv *apptest.Server, name string) *window {
 		wg.Wait()
 	})
 
-	w.do("set up the tab",
+	steps := []chromedp.Action[chromedp.Void]{
 		chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
 			// Several windows share one headless browser: each page must
 			// behave as the focused one, or an editor's input would get a
@@ -244,16 +322,32 @@ func openWindow(t testing.TB, srv *apptest.Server, name string) *window {
 			if _, err := chromedp.Call(ctx, emulation.SetFocusEmulationEnabled, emulation.SetFocusEmulationEnabledParams{Enabled: true}); err != nil {
 				return err
 			}
-			_, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: dialogHook})
-			return err
+			for _, src := range append([]string{dialogHook}, o.scripts...) {
+				if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument, page.AddScriptToEvaluateOnNewDocumentParams{Source: src}); err != nil {
+					return err
+				}
+			}
+			return nil
 		}),
 		chromedp.EmulateViewport(viewportW, viewportH),
 		chromedp.Navigate(w.url),
-		chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem('livedash.name', %s)`, jsString(name))),
-		chromedp.Reload(),
-	)
-	w.waitLive(defaultWait)
+	}
+	if len(o.storage) > 0 {
+		for k, v := range o.storage {
+			steps = append(steps, chromedp.Evaluate[chromedp.Void](fmt.Sprintf(`localStorage.setItem(%s, %s)`, jsString(k), jsString(v))))
+		}
+		steps = append(steps, chromedp.Reload())
+	}
+	w.do("set up the tab", steps...)
 	return w
+}
+
+// phone makes the window a phone this many CSS pixels wide (mobile
+// emulation: the layout viewport follows the meta viewport, as on a real
+// phone; window.innerWidth can be wider than the screen then).
+func (w *window) phone(width int64) {
+	w.t.Helper()
+	w.do("emulate a phone", chromedp.EmulateViewport(width, 844, chromedp.EmulateMobile, chromedp.EmulateScale(3)))
 }
 
 // do runs actions with the default deadline and fails the test on error.

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"livedash/app/apptest"
 	"livedash/models"
@@ -290,13 +291,13 @@ func TestBrowserResetAdminToken(t *testing.T) {
 // the browser has delivered the close event of the first prompt; that late
 // event used to close the new prompt, so the reset stopped silently (seen
 // as a flaky TestBrowserResetAdminToken). Driven through the page's own
-// ui.js, so that the order of events is always the bad one.
+// dialogs.js, so that the order of events is always the bad one.
 func TestBrowserTokenPromptAgain(t *testing.T) {
 	needBrowser(t)
 	srv := apptest.MustStartServer(t)
 	a := openWindow(t, srv, "Alice")
 	got, err := chromedp.Run(a.ctx, chromedp.Evaluate[[]any](`(async () => {
-		const ui = await import('/js/ui.js');
+		const ui = await import('/js/dialogs.js');
 		const dlg = document.getElementById('token-dialog');
 		const first = ui.askToken();
 		dlg.querySelector('input').value = 'wrong';
@@ -596,5 +597,129 @@ func TestBrowserCSP(t *testing.T) {
 	}
 	if ran := eval[bool](a, `window.__inlineRan === true`); ran {
 		t.Fatal("an inline script ran despite the CSP")
+	}
+}
+
+// The inputs take their length limits from GET /api/limits.
+func TestBrowserLimitsFromServer(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	var limits models.Limits
+	srv.MustJSON(t, http.MethodGet, "/api/limits", nil, http.StatusOK, &limits)
+	a := openWindow(t, srv, "Alice")
+	a.click("#me-button")
+	a.waitFor("the name dialog", `document.getElementById('name-dialog').open`)
+	got := eval[map[string]int](a, `Object.fromEntries(['add-player-name', 'add-item-name', 'add-item-description', 'name-input'].map((id) =>
+		[id, document.querySelector('[data-testid="' + id + '"]').maxLength]))`)
+	want := map[string]int{"add-player-name": limits.Player, "add-item-name": limits.ItemName, "add-item-description": limits.ItemDescription, "name-input": limits.Name}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("maxlength of the inputs %v, want %v from /api/limits", got, want)
+	}
+}
+
+// A player is renamed in place: Escape keeps the old name, Enter saves, the
+// other window shows the new one, and the row keeps its place and points.
+func TestBrowserRenamePlayer(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	b := openWindow(t, srv, "Bob")
+
+	a.waitStill()
+	a.click(scoreRowSel("Carol") + " " + tid("score-rename"))
+	a.waitEditor("score-rename-input")
+	a.keys("Nobody")
+	a.keys(kb.Escape)
+	a.waitFor("the editor gone, the name kept", fmt.Sprintf(`!document.querySelector('[data-testid="score-rename-input"]') &&
+		document.querySelector(%s).querySelector('[data-testid="score-name"]').textContent === 'Carol' &&
+		document.activeElement.dataset.testid === 'score-rename'`, jsString(scoreRowSel("Carol"))))
+
+	a.click(scoreRowSel("Carol") + " " + tid("score-rename"))
+	a.waitEditor("score-rename-input")
+	a.keys("Caroline")
+	a.enter()
+	b.within(live, "the new name", playerShows("Caroline", 28, 3))
+	st := waitServer(t, srv, "the rename", func(st models.State) bool { _, ok := scoreOf(st.Scores, "Caroline"); return ok })
+	for _, w := range []*window{a, b} {
+		w.waitFor("every event", seqReached(st.Seq))
+		checkMatchesServer(t, w, st)
+	}
+}
+
+// The client's state machine through a gap, a resync (asked for twice), a
+// socket lost while reloading and a reconnect, driven in the page with a
+// fake socket and a fake snapshot, so that every path is taken on purpose.
+func TestBrowserClientStates(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	got, err := chromedp.Run(a.ctx, chromedp.Evaluate[[]string](`(async () => {
+		const { LivedashClient } = await import('/js/client.js');
+		const sockets = [];
+		class FakeWS {
+			constructor(url) { this.url = url; this.sent = []; sockets.push(this); }
+			send(s) { this.sent.push(JSON.parse(s)); }
+			close() {}
+			frame(f) { this.onmessage({ data: JSON.stringify(f) }); }
+		}
+		let snapSeq = 5;
+		const fetch = async () => ({ ok: true, json: async () => ({ seq: snapSeq, epoch: 'e', items: [], scores: [] }) });
+		const c = new LivedashClient({ limits: window.livedash.client.limits, WebSocket: FakeWS, fetch, minReloadInterval: 0 });
+		const log = [];
+		const note = (s) => log.push(s + ' ' + c.connection);
+		c.addEventListener('snapshot', (e) => note('snapshot ' + e.detail.reason + '@' + e.detail.state.seq));
+		c.addEventListener('event', (e) => note('event ' + e.detail.event.seq));
+		const settle = () => new Promise((r) => setTimeout(r, 20));
+		const ev = (seq) => ({ type: 'item.deleted', seq, data: { id: seq } });
+
+		c.connect();
+		await settle();
+		const ws = sockets[0];
+		note('socket since=' + new URL(ws.url).searchParams.get('since'));
+		const reply = c.request('ping', {});
+		ws.frame({ type: 'welcome', data: { seq: 5, epoch: 'e', client: c.clientId } });
+		ws.frame({ type: 'ack', id: ws.sent[0].id, data: {} });
+		await reply;
+		note('replied');
+		ws.frame(ev(6));
+		snapSeq = 9;
+		ws.frame(ev(10)); // gap: 7..9 missing
+		ws.frame(ev(11)); // buffered meanwhile
+		await settle();
+		snapSeq = 20;
+		ws.frame({ type: 'resync', data: {} });
+		ws.frame({ type: 'resync', data: {} }); // one more reload
+		await settle();
+		snapSeq = 25;
+		ws.frame({ type: 'resync', data: {} });
+		ws.onclose({ code: 1006 }); // cut short: the snapshot is stale
+		note('lost');
+		c.reconnectNow();
+		await settle();
+		note('socket since=' + new URL(sockets[1].url).searchParams.get('since'));
+		c.close();
+		note('closed');
+		return log;
+	})()`, chromedp.EvalAwaitPromise))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		"snapshot initial@5 loading",
+		"socket since=5 opening",
+		"replied live",
+		"event 6 live",
+		"snapshot gap@9 resyncing",
+		"event 10 live",
+		"event 11 live",
+		"snapshot resync@20 resyncing",
+		"snapshot resync@20 resyncing",
+		"lost waiting",
+		"snapshot reconnect@25 loading",
+		"socket since=25 opening",
+		"closed closed",
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("client went\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 }

@@ -1,16 +1,40 @@
 // Activity feed: the last 50 changes as sentences, newest first, with
 // relative times that tick.
 
-import { h, icon, setText, relTime } from './ui.js';
+import { h, setText } from './dom.js';
+import { icon } from './icons.js';
+import { personId } from './ids.js';
 
 const MAX = 50;
 
+/** "just now", "3 s ago", "4 min ago", "2 h ago", "3 d ago". */
+function relTime(ms) {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 2) return 'just now';
+  if (s < 60) return `${s} s ago`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m} min ago`;
+  const hr = Math.floor(m / 60);
+  if (hr < 24) return `${hr} h ago`;
+  return `${Math.floor(hr / 24)} d ago`;
+}
+
 /** Who made an event: the actor's name, "Someone" or "A script". */
-export function actorName(ev) {
+function actorName(ev) {
   const a = ev.actor;
   if (!a) return 'A script';
   if (a.name) return a.name;
-  return a.client ? 'Someone' : 'A script';
+  return personId(a) ? 'Someone' : 'A script';
+}
+
+/**
+ * Whether the server made the change itself, as with the demo data of a new
+ * database: no actor (contract 1.1), or, from servers before it, an actor
+ * named "livedash" that is nobody's connection.
+ */
+function bySelf(ev) {
+  const a = ev.actor;
+  return !a || (!personId(a) && a.name === 'livedash');
 }
 
 function pts(n) {
@@ -21,7 +45,7 @@ function pts(n) {
  * Describes an event as a list of parts: strings, or {t, cls} for
  * emphasised names. prev is the record before the change (if known).
  */
-export function describe(ev, prev) {
+function describe(ev, prev) {
   const d = ev.data || {};
   const who = { t: actorName(ev), cls: 'who' };
   const b = (t) => ({ t: String(t), cls: 'what' });
@@ -69,6 +93,7 @@ export function describe(ev, prev) {
     case 'item.deleted':
       return { kind: 'delete', parts: [who, ' deleted item ', prev ? b(prev.name) : b(`#${d.id}`)] };
     case 'state.reset':
+      if (bySelf(ev)) return { kind: 'reset', parts: ['Demo data loaded'] };
       return { kind: 'reset', parts: [who, ' reset the demo'] };
     default:
       return { kind: 'other', parts: [who, ` made a change (${ev.type})`] };
@@ -86,6 +111,15 @@ export class ActivityView {
     this.seen = new Set();
     this.claims = new Set(); // seqs of our own REST changes
     this.timer = setInterval(() => this.tick(), 1000);
+    // Entries shown before the first welcome could not know our id.
+    client.addEventListener('welcome', () => {
+      for (const e of this.entries) e.li.classList.toggle('mine', this.isMine(e.ev));
+    });
+  }
+
+  isMine(ev) {
+    const me = this.client.me;
+    return !!me && personId(ev.actor) === me;
   }
 
   /** Adds one event (live or backfilled). */
@@ -126,8 +160,7 @@ export class ActivityView {
 
   withClaim(ev) {
     if (!this.claims.has(ev.seq) || (ev.actor && ev.actor.name)) return ev;
-    const me = this.client.serverClientId || this.client.clientId;
-    return { ...ev, actor: { client: me, name: this.client.name || 'You' } };
+    return { ...ev, actor: { id: this.client.me, name: this.client.name || 'You' } };
   }
 
   build(ev, prev) {
@@ -142,10 +175,9 @@ export class ActivityView {
     }
     const time = h('time', { class: 'activity-time' });
     if (Number.isFinite(parsed)) time.setAttribute('datetime', new Date(parsed).toISOString());
-    const me = this.client.serverClientId || this.client.clientId;
     const li = h(
       'li',
-      { class: `activity-entry kind-${kind}${ev.actor && ev.actor.client === me ? ' mine' : ''}`, 'data-seq': String(ev.seq) },
+      { class: `activity-entry kind-${kind}${this.isMine(ev) ? ' mine' : ''}`, 'data-seq': String(ev.seq) },
       h('span', { class: 'activity-icon', 'aria-hidden': 'true' }, icon(KIND_ICON[kind] || 'bolt')),
       h('span', { class: 'activity-body' }, sentence, h('span', { class: 'sr-sep' }, ', '), time),
     );

@@ -2,7 +2,8 @@
 // idempotent retries, automatic reconnect. No DOM access: usable from any
 // page, a worker or Node (pass `WebSocket` and `fetch` in the options there).
 //
-//   const c = new LivedashClient({ name: 'Alice', clientId: 'abc' });
+//   const limits = await fetchLimits(location.origin); // from limits.js
+//   const c = new LivedashClient({ limits, name: 'Alice', clientId: 'abc' });
 //   c.addEventListener('event', (e) => console.log(e.detail.event));
 //   c.connect();
 //   const { seq, data } = await c.request('score.increment', { id: 3, by: 5 });
@@ -11,14 +12,49 @@
 //   status    {state: 'connecting'|'live'|'reconnecting'|'offline'|'closed',
 //              nextRetryAt?: ms epoch, failures, reason?}
 //   snapshot  {state, reason}        state (re)loaded from GET /api/state
-//   welcome   welcome frame data     {seq, epoch, client, name, resumed?}
+//   welcome   welcome frame data     {seq, epoch, client, id, name, resumed?}
 //   resync    resync frame data      {seq, epoch}; the client reloads by itself
 //   event     {event, prev, state}   one seq'd event, applied in seq order;
 //                                     prev = the record before (or old lists
 //                                     {items, scores} for state.reset)
-//   presence  presence frame data    {count, users: [{client, name}]}
+//   presence  presence frame data    {count, users: [{id, name}]}
 //   pending   {count}                number of requests awaiting a reply
 //   protocol-error  error frame without a request id
+//
+// People are named by public id (`id`; client.me is ours, from the
+// welcome); the client id is a secret that goes to our own server only.
+//
+// The connection is one state machine (`client.connection`):
+//
+//   idle       connect() not called yet
+//   loading    fetching GET /api/state before opening a socket: the first
+//              time, and after a snapshot reload was cut short
+//   opening    socket created, waiting for the welcome
+//   live       welcomed: requests go out, events apply in seq order
+//   resyncing  welcomed, reloading the snapshot after a resync frame or a
+//              seq gap; events wait in a buffer until it is in
+//   waiting    no socket; a retry timer runs (status reconnecting/offline)
+//   closed     close() was called; final
+//
+// Events that move it (TRANSITIONS below is the complete list):
+//
+//   load     start an attempt that needs a snapshot     -> loading
+//   open     start an attempt that has a fresh one      -> opening
+//            (connect, the retry timer, `online`, reconnectNow, setName)
+//   loaded   the snapshot is in                         loading -> opening,
+//                                                       resyncing -> live
+//   welcome  the welcome frame                          opening -> live
+//   resync   a resync frame or a seq gap                live -> resyncing;
+//            in resyncing it asks for one more reload
+//   lost     the attempt or the socket failed (close, welcome or ping
+//            timeout, snapshot error)                   -> waiting
+//   close    close()                                    -> closed
+//
+// Leaving live or resyncing for anything but each other drops the socket.
+
+import { emptyState, applySnapshot, applyEvent } from './records.js';
+import { randomId, isValidClientId, personId, NEW_CLIENT_ID } from './ids.js';
+import { clip } from './limits.js';
 
 const DEFAULTS = {
   minDelay: 500, // first reconnect delay (ms), doubled per failure
@@ -30,23 +66,20 @@ const DEFAULTS = {
   snapshotTimeout: 10000,
   maxSendAttempts: 5, // give up on a request sent this many times without reply
   minReloadInterval: 1000, // throttle gap-triggered snapshot reloads
+  stableAfter: 10000, // a connection live this long resets the backoff
 };
 
-const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
-
-/** Random string of [A-Za-z0-9], suitable as a client id. */
-export function randomId(len = 16) {
-  const bytes = new Uint8Array(len);
-  globalThis.crypto.getRandomValues(bytes);
-  let s = '';
-  for (const b of bytes) s += ALPHABET[b % ALPHABET.length];
-  return s;
-}
-
-/** Whether s is acceptable as a `client` query parameter. */
-export function isValidClientId(s) {
-  return typeof s === 'string' && /^[A-Za-z0-9_-]{1,64}$/.test(s);
-}
+const RESTART = { load: 'loading', open: 'opening', close: 'closed' };
+const TRANSITIONS = {
+  idle: { load: 'loading', close: 'closed' }, // nothing loaded yet: never open
+  loading: { ...RESTART, loaded: 'opening', lost: 'waiting' },
+  opening: { ...RESTART, welcome: 'live', lost: 'waiting' },
+  live: { ...RESTART, resync: 'resyncing', lost: 'waiting' },
+  resyncing: { ...RESTART, resync: 'resyncing', loaded: 'live', lost: 'waiting' },
+  waiting: RESTART,
+  closed: {},
+};
+const WELCOMED = new Set(['live', 'resyncing']);
 
 /** Error carrying the `code`, `field` and `message` of an error frame. */
 export class LivedashError extends Error {
@@ -60,111 +93,51 @@ export class LivedashError extends Error {
   }
 }
 
-/** Sort helpers matching the contract's list orders. */
-export function compareScores(a, b) {
-  return (b.points - a.points) || (a.id - b.id);
-}
-export function compareItems(a, b) {
-  return a.id - b.id;
-}
-
-function toMap(list) {
-  const m = new Map();
-  for (const r of Array.isArray(list) ? list : []) {
-    if (r && typeof r.id === 'number') m.set(r.id, r);
-  }
-  return m;
-}
-
-/**
- * Applies one event to a state object {seq, items: Map, scores: Map} and
- * returns what was there before (record, or {items, scores} for state.reset).
- */
-export function applyEvent(state, ev) {
-  const d = ev.data || {};
-  let prev;
-  switch (ev.type) {
-    case 'item.created':
-    case 'item.updated':
-      prev = state.items.get(d.id);
-      state.items.set(d.id, d);
-      break;
-    case 'item.deleted':
-      prev = state.items.get(d.id);
-      state.items.delete(d.id);
-      break;
-    case 'score.created':
-    case 'score.updated':
-      prev = state.scores.get(d.id);
-      state.scores.set(d.id, d);
-      break;
-    case 'score.deleted':
-      prev = state.scores.get(d.id);
-      state.scores.delete(d.id);
-      break;
-    case 'state.reset': {
-      prev = { items: [...state.items.values()], scores: [...state.scores.values()] };
-      const items = [...(d.items || [])].sort(compareItems);
-      const scores = [...(d.scores || [])].sort(compareScores);
-      state.items.clear();
-      for (const r of items) state.items.set(r.id, r);
-      state.scores.clear();
-      for (const r of scores) state.scores.set(r.id, r);
-      break;
-    }
-    default:
-      // Unknown event type: still consumes its seq.
-      break;
-  }
-  state.seq = ev.seq;
-  return prev;
-}
-
 function wsUrlFrom(baseUrl) {
   const u = new URL('/ws', baseUrl);
   u.protocol = u.protocol === 'https:' ? 'wss:' : 'ws:';
   return u;
 }
 
+function messageOf(e) {
+  return String(e && e.message ? e.message : e);
+}
+
 export class LivedashClient extends EventTarget {
   /**
-   * @param {object} [opts]
+   * @param {object} opts
+   * @param {object} opts.limits     the server's limits (fetchLimits in limits.js)
    * @param {string} [opts.baseUrl]  server origin, default location.origin
    * @param {string} [opts.name]     display name for presence
-   * @param {string} [opts.clientId] stable id ([A-Za-z0-9_-], <=64); random if absent
+   * @param {string} [opts.clientId] stable secret id (16 to limits.client_id of [A-Za-z0-9_-]); random if absent
    * @param {Function} [opts.WebSocket] WebSocket constructor
    * @param {Function} [opts.fetch]  fetch implementation
    */
-  constructor(opts = {}) {
+  constructor(opts) {
     super();
+    if (!opts || !opts.limits) throw new Error('LivedashClient needs opts.limits: see fetchLimits in limits.js');
     this.opts = { ...DEFAULTS, ...opts };
+    this.limits = opts.limits;
     this.baseUrl = opts.baseUrl || (globalThis.location ? globalThis.location.origin : 'http://127.0.0.1');
     this.name = opts.name || '';
-    this.clientId = isValidClientId(opts.clientId) ? opts.clientId : randomId(22);
+    this.clientId = isValidClientId(opts.clientId, this.limits.client_id) ? opts.clientId : randomId(NEW_CLIENT_ID);
     this._WS = opts.WebSocket || globalThis.WebSocket;
     this._fetch = opts.fetch || ((...a) => globalThis.fetch(...a));
 
     /** Applied state. Mutated in place; never replaced. */
-    this.state = { seq: 0, epoch: null, items: new Map(), scores: new Map(), loaded: false };
-    Object.defineProperty(this.state, 'toJSON', {
-      enumerable: false,
-      value() {
-        return {
-          seq: this.seq,
-          epoch: this.epoch,
-          items: [...this.items.values()].sort(compareItems),
-          scores: [...this.scores.values()].sort(compareScores),
-        };
-      },
-    });
+    this.state = emptyState();
     /** Last presence frame data. */
     this.presence = { count: 0, users: [] };
     /** Current connection status (see the `status` event). */
     this.status = { state: 'idle', failures: 0 };
 
-    this._running = false;
+    this._conn = 'idle';
+    // Bumped on every change of state: async work started in one state
+    // drops its result when the client has moved on meanwhile.
+    this._gen = 0;
+    this._stale = false; // the snapshot missed events: load before opening
+    this._reloadAgain = false;
     this._ws = null;
-    this._live = false;
     this._liveSince = 0;
     this._failures = 0;
     this._retryTimer = null;
@@ -172,24 +145,20 @@ export class LivedashClient extends EventTarget {
     this._heartbeat = null;
     this._lastFrameAt = 0;
     this._ping = null;
-    this._gen = 0;
     this._pending = new Map(); // request id -> entry, in creation order
     this._counter = 0;
-    this._idPrefix = `${this.clientId.slice(0, 36)}-${Date.now().toString(36)}`;
+    // Request ids are unique per client id without carrying it: it is a secret.
+    this._idPrefix = randomId(10);
     this._buffer = [];
-    this._snapLoading = false;
-    this._snapAgain = false;
-    this._needSnapshot = false;
     this._lastReloadAt = 0;
 
     this._onOnline = () => {
-      if (this._running && !this._live && !this._ws) {
-        this._failures = Math.min(this._failures, 1);
-        this._attempt();
-      }
+      if (this._conn !== 'waiting') return;
+      this._failures = Math.min(this._failures, 1);
+      this._attempt();
     };
     this._onOffline = () => {
-      if (this._running && !this._live) this._setStatus('offline', { reason: 'network' });
+      if (['loading', 'opening', 'waiting'].includes(this._conn)) this._setStatus('offline', { reason: 'network' });
     };
   }
 
@@ -197,8 +166,7 @@ export class LivedashClient extends EventTarget {
 
   /** Loads the snapshot and opens the socket; reconnects until close(). */
   connect() {
-    if (this._running) return this;
-    this._running = true;
+    if (this._conn !== 'idle') return this;
     if (typeof globalThis.addEventListener === 'function') {
       globalThis.addEventListener('online', this._onOnline);
       globalThis.addEventListener('offline', this._onOffline);
@@ -209,26 +177,22 @@ export class LivedashClient extends EventTarget {
 
   /** Closes the socket, stops reconnecting, rejects pending requests. */
   close() {
-    this._running = false;
-    if (typeof globalThis.removeEventListener === 'function') {
-      globalThis.removeEventListener('online', this._onOnline);
-      globalThis.removeEventListener('offline', this._onOffline);
-    }
-    clearTimeout(this._retryTimer);
-    this._retryTimer = null;
-    this._gen++;
-    this._teardownSocket();
-    for (const e of this._pending.values()) {
-      e.reject(new LivedashError('client closed', { code: 'closed', requestId: e.id }));
-    }
-    this._pending.clear();
-    this._emitPending();
-    this._setStatus('closed');
+    if (this._conn !== 'closed') this._fire('close');
+  }
+
+  /** The connection's state (see the top of this file). */
+  get connection() {
+    return this._conn;
+  }
+
+  /** Our public id (from the last welcome), to recognise ourselves in presence and events. */
+  get me() {
+    return personId(this.welcome);
   }
 
   /** True while the socket is open and welcomed. */
   get live() {
-    return this._live;
+    return WELCOMED.has(this._conn);
   }
 
   /** Number of requests sent or queued and not yet answered. */
@@ -252,20 +216,18 @@ export class LivedashClient extends EventTarget {
       resolve = res;
       reject = rej;
     });
-    const entry = { id, type, data, resolve, reject, sentOn: null, attempts: 0, createdAt: Date.now() };
+    const entry = { id, type, data, resolve, reject, sentOn: null, attempts: 0 };
     this._pending.set(id, entry);
-    if (this._live) this._send(entry);
+    if (this.live) this._send(entry);
     this._emitPending();
     promise.requestId = id;
     return promise;
   }
 
-  /** Changes the presence name; reconnects at once if connected. */
+  /** Changes the presence name; reconnects at once if there is a socket. */
   setName(name) {
     this.name = name || '';
-    if (!this._running) return;
     if (this._ws) {
-      this._teardownSocket();
       this._failures = 0;
       this._attempt();
     }
@@ -273,19 +235,7 @@ export class LivedashClient extends EventTarget {
 
   /** Forces a reconnect now (e.g. from a "retry now" button). */
   reconnectNow() {
-    if (!this._running) return;
-    this._teardownSocket();
-    this._attempt();
-  }
-
-  /** Items in id order. */
-  items() {
-    return [...this.state.items.values()].sort(compareItems);
-  }
-
-  /** Scores by points desc, then id asc. */
-  scores() {
-    return [...this.state.scores.values()].sort(compareScores);
+    if (this._conn !== 'idle' && this._conn !== 'closed') this._attempt();
   }
 
   /**
@@ -303,7 +253,7 @@ export class LivedashClient extends EventTarget {
     try {
       res = await this._fetch(new URL(path, this.baseUrl).toString(), init);
     } catch (e) {
-      throw new LivedashError('network error: ' + (e && e.message ? e.message : e), { code: 'network', status: 0 });
+      throw new LivedashError('network error: ' + messageOf(e), { code: 'network', status: 0 });
     }
     let parsed = null;
     const text = await res.text().catch(() => '');
@@ -322,63 +272,111 @@ export class LivedashClient extends EventTarget {
     return parsed;
   }
 
-  /** Convenience: addEventListener returning an unsubscribe function. */
-  on(type, fn) {
-    const h = (e) => fn(e.detail, e);
-    this.addEventListener(type, h);
-    return () => this.removeEventListener(type, h);
+  // --------------------------------------------------------- state machine
+
+  /** Moves the connection by one event of TRANSITIONS, or throws. */
+  _fire(event, reason) {
+    const from = this._conn;
+    const to = TRANSITIONS[from][event];
+    if (!to) throw new Error(`livedash client: "${event}" cannot happen in state ${from}`);
+    if (from === to && event === 'resync') {
+      this._reloadAgain = true;
+      return;
+    }
+    this._conn = to;
+    this._gen++;
+    if (from === 'resyncing' && event !== 'loaded') this._stale = true;
+    if (!WELCOMED.has(to)) this._teardownSocket();
+    switch (to) {
+      case 'loading':
+        this._load();
+        break;
+      case 'opening':
+        this._openSocket();
+        break;
+      case 'live':
+        if (from === 'opening') this._enterLive();
+        else this._replayBuffer();
+        break;
+      case 'resyncing':
+        this._reloadAgain = false;
+        this._reload();
+        break;
+      case 'waiting':
+        this._scheduleRetry(reason);
+        break;
+      case 'closed':
+        this._shutDown();
+        break;
+      default:
+    }
   }
 
-  // -------------------------------------------------------------- internals
-
-  _emit(type, detail) {
-    this.dispatchEvent(new CustomEvent(type, { detail }));
-  }
-
-  _emitPending() {
-    this._emit('pending', { count: this._pending.size });
-  }
-
-  _setStatus(state, extra = {}) {
-    this.status = { state, failures: this._failures, ...extra };
-    this._emit('status', this.status);
-  }
-
-  _nextRequestId() {
-    this._counter += 1;
-    return `${this._idPrefix}-${this._counter.toString(36)}-${randomId(6)}`.slice(0, 64);
-  }
-
-  _isOffline() {
-    const nav = globalThis.navigator;
-    return !!(nav && nav.onLine === false);
-  }
-
-  async _attempt() {
-    clearTimeout(this._retryTimer);
-    this._retryTimer = null;
-    if (!this._running) return;
-    const gen = ++this._gen;
+  /** Starts an attempt: with a snapshot first when ours is missing or stale. */
+  _attempt() {
     // `reconnect` tells a first connection apart from a later one.
     this._setStatus('connecting', { attempt: this._failures + 1, reconnect: this.state.loaded || this._failures > 0 });
-    if (!this.state.loaded || this._needSnapshot) {
-      try {
-        const snap = await this._fetchSnapshot();
-        if (gen !== this._gen || !this._running) return;
-        this._applySnapshot(snap, this.state.loaded ? 'reconnect' : 'initial');
-      } catch (e) {
-        if (gen !== this._gen || !this._running) return;
-        this._failures++;
-        this._scheduleRetry(String(e && e.message ? e.message : e));
-        return;
-      }
+    this._fire(this.state.loaded && !this._stale ? 'open' : 'load');
+  }
+
+  async _load() {
+    const gen = this._gen;
+    let snap;
+    try {
+      snap = await this._fetchSnapshot();
+    } catch (e) {
+      if (gen === this._gen) this._lost(messageOf(e));
+      return;
     }
-    this._openSocket();
+    if (gen !== this._gen) return;
+    this._applySnapshot(snap, this.state.loaded ? 'reconnect' : 'initial');
+    this._fire('loaded');
+  }
+
+  _openSocket() {
+    const u = wsUrlFrom(this.baseUrl);
+    if (this.name) u.searchParams.set('name', clip(this.name, this.limits.name));
+    u.searchParams.set('client', this.clientId);
+    u.searchParams.set('since', String(this.state.seq));
+    if (this.state.epoch) u.searchParams.set('epoch', this.state.epoch);
+    let ws;
+    try {
+      ws = new this._WS(u.toString());
+    } catch (e) {
+      this._lost(messageOf(e));
+      return;
+    }
+    this._ws = ws;
+    this._buffer = [];
+    ws.onmessage = (m) => {
+      if (this._ws === ws) this._onFrame(m.data);
+    };
+    ws.onclose = (e) => {
+      if (this._ws === ws) this._lost(`closed (${e && e.code})`);
+    };
+    ws.onerror = () => {};
+    this._welcomeTimer = setTimeout(() => {
+      if (this._ws === ws && this._conn === 'opening') this._lost('no welcome');
+    }, this.opts.welcomeTimeout);
+  }
+
+  _enterLive() {
+    clearTimeout(this._welcomeTimer);
+    this._liveSince = Date.now();
+    this._lastFrameAt = Date.now();
+    this._setStatus('live', { resumed: !!this.welcome.resumed });
+    this._emit('welcome', this.welcome);
+    this._startHeartbeat();
+    this._flush();
+  }
+
+  _lost(reason) {
+    if (WELCOMED.has(this._conn) && Date.now() - this._liveSince > this.opts.stableAfter) this._failures = 0;
+    this._failures++;
+    this._fire('lost', reason);
   }
 
   _scheduleRetry(reason) {
-    if (!this._running) return;
-    clearTimeout(this._retryTimer);
     const n = Math.max(1, this._failures);
     const base = Math.min(this.opts.maxDelay, this.opts.minDelay * 2 ** (n - 1));
     const delay = Math.round(Math.min(this.opts.maxDelay, base * (0.75 + Math.random() * 0.5)));
@@ -388,69 +386,42 @@ export class LivedashClient extends EventTarget {
     this._setStatus(offline ? 'offline' : 'reconnecting', { nextRetryAt, reason });
   }
 
-  _openSocket() {
-    const u = wsUrlFrom(this.baseUrl);
-    if (this.name) u.searchParams.set('name', this.name.slice(0, 40));
-    u.searchParams.set('client', this.clientId);
-    if (this.state.loaded) {
-      u.searchParams.set('since', String(this.state.seq));
-      if (this.state.epoch) u.searchParams.set('epoch', this.state.epoch);
-    }
-    let ws;
-    try {
-      ws = new this._WS(u.toString());
-    } catch (e) {
-      this._failures++;
-      this._scheduleRetry(String(e && e.message ? e.message : e));
-      return;
-    }
-    this._ws = ws;
-    this._buffer = [];
-    ws.onmessage = (m) => {
-      if (this._ws === ws) this._onFrame(m.data);
-    };
-    ws.onclose = (e) => {
-      if (this._ws === ws) this._onSocketLost(`closed (${e && e.code})`);
-    };
-    ws.onerror = () => {};
-    this._welcomeTimer = setTimeout(() => {
-      if (this._ws === ws && !this._live) this._onSocketLost('no welcome');
-    }, this.opts.welcomeTimeout);
-  }
-
   _teardownSocket() {
+    clearTimeout(this._retryTimer);
+    this._retryTimer = null;
     const ws = this._ws;
     this._ws = null;
-    const wasLive = this._live;
-    this._live = false;
     clearTimeout(this._welcomeTimer);
     clearInterval(this._heartbeat);
     this._heartbeat = null;
     this._ping = null;
     this._buffer = [];
-    if (this._snapLoading) this._needSnapshot = true;
     for (const e of this._pending.values()) e.sentOn = null;
-    if (ws) {
-      ws.onmessage = null;
-      ws.onclose = null;
-      ws.onerror = null;
-      try {
-        ws.close(1000);
-      } catch {
-        /* ignore */
-      }
+    if (!ws) return;
+    ws.onmessage = null;
+    ws.onclose = null;
+    ws.onerror = null;
+    try {
+      ws.close(1000);
+    } catch {
+      /* already closed */
     }
-    return wasLive;
   }
 
-  _onSocketLost(reason) {
-    const liveFor = this._live ? Date.now() - this._liveSince : 0;
-    this._teardownSocket();
-    if (!this._running) return;
-    if (liveFor > 10000) this._failures = 0;
-    this._failures++;
-    this._scheduleRetry(reason);
+  _shutDown() {
+    if (typeof globalThis.removeEventListener === 'function') {
+      globalThis.removeEventListener('online', this._onOnline);
+      globalThis.removeEventListener('offline', this._onOffline);
+    }
+    for (const e of this._pending.values()) {
+      e.reject(new LivedashError('client closed', { code: 'closed', requestId: e.id }));
+    }
+    this._pending.clear();
+    this._emitPending();
+    this._setStatus('closed');
   }
+
+  // -------------------------------------------------------------- frames
 
   _onFrame(raw) {
     let f;
@@ -463,11 +434,13 @@ export class LivedashClient extends EventTarget {
     this._lastFrameAt = Date.now();
     switch (f.type) {
       case 'welcome':
-        this._onWelcome(f.data || {});
+        if (this._conn !== 'opening') return;
+        this.welcome = f.data || {};
+        this._fire('welcome');
         return;
       case 'resync':
         this._emit('resync', f.data || {});
-        this._reloadSnapshot('resync');
+        if (this.live) this._fire('resync');
         return;
       case 'presence':
         this.presence = f.data || { count: 0, users: [] };
@@ -479,67 +452,6 @@ export class LivedashClient extends EventTarget {
         return;
       default:
         if (typeof f.seq === 'number' && typeof f.type === 'string') this._onEvent(f);
-    }
-  }
-
-  _onWelcome(data) {
-    clearTimeout(this._welcomeTimer);
-    this._live = true;
-    this._liveSince = Date.now();
-    this._lastFrameAt = Date.now();
-    if (data.client) this.serverClientId = data.client;
-    this.welcome = data;
-    this._setStatus('live', { resumed: !!data.resumed });
-    this._emit('welcome', data);
-    this._startHeartbeat();
-    this._flush();
-  }
-
-  _startHeartbeat() {
-    clearInterval(this._heartbeat);
-    const ws = this._ws;
-    this._heartbeat = setInterval(() => {
-      if (this._ws !== ws || !this._live) return;
-      const now = Date.now();
-      if (this._ping) {
-        if (now - this._ping.at > this.opts.pingTimeout) this._onSocketLost('ping timeout');
-        return;
-      }
-      if (now - this._lastFrameAt > this.opts.pingIdle) {
-        const id = this._nextRequestId();
-        this._ping = { id, at: now };
-        this._sendRaw({ type: 'ping', id, data: {} });
-      }
-    }, Math.min(5000, this.opts.pingIdle / 2));
-  }
-
-  _sendRaw(obj) {
-    try {
-      this._ws.send(JSON.stringify(obj));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
-  _send(entry) {
-    if (!this._ws || !this._live) return;
-    if (entry.attempts >= this.opts.maxSendAttempts) {
-      this._pending.delete(entry.id);
-      entry.reject(new LivedashError('no reply from the server', { code: 'unavailable', requestId: entry.id }));
-      this._emitPending();
-      return;
-    }
-    if (this._sendRaw({ type: entry.type, id: entry.id, data: entry.data })) {
-      entry.sentOn = this._ws;
-      entry.attempts++;
-    }
-  }
-
-  _flush() {
-    for (const e of [...this._pending.values()]) {
-      if (!this._live) return;
-      if (e.sentOn !== this._ws) this._send(e);
     }
   }
 
@@ -566,20 +478,21 @@ export class LivedashClient extends EventTarget {
   }
 
   _onEvent(ev) {
-    if (this._snapLoading || !this.state.loaded) {
+    if (this._conn === 'resyncing') {
       this._buffer.push(ev);
       return;
     }
     if (ev.seq <= this.state.seq) return; // already in the snapshot
     if (ev.seq !== this.state.seq + 1) {
-      // Gap: keep it and reload the snapshot.
       this._buffer.push(ev);
-      this._reloadSnapshot('gap');
+      this._fire('resync');
       return;
     }
     const prev = applyEvent(this.state, ev);
     this._emit('event', { event: ev, prev, state: this.state });
   }
+
+  // ------------------------------------------------------------ snapshot
 
   async _fetchSnapshot() {
     const ctrl = typeof AbortController === 'function' ? new AbortController() : null;
@@ -600,53 +513,110 @@ export class LivedashClient extends EventTarget {
   }
 
   _applySnapshot(snap, reason) {
-    const st = this.state;
-    st.seq = snap.seq;
-    st.epoch = snap.epoch || null;
-    st.items.clear();
-    for (const r of [...toMap(snap.items).values()].sort(compareItems)) st.items.set(r.id, r);
-    st.scores.clear();
-    for (const r of [...toMap(snap.scores).values()].sort(compareScores)) st.scores.set(r.id, r);
-    st.loaded = true;
-    this._needSnapshot = false;
-    this._emit('snapshot', { state: st, reason });
+    applySnapshot(this.state, snap);
+    this._stale = false;
+    this._emit('snapshot', { state: this.state, reason });
   }
 
-  async _reloadSnapshot(reason) {
-    if (this._snapLoading) {
-      this._snapAgain = true;
-      return;
-    }
-    const ws = this._ws;
-    if (!ws) {
-      this._needSnapshot = true;
-      return;
-    }
-    this._snapLoading = true;
+  /** Reloads until no resync asked for another round, then goes live. */
+  async _reload() {
+    const gen = this._gen;
+    const reason = this._buffer.length ? 'gap' : 'resync';
     try {
       do {
-        this._snapAgain = false;
+        this._reloadAgain = false;
         const wait = this._lastReloadAt + this.opts.minReloadInterval - Date.now();
         if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-        if (this._ws !== ws) return;
+        if (gen !== this._gen) return;
         this._lastReloadAt = Date.now();
         const snap = await this._fetchSnapshot();
-        if (this._ws !== ws) return;
+        if (gen !== this._gen) return;
         this._applySnapshot(snap, reason);
-      } while (this._snapAgain);
+      } while (this._reloadAgain);
     } catch (e) {
-      this._snapLoading = false;
-      if (this._ws === ws) {
-        this._needSnapshot = true;
-        this._onSocketLost('snapshot failed: ' + (e && e.message ? e.message : e));
-      }
+      if (gen === this._gen) this._lost('snapshot failed: ' + messageOf(e));
       return;
-    } finally {
-      this._snapLoading = false;
     }
-    // Apply what arrived meanwhile, in seq order.
+    this._fire('loaded');
+  }
+
+  /** Applies, in seq order, the events that arrived during a reload. */
+  _replayBuffer() {
     const buf = this._buffer.sort((a, b) => a.seq - b.seq);
     this._buffer = [];
     for (const ev of buf) this._onEvent(ev);
+  }
+
+  // ------------------------------------------------------------ requests
+
+  _nextRequestId() {
+    this._counter += 1;
+    return `${this._idPrefix}-${this._counter.toString(36)}`.slice(0, this.limits.request_id);
+  }
+
+  _send(entry) {
+    if (entry.attempts >= this.opts.maxSendAttempts) {
+      this._pending.delete(entry.id);
+      entry.reject(new LivedashError('no reply from the server', { code: 'unavailable', requestId: entry.id }));
+      this._emitPending();
+      return;
+    }
+    if (this._sendRaw({ type: entry.type, id: entry.id, data: entry.data })) {
+      entry.sentOn = this._ws;
+      entry.attempts++;
+    }
+  }
+
+  _sendRaw(obj) {
+    try {
+      this._ws.send(JSON.stringify(obj));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+
+  _flush() {
+    for (const e of [...this._pending.values()]) {
+      if (!this.live) return;
+      if (e.sentOn !== this._ws) this._send(e);
+    }
+  }
+
+  _startHeartbeat() {
+    const ws = this._ws;
+    this._heartbeat = setInterval(() => {
+      if (this._ws !== ws || !this.live) return;
+      const now = Date.now();
+      if (this._ping) {
+        if (now - this._ping.at > this.opts.pingTimeout) this._lost('ping timeout');
+        return;
+      }
+      if (now - this._lastFrameAt > this.opts.pingIdle) {
+        const id = this._nextRequestId();
+        this._ping = { id, at: now };
+        this._sendRaw({ type: 'ping', id, data: {} });
+      }
+    }, Math.min(5000, this.opts.pingIdle / 2));
+  }
+
+  // --------------------------------------------------------------- output
+
+  _emit(type, detail) {
+    this.dispatchEvent(new CustomEvent(type, { detail }));
+  }
+
+  _emitPending() {
+    this._emit('pending', { count: this._pending.size });
+  }
+
+  _setStatus(state, extra = {}) {
+    this.status = { state, failures: this._failures, ...extra };
+    this._emit('status', this.status);
+  }
+
+  _isOffline() {
+    const nav = globalThis.navigator;
+    return !!(nav && nav.onLine === false);
   }
 }

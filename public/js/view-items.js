@@ -1,11 +1,19 @@
 // Items table: one <tr> per item keyed by id, edited in place. Rows being
-// edited are never re-rendered; other rows update around them.
+// edited are never repainted; other rows update around them. A save that
+// loses to someone else's change (version conflict) leaves a note.
 
-import { h, icon, setText, flash, frameScheduler, confirmDialog, toast } from './ui.js';
+import { flash, frameScheduler, setText } from './dom.js';
+import { confirmDialog } from './dialogs.js';
+import { toast } from './toast.js';
+import { copyText } from './clipboard.js';
+import { charCount } from './limits.js';
+import { inlineEditor } from './inline-edit.js';
+import { PendingEdits } from './item-edits.js';
+import { createItemRow, paintItemRow, paintConflict } from './item-row.js';
 
 const FIELDS = {
-  name: { max: 200, label: 'name', required: true },
-  description: { max: 2000, label: 'description', required: false },
+  name: { limit: 'item_name', title: 'Name', label: 'name', tooLong: (n) => `Item names are at most ${n} characters.` },
+  description: { limit: 'item_description', title: 'Description', label: 'description', tooLong: (n) => `Descriptions are at most ${n} characters.` },
 };
 
 export class ItemsView {
@@ -16,19 +24,58 @@ export class ItemsView {
   constructor(client, els) {
     this.client = client;
     this.els = els;
-    this.rows = new Map(); // item id -> row
+    this.inputs = {
+      name: els.form.querySelector('#add-item-name'),
+      description: els.form.querySelector('#add-item-description'),
+    };
+    this.max = {};
+    for (const [field, spec] of Object.entries(FIELDS)) {
+      this.max[field] = client.limits[spec.limit];
+      this.inputs[field].maxLength = this.max[field];
+    }
+    this.rows = new Map(); // item id -> row (item-row.js)
+    this.edits = new PendingEdits();
     this.schedule = frameScheduler(() => this.renderNow());
     this.firstRender = true;
     els.body.addEventListener('click', (e) => this.onClick(e));
     els.form.addEventListener('submit', (e) => this.onAdd(e));
   }
 
+  /** The complaint about a field's value being too long, or ''. */
+  tooLong(field, value) {
+    return charCount(value) > this.max[field] ? FIELDS[field].tooLong(this.max[field]) : '';
+  }
+
   // -------------------------------------------------------------- actions
+
+  onClick(e) {
+    const btn = e.target.closest('button[data-action]');
+    const tr = btn && btn.closest('.item-row');
+    const row = tr && this.rows.get(Number(tr.dataset.id));
+    if (!row) return;
+    switch (btn.dataset.action) {
+      case 'edit':
+        this.startEdit(row, btn.dataset.field);
+        break;
+      case 'delete':
+        this.confirmDelete(row.id);
+        break;
+      case 'use-mine':
+        this.useMine(row);
+        break;
+      case 'copy-mine':
+        this.copyMine(row);
+        break;
+      case 'dismiss-conflict':
+        this.setConflict(row, null);
+        break;
+      default:
+    }
+  }
 
   async onAdd(e) {
     e.preventDefault();
-    const nameEl = this.els.form.querySelector('[data-testid="add-item-name"]');
-    const descEl = this.els.form.querySelector('[data-testid="add-item-description"]');
+    const { name: nameEl, description: descEl } = this.inputs;
     const name = nameEl.value.trim();
     const description = descEl.value.trim();
     if (!name) {
@@ -36,12 +83,9 @@ export class ItemsView {
       nameEl.focus();
       return;
     }
-    if ([...name].length > 200) {
-      toast('Item names are at most 200 characters.');
-      return;
-    }
-    if ([...description].length > 2000) {
-      toast('Descriptions are at most 2000 characters.');
+    const problem = this.tooLong('name', name) || this.tooLong('description', description);
+    if (problem) {
+      toast(problem);
       return;
     }
     nameEl.value = '';
@@ -56,30 +100,6 @@ export class ItemsView {
         nameEl.value = name;
         descEl.value = description;
       }
-    }
-  }
-
-  onClick(e) {
-    const btn = e.target.closest('button[data-testid]');
-    if (!btn) return;
-    const tr = btn.closest('.item-row');
-    if (!tr) return;
-    const row = this.rows.get(Number(tr.dataset.id));
-    if (!row) return;
-    switch (btn.dataset.testid) {
-      case 'item-name':
-        this.startEdit(row, 'name');
-        break;
-      case 'item-description':
-        this.startEdit(row, 'description');
-        break;
-      case 'item-delete':
-        this.confirmDelete(row.id);
-        break;
-      case 'item-conflict-dismiss':
-        this.setConflict(row, null);
-        break;
-      default:
     }
   }
 
@@ -102,103 +122,78 @@ export class ItemsView {
   // ------------------------------------------------------------- editing
 
   startEdit(row, field) {
-    if (row.edit) {
-      if (row.edit.field === field) {
-        row.edit.input.focus();
+    if (row.editor) {
+      if (row.editor.field === field) {
+        row.editor.input.focus();
         return;
       }
       this.commit(row); // finish the other field first
-      if (row.edit) return;
+      if (row.editor) return;
     }
     const it = this.client.state.items.get(row.id);
     if (!it) return;
     this.setConflict(row, null);
+    const pending = this.edits.value(row.id, field);
     const display = field === 'name' ? row.nameBtn : row.descBtn;
-    const start = row.pending && row.pending.field === field ? row.pending.value : it[field];
-    const input = h('input', {
-      class: 'inline-input',
-      type: 'text',
-      'data-testid': field === 'name' ? 'item-name-input' : 'item-description-input',
-      maxlength: String(FIELDS[field].max),
-      'aria-label': `${field === 'name' ? 'Name' : 'Description'} of item ${it.name}`,
-      autocomplete: 'off',
+    const editor = inlineEditor({
+      display,
+      container: row.tr,
+      value: pending !== undefined ? pending : it[field],
+      maxLength: this.max[field],
+      label: `${FIELDS[field].title} of item ${it.name}`,
+      testid: field === 'name' ? 'item-name-input' : 'item-description-input',
+      onSave: () => this.commit(row),
+      onCancel: () => this.endEdit(row),
     });
-    input.value = start;
-    row.edit = { field, input, version: it.version, start: it[field], display };
-    display.hidden = true;
-    display.after(input);
-    row.tr.classList.add('editing');
-    input.addEventListener('keydown', (e) => {
-      if (e.key === 'Enter') {
-        e.preventDefault();
-        this.commit(row, true);
-      } else if (e.key === 'Escape') {
-        e.preventDefault();
-        e.stopPropagation();
-        this.cancel(row, true);
-      }
-    });
-    input.addEventListener('blur', () => {
-      setTimeout(() => {
-        if (row.edit && row.edit.input === input && document.activeElement !== input) this.commit(row, false);
-      }, 0);
-    });
-    input.focus();
-    input.select();
+    // The version the edit started from: saving over a newer one conflicts.
+    row.editor = { ...editor, field, display, version: it.version, start: it[field] };
   }
 
   /** Leaves edit mode without saving. */
-  cancel(row, refocus) {
-    const ed = row.edit;
+  endEdit(row) {
+    const ed = row.editor;
     if (!ed) return;
-    row.edit = null;
-    const hadFocus = document.activeElement === ed.input;
-    ed.input.remove();
-    ed.display.hidden = false;
-    row.tr.classList.remove('editing');
-    this.updateRow(row, this.client.state.items.get(row.id));
-    if (refocus || hadFocus) ed.display.focus();
+    row.editor = null;
+    const hadFocus = ed.close();
+    this.repaint(row);
+    if (hadFocus) ed.display.focus();
     this.render();
   }
 
-  /** Saves the field being edited (Enter or blur). */
-  commit(row, refocus) {
-    const ed = row.edit;
+  /** Saves the field being edited (Enter or leaving the field). */
+  commit(row) {
+    const ed = row.editor;
     if (!ed) return;
-    const raw = ed.input.value;
-    const value = ed.field === 'name' ? raw.trim() : raw.trim();
-    const spec = FIELDS[ed.field];
-    if (spec.required && !value) {
+    const value = ed.input.value.trim();
+    if (ed.field === 'name' && !value) {
       toast('An item needs a name.', { kind: 'info' });
-      this.cancel(row, refocus);
+      this.endEdit(row);
       return;
     }
-    if ([...value].length > spec.max) {
-      toast(`The ${spec.label} is at most ${spec.max} characters.`);
+    const problem = this.tooLong(ed.field, value);
+    if (problem) {
+      toast(problem);
       ed.input.focus();
       return;
     }
     if (value === ed.start) {
-      this.cancel(row, refocus);
+      this.endEdit(row);
       return;
     }
-    const { field, version } = ed;
-    row.pending = { field, value };
-    this.cancel(row, refocus); // leaves edit mode; shows the pending value
-    const pending = row.pending;
+    this.save(row, ed.field, value, ed.version);
+    this.endEdit(row); // shows the value being saved
+  }
+
+  /** Saves value at version; the row shows it until the server's event lands. */
+  save(row, field, value, version) {
+    const edit = this.edits.sent(row.id, field, value);
     this.client.request('item.update', { id: row.id, version, [field]: value }).then(
       (reply) => {
-        if (row.pending !== pending) return;
-        // Keep showing our value until the event with this version is applied.
-        const v = reply.data && reply.data.version;
-        row.own = v;
-        const cur = this.client.state.items.get(row.id);
-        if (typeof v === 'number' && cur && cur.version < v) pending.until = v;
-        else row.pending = null;
-        this.refreshRow(row);
+        this.edits.acked(row.id, edit, reply.data && reply.data.version, this.client.state);
+        this.repaint(row);
       },
       (err) => {
-        if (row.pending === pending) row.pending = null;
+        this.edits.failed(row.id, edit);
         if (err.code === 'conflict') {
           this.setConflict(row, { field, value });
         } else if (err.code === 'not_found') {
@@ -206,30 +201,45 @@ export class ItemsView {
         } else {
           toast(`Could not save the ${FIELDS[field].label}: ${err.message}`);
         }
-        this.refreshRow(row);
+        this.repaint(row);
       },
     );
   }
 
-  setConflict(row, conflict) {
-    row.conflict = conflict;
-    if (!conflict) {
-      row.note.hidden = true;
-      row.tr.classList.remove('conflicted');
-      return;
-    }
-    setText(
-      row.noteText,
-      `Changed by someone else \u2014 showing their version. Your ${FIELDS[conflict.field].label} \u201c${short(conflict.value)}\u201d was not saved.`,
-    );
-    row.note.hidden = false;
-    row.tr.classList.add('conflicted');
+  /** Saves the text that lost a conflict over the current version. */
+  useMine(row) {
+    const c = row.conflict;
+    const it = this.client.state.items.get(row.id);
+    if (!c || !it) return;
+    this.setConflict(row, null);
+    this.save(row, c.field, c.value, it.version);
+    this.repaint(row);
   }
 
-  refreshRow(row) {
-    if (!this.rows.has(row.id)) return;
+  async copyMine(row) {
+    const c = row.conflict;
+    if (!c) return;
+    try {
+      await copyText(c.value);
+      toast(`Your ${FIELDS[c.field].label} is on the clipboard.`, { kind: 'success', timeout: 2500 });
+    } catch (err) {
+      toast(`Could not copy: ${err.message}`);
+    }
+  }
+
+  setConflict(row, conflict) {
+    row.conflict = conflict;
+    paintConflict(
+      row,
+      conflict &&
+        `Changed by someone else \u2014 showing their version. Your ${FIELDS[conflict.field].label} \u201c${short(conflict.value)}\u201d was not saved.`,
+    );
+  }
+
+  /** Paints a row at once, unless it is gone or being edited. */
+  repaint(row) {
     const it = this.client.state.items.get(row.id);
-    if (it && !row.edit) this.updateRow(row, it);
+    if (it && !row.editor && this.rows.get(row.id) === row) paintItemRow(row, it, this.edits.shown(it));
   }
 
   // ----------------------------------------------------------- rendering
@@ -239,88 +249,40 @@ export class ItemsView {
     this.schedule();
   }
 
-  createRow(id) {
-    const nameBtn = h('button', { type: 'button', class: 'editable editable-name', 'data-testid': 'item-name' });
-    const descBtn = h('button', {
-      type: 'button',
-      class: 'editable editable-desc',
-      'data-testid': 'item-description',
-      'data-placeholder': 'Add a description',
-    });
-    const noteText = h('span', { class: 'conflict-text' });
-    const note = h(
-      'p',
-      { class: 'conflict-note', 'data-testid': 'item-conflict', role: 'status', hidden: true },
-      icon('alert', 'icon conflict-icon'),
-      noteText,
-      h('button', { type: 'button', class: 'link-btn', 'data-testid': 'item-conflict-dismiss', 'aria-label': 'Dismiss note' }, icon('x')),
-    );
-    const delBtn = h('button', { type: 'button', class: 'icon-btn icon-danger', 'data-testid': 'item-delete' }, icon('trash'));
-    const idCell = h('td', { class: 'col-id' });
-    const tr = h(
-      'tr',
-      { class: 'item-row', 'data-testid': 'item-row', 'data-id': String(id) },
-      idCell,
-      h('td', { class: 'col-name', 'data-label': 'Name' }, nameBtn, note),
-      h('td', { class: 'col-desc', 'data-label': 'Description' }, descBtn),
-      h('td', { class: 'col-actions' }, delBtn),
-    );
-    return { id, tr, idCell, nameBtn, descBtn, note, noteText, delBtn, version: null, own: null, edit: null, pending: null, conflict: null };
-  }
-
-  /** Writes an item into its row (never called while the row is edited). */
-  updateRow(row, it) {
-    if (!it || row.edit) return;
-    if (row.pending && row.pending.until !== undefined && it.version >= row.pending.until) row.pending = null;
-    const name = row.pending && row.pending.field === 'name' ? row.pending.value : it.name;
-    const desc = row.pending && row.pending.field === 'description' ? row.pending.value : it.description || '';
-    setText(row.idCell, `#${it.id}`);
-    setText(row.nameBtn, name);
-    setText(row.descBtn, desc);
-    row.nameBtn.classList.toggle('pending', !!(row.pending && row.pending.field === 'name'));
-    row.descBtn.classList.toggle('pending', !!(row.pending && row.pending.field === 'description'));
-    row.nameBtn.setAttribute('aria-label', `Item name: ${name}. Activate to edit.`);
-    row.descBtn.setAttribute('aria-label', desc ? `Description of ${name}: ${desc}. Activate to edit.` : `Add a description to ${name}`);
-    row.delBtn.setAttribute('aria-label', `Delete item ${name}`);
-    row.tr.dataset.version = String(it.version);
-  }
-
   renderNow() {
     const { body, empty, meta } = this.els;
-    const items = [...this.client.state.items.values()].sort((a, b) => a.id - b.id);
+    const state = this.client.state;
+    const items = [...state.items.values()].sort((a, b) => a.id - b.id);
 
     for (const [id, row] of this.rows) {
-      if (!this.client.state.items.has(id)) {
-        if (row.edit) toast(`The item you were editing (${row.nameBtn.textContent}) was deleted.`, { kind: 'info' });
-        row.tr.remove();
-        this.rows.delete(id);
-      }
+      if (state.items.has(id)) continue;
+      if (row.editor) toast(`The item you were editing (${row.nameBtn.textContent}) was deleted.`, { kind: 'info' });
+      this.edits.settle(id, state);
+      row.tr.remove();
+      this.rows.delete(id);
     }
 
+    // Rows being edited keep their place in the DOM; the others move
+    // around them (out of place only after a reset).
     let cur = body.firstElementChild;
     for (const it of items) {
       let row = this.rows.get(it.id);
       const isNew = !row;
       if (isNew) {
-        row = this.createRow(it.id);
+        row = createItemRow(it.id);
         this.rows.set(it.id, row);
       }
-      if (!row.edit && row.version !== it.version) {
-        const changed = row.version !== null;
-        this.updateRow(row, it);
+      this.edits.settle(it.id, state);
+      if (!row.editor && row.version !== it.version) {
+        const shown = this.edits.shown(it);
+        paintItemRow(row, it, shown);
         // Flash changes made by others (ours were visible already).
-        if ((changed || (isNew && !this.firstRender)) && !row.pending && row.own !== it.version) flash(row.tr, 'flash');
+        const changed = row.version !== null || (isNew && !this.firstRender);
+        if (changed && !shown.pending && !this.edits.isOwn(it.id, it.version)) flash(row.tr, 'flash');
         row.version = it.version;
       }
-      if (row.tr === cur) {
-        cur = cur.nextElementSibling;
-      } else if (isNew) {
-        body.insertBefore(row.tr, cur);
-      } else {
-        // Out of place (rare: only after a reset); rows being edited keep
-        // their node and the others move around them.
-        body.insertBefore(row.tr, cur);
-      }
+      if (row.tr === cur) cur = cur.nextElementSibling;
+      else body.insertBefore(row.tr, cur);
     }
 
     empty.hidden = items.length > 0;

@@ -1,0 +1,60 @@
+// An input in place of a displayed value, as in a spreadsheet: Enter or
+// leaving the field saves, Escape cancels. The views decide what saving
+// means; this only swaps the elements and routes the keys.
+
+import { h } from './dom.js';
+
+/**
+ * Hides `display`, puts a focused input with `value` selected after it and
+ * marks `container` as editing. Returns {input, close()}; close() puts the
+ * display back and says whether the input had the focus.
+ */
+export function inlineEditor({ display, container, value, maxLength, label, testid, spellcheck = true, onSave, onCancel }) {
+  const input = h('input', {
+    class: 'inline-input',
+    type: 'text',
+    'data-testid': testid,
+    maxlength: String(maxLength),
+    'aria-label': label,
+    autocomplete: 'off',
+    spellcheck: spellcheck ? undefined : 'false',
+  });
+  input.value = value;
+  display.hidden = true;
+  display.after(input);
+  container.classList.add('editing');
+  let open = true;
+
+  input.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter') {
+      e.preventDefault();
+      onSave();
+    } else if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation(); // an open dialog must not close too
+      onCancel();
+    }
+  });
+  input.addEventListener('blur', () => {
+    // Later, so that a click on another control runs first, and a row moved
+    // by a live update (which gives the focus back) does not count.
+    setTimeout(() => {
+      if (open && document.activeElement !== input) onSave();
+    }, 0);
+  });
+  input.focus();
+  input.select();
+
+  return {
+    input,
+    close() {
+      if (!open) return false;
+      open = false;
+      const hadFocus = document.activeElement === input;
+      input.remove();
+      display.hidden = false;
+      container.classList.remove('editing');
+      return hadFocus;
+    },
+  };
+}
