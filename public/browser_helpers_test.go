@@ -230,45 +230,6 @@ func withStorage(key, value string) windowOption {
 	}
 }
 
-// withPublicIDs makes the page see what a server of contract 1.1 sends:
-// welcome data.id, presence users[].id and event actor.id, a public id
-// derived from the client id, and no client id of anyone in presence or
-// events.
-func withPublicIDs() windowOption {
-	return func(o *windowOptions) { o.scripts = append(o.scripts, publicIDShim) }
-}
-
-const publicIDShim = `(() => {
-  const pub = (c) => 'p-' + [...String(c)].reverse().join('');
-  const person = (x) => {
-    if (!x || typeof x !== 'object') return x;
-    const out = { ...x };
-    if (out.client !== undefined) { out.id = pub(out.client); delete out.client; }
-    return out;
-  };
-  const rewrite = (raw) => {
-    let f;
-    try { f = JSON.parse(raw); } catch { return raw; }
-    if (f.type === 'welcome' && f.data) f.data.id = pub(f.data.client);
-    if (f.type === 'presence' && f.data && Array.isArray(f.data.users)) f.data.users = f.data.users.map(person);
-    if (f.actor) f.actor = person(f.actor);
-    return JSON.stringify(f);
-  };
-  const Native = window.WebSocket;
-  window.WebSocket = class extends Native {
-    set onmessage(fn) { super.onmessage = fn && ((m) => fn({ data: rewrite(m.data) })); }
-    get onmessage() { return super.onmessage; }
-  };
-  const nativeFetch = window.fetch;
-  window.fetch = async (...args) => {
-    const res = await nativeFetch(...args);
-    if (!String(args[0]).includes('/api/events')) return res;
-    const body = await res.json();
-    for (const e of body.events || []) if (e.actor) e.actor = person(e.actor);
-    return new Response(JSON.stringify(body), { status: res.status, headers: res.headers });
-  };
-})();`
-
 func newWindow(t testing.TB, srv *apptest.Server, name string, o windowOptions) *window {
 	t.Helper()
 	base := needBrowser(t)

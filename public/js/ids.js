@@ -26,5 +26,5 @@ export function isValidClientId(s, max) {
 /** The public id of a person: a presence user, an event's actor, welcome data. */
 export function personId(p) {
   if (!p) return null;
-  return p.id ?? p.client ?? null; // `client` until the server sends public ids
+  return p.id ?? null;
 }

@@ -11,17 +11,9 @@ export function setupPresence(client, { count, label, list }) {
     setText(count, String(n));
     setText(label, n === 1 ? 'dashboard open' : 'dashboards open');
     const me = client.me;
-    // One chip per person (id + name); several tabs show "×2".
-    const groups = new Map();
-    for (const u of p.users || []) {
-      const name = (u && u.name) || 'Anonymous';
-      const id = personId(u);
-      const key = `${id || ''}\u0000${name}`;
-      const g = groups.get(key) || { name, mine: !!me && id === me, n: 0 };
-      g.n++;
-      groups.set(key, g);
-    }
-    const chips = [...groups.values()]
+    // The server lists each person (public id) once, however many tabs.
+    const people = (p.users || []).map((u) => ({ name: (u && u.name) || 'Anonymous', mine: !!me && personId(u) === me }));
+    const chips = people
       .sort((a, b) => b.mine - a.mine || a.name.localeCompare(b.name))
       .map((g) =>
         h(
@@ -30,7 +22,6 @@ export function setupPresence(client, { count, label, list }) {
           avatar(g.name),
           h('span', { class: 'person-name' }, g.name),
           g.mine ? h('span', { class: 'person-tag' }, 'you') : null,
-          g.n > 1 ? h('span', { class: 'person-count', 'aria-label': `${g.n} tabs` }, `\u00d7${g.n}`) : null,
         ),
       );
     list.replaceChildren(...chips);
