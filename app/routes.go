@@ -21,7 +21,7 @@ const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 
 
 // routes is the whole API surface, in one table.
 func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, cfg Config) {
-	app.Use(securityHeaders, handlers.SameOrigin(cfg.Origins))
+	app.Use(securityHeaders, handlers.CheckHost(handlers.NewHosts(cfg.Addr, cfg.Hosts)), handlers.SameOrigin(cfg.Origins))
 	app.Use("/api", handlers.LimitBody(cfg.WS.ReadLimit))
 
 	app.Get("/healthz", api.Health)
