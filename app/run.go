@@ -85,7 +85,17 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: 30 * time.Second,
 		IdleTimeout:  2 * time.Minute,
+		// The read buffer bounds the request line and headers. With
+		// ReduceMemoryUsage a connection holds it only while it reads a
+		// request: not between requests, and not for the life of a
+		// WebSocket (docs/OPERATIONS.md has the figures).
+		ReadBufferSize:    handlers.MaxHeaderBytes,
+		ReduceMemoryUsage: true,
 	})
+	hs := srv.Server()
+	hs.ErrorHandler = handlers.ServerErrorHandler(log, m) // errors before routing
+	hs.SecureErrorLogMessage = true                       // its error texts quote no request bytes
+	hs.ConnState = firstByteDeadline(cfg.ReadTimeout)
 	api := &handlers.API{Store: st, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
 	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg)
 	return &server{log: log, store: st, hub: hub, http: srv, stopConns: stopConns}, nil
