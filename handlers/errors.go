@@ -163,6 +163,9 @@ func RejectUnknownMethods(next fasthttp.RequestHandler, known []string, hosts Ho
 func writeError(ctx *fasthttp.RequestCtx, e *models.Error, m *metrics.Metrics) {
 	status := httpStatus(e.Code)
 	setSecurityHeaders(&ctx.Response.Header)
+	if status == http.StatusUnauthorized {
+		ctx.Response.Header.Set(fiber.HeaderWWWAuthenticate, "Bearer")
+	}
 	body, err := json.Marshal(struct {
 		Error *models.Error `json:"error"`
 	}{e})

@@ -131,6 +131,9 @@ func TestErrorHandler(t *testing.T) {
 			if resp.Header.Get("Content-Security-Policy") == "" || resp.Header.Get("X-Content-Type-Options") != "nosniff" {
 				t.Fatalf("no security headers: %v", resp.Header)
 			}
+			if got := resp.Header.Get("WWW-Authenticate"); (tc.status == http.StatusUnauthorized) != (got == "Bearer") {
+				t.Fatalf("WWW-Authenticate %q on %d", got, tc.status)
+			}
 			if errorsCounted(t, m, tc.code) != counted+1 {
 				t.Fatalf("livedash_errors_total{code=%q} was not counted", tc.code)
 			}
