@@ -85,6 +85,8 @@ func fromStatus(status int) *models.Error {
 		return models.Errorf(CodeForbidden, "", "forbidden")
 	case http.StatusServiceUnavailable:
 		return models.Errorf(models.CodeUnavailable, "", "unavailable; retry later")
+	case http.StatusUpgradeRequired: // the WebSocket library refused the handshake
+		return models.Errorf(models.CodeBadRequest, "", "not a valid WebSocket upgrade request")
 	}
 	if status >= 400 && status < 500 {
 		return models.Errorf(models.CodeBadRequest, "", "malformed HTTP request")

@@ -101,6 +101,7 @@ func TestErrorHandler(t *testing.T) {
 		{"the framework's 408", fiber.ErrRequestTimeout, http.StatusRequestTimeout, CodeRequestTimeout, false},
 		{"the framework's 431", fiber.ErrRequestHeaderFieldsTooLarge, http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge, false},
 		{"another client error", fiber.ErrTeapot, http.StatusBadRequest, models.CodeBadRequest, false},
+		{"a refused upgrade", fiber.ErrUpgradeRequired, http.StatusBadRequest, models.CodeBadRequest, false},
 		{"the framework's 502", fiber.ErrBadGateway, http.StatusInternalServerError, models.CodeInternal, true},
 		{"a plain error", errors.New("disk on fire"), http.StatusInternalServerError, models.CodeInternal, true},
 		{"an internal domain error", models.Errorf(models.CodeInternal, "", "stopping"), http.StatusInternalServerError, models.CodeInternal, true},
