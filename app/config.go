@@ -26,6 +26,7 @@ type Config struct {
 	ReadTimeout time.Duration
 	PprofAddr   string
 	Origins     []string // extra allowed Origins ("*" allows any)
+	Hosts       []string // extra allowed Host names ("*" allows any)
 	WS          ws.Config
 }
 
@@ -37,12 +38,14 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs := flag.NewFlagSet("livedash", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := flags{fs: fs, getenv: getenv}
-	var origins string
+	var origins, hosts string
 	var sendQueue, burst int64
 	f.str(&cfg.Addr, "addr", "127.0.0.1:3000", "address to listen on (port 0 picks a free one)")
 	f.str(&cfg.DB, "db", "livedash.db", "SQLite database file; created with the demo data if missing")
 	f.str(&cfg.AdminToken, "admin-token", "", "token that POST /api/reset must carry as a bearer token (empty: reset is open)")
 	f.str(&origins, "origins", "", "comma-separated extra Origins allowed to open WebSockets and change data over REST (the server's own host and localhost always are; * allows any)")
+	f.str(&hosts, "hosts", "", "comma-separated Host names the server answers to besides localhost and loopback addresses (name or name:port; * allows any). "+
+		"Without it, a loopback --addr answers only to loopback names and any other --addr to every name")
 	f.str(&cfg.Synchronous, "synchronous", store.SyncFull, "SQLite synchronous mode: FULL (an ack survives power loss) or NORMAL (survives a crash of the process, faster)")
 	f.str(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	f.str(&cfg.PprofAddr, "pprof-addr", "", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (empty: off)")
@@ -65,12 +68,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 		return cfg, fmt.Errorf("unexpected arguments: %v", fs.Args())
 	}
 	cfg.WS.SendQueue, cfg.WS.Burst = int(sendQueue), int(burst)
-	for _, o := range strings.Split(origins, ",") {
-		if o = strings.TrimSpace(o); o != "" {
-			cfg.Origins = append(cfg.Origins, o)
+	cfg.Origins, cfg.Hosts = splitList(origins), splitList(hosts)
+	return cfg, cfg.check(sendQueue, burst)
+}
+
+// splitList splits a comma-separated flag, dropping empty entries.
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
 		}
 	}
-	return cfg, cfg.check(sendQueue, burst)
+	return out
 }
 
 func (cfg Config) check(sendQueue, burst int64) error {

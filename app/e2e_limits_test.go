@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"strings"
@@ -206,23 +207,52 @@ func TestReset(t *testing.T) {
 	})
 	t.Run("token required", func(t *testing.T) {
 		srv := apptest.MustStartServer(t, "--admin-token", "s3cret")
-		before := srv.State(t).Seq
-		for name, h := range map[string]http.Header{
-			"missing":    nil,
-			"wrong":      {"Authorization": {"Bearer nope"}},
-			"not bearer": {"Authorization": {"s3cret"}},
-		} {
-			status, body := srv.Do(t, http.MethodPost, "/api/reset", nil, h)
-			if status != http.StatusUnauthorized || !strings.Contains(string(body), `"unauthorized"`) {
-				t.Fatalf("%s token: %d %s", name, status, body)
-			}
+		cases := []struct {
+			name   string
+			header string // Authorization; empty: none
+			ok     bool
+		}{
+			{"missing", "", false},
+			{"wrong", "Bearer nope", false},
+			{"not bearer", "s3cret", false},
+			{"another scheme", "Basic s3cret", false},
+			{"no token", "Bearer", false},
+			{"right", "Bearer s3cret", true},
+			{"lower-case scheme", "bearer s3cret", true},
+			{"upper-case scheme", "BEARER s3cret", true},
 		}
-		if srv.State(t).Seq != before {
-			t.Fatal("a refused reset changed the seq")
-		}
-		status, body := srv.Do(t, http.MethodPost, "/api/reset", nil, http.Header{"Authorization": {"Bearer s3cret"}})
-		if status != http.StatusOK {
-			t.Fatalf("right token: %d %s", status, body)
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				before := srv.State(t).Seq
+				req, err := http.NewRequest(http.MethodPost, srv.URL+"/api/reset", nil)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if tc.header != "" {
+					req.Header.Set("Authorization", tc.header)
+				}
+				resp, err := http.DefaultClient.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if tc.ok {
+					if resp.StatusCode != http.StatusOK {
+						t.Fatalf("%d %s", resp.StatusCode, body)
+					}
+					return
+				}
+				if resp.StatusCode != http.StatusUnauthorized || !strings.Contains(string(body), `"unauthorized"`) {
+					t.Fatalf("%d %s, want 401 unauthorized", resp.StatusCode, body)
+				}
+				if got := resp.Header.Get("WWW-Authenticate"); got != "Bearer" {
+					t.Fatalf("WWW-Authenticate %q, want Bearer", got)
+				}
+				if srv.State(t).Seq != before {
+					t.Fatal("a refused reset changed the seq")
+				}
+			})
 		}
 	})
 }

@@ -124,6 +124,74 @@ func TestRESTMutationsBroadcast(t *testing.T) {
 	}
 }
 
+// A REST delete takes its version from the query or a JSON body, under the
+// same rule as every other version; when both give one, they must agree.
+func TestDeleteVersion(t *testing.T) {
+	srv := apptest.MustStartServer(t)
+	const positive = "version must be a positive integer"
+	cases := []struct {
+		name   string
+		query  string // after the id
+		body   string
+		status int
+		code   models.Code
+		msg    string // the whole message, when it matters
+	}{
+		{"the body's version is behind", "", `{"version":7}`, http.StatusConflict, models.CodeConflict, ""},
+		{"the query's version is behind", "?version=7", "", http.StatusConflict, models.CodeConflict, ""},
+		{"body and query disagree", "?version=1", `{"version":2}`, http.StatusBadRequest, models.CodeInvalid, ""},
+		{"query version 0", "?version=0", "", http.StatusBadRequest, models.CodeInvalid, positive},
+		{"query version -1", "?version=-1", "", http.StatusBadRequest, models.CodeInvalid, positive},
+		{"query version not a number", "?version=two", "", http.StatusBadRequest, models.CodeInvalid, positive},
+		{"body version 0", "", `{"version":0}`, http.StatusBadRequest, models.CodeInvalid, positive},
+		{"body version -1", "", `{"version":-1}`, http.StatusBadRequest, models.CodeInvalid, positive},
+		{"a body that is not an object", "", `[1]`, http.StatusBadRequest, models.CodeBadRequest, ""},
+		{"a version of the wrong type", "", `{"version":"1"}`, http.StatusBadRequest, models.CodeBadRequest, ""},
+	}
+	for _, kind := range []string{"items", "scores"} {
+		for _, tc := range cases {
+			t.Run(kind+": "+tc.name, func(t *testing.T) {
+				before := srv.State(t).Seq
+				status, raw := srv.Do(t, http.MethodDelete, "/api/"+kind+"/2"+tc.query, bodyOrNil(tc.body), nil)
+				var body struct{ Error *models.Error }
+				mustDecode(t, raw, &body)
+				if status != tc.status || body.Error == nil || body.Error.Code != tc.code {
+					t.Fatalf("%d %s, want %d %s", status, raw, tc.status, tc.code)
+				}
+				if tc.code == models.CodeInvalid && body.Error.Field != "version" {
+					t.Fatalf("field %q, want version: %s", body.Error.Field, raw)
+				}
+				if tc.msg != "" && body.Error.Message != tc.msg {
+					t.Fatalf("message %q, want %q", body.Error.Message, tc.msg)
+				}
+				if after := srv.State(t).Seq; after != before {
+					t.Fatalf("a refused delete changed the seq: %d -> %d", before, after)
+				}
+			})
+		}
+		t.Run(kind+": body and query agree", func(t *testing.T) {
+			status, raw := srv.Do(t, http.MethodDelete, "/api/"+kind+"/3?version=1", []byte(`{"version":1}`), nil)
+			if status != http.StatusOK {
+				t.Fatalf("%d %s", status, raw)
+			}
+		})
+		t.Run(kind+": the body's version matches", func(t *testing.T) {
+			status, raw := srv.Do(t, http.MethodDelete, "/api/"+kind+"/4", []byte(`{"version":1}`), nil)
+			if status != http.StatusOK {
+				t.Fatalf("%d %s", status, raw)
+			}
+		})
+	}
+}
+
+// bodyOrNil is a request body, or none for "".
+func bodyOrNil(s string) any {
+	if s == "" {
+		return nil
+	}
+	return []byte(s)
+}
+
 func mustDecode(tb testing.TB, raw []byte, dst any) {
 	tb.Helper()
 	if err := json.Unmarshal(raw, dst); err != nil {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"net/http"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,18 +11,20 @@ import (
 
 	"livedash/handlers"
 	"livedash/metrics"
+	"livedash/models"
 	"livedash/public"
 	"livedash/ws"
 )
 
-// contentSecurityPolicy allows only the server's own scripts, styles and
-// connections: the dashboard has no inline code and no CDN.
-const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
-	"connect-src 'self' ws: wss:; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
-
-// routes is the whole API surface, in one table.
+// routes is the whole API surface, in one table. Every request passes the
+// Host check first; the server answers methods the router does not know
+// itself, with the same check.
 func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, cfg Config) {
-	app.Use(securityHeaders, handlers.SameOrigin(cfg.Origins))
+	hosts := handlers.NewHosts(cfg.Addr, cfg.Hosts)
+	server := app.Server()
+	server.Handler = handlers.RejectUnknownMethods(server.Handler, app.Config().RequestMethods, hosts, m)
+
+	app.Use(handlers.SecurityHeaders, handlers.CheckHost(hosts), handlers.SameOrigin(cfg.Origins))
 	app.Use("/api", handlers.LimitBody(cfg.WS.ReadLimit))
 
 	app.Get("/healthz", api.Health)
@@ -45,19 +48,34 @@ func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metri
 	app.Delete("/api/scores/:id", api.DeleteScore)
 	app.Post("/api/scores/:id/increment", api.IncrementScore)
 
+	app.Use("/ws", dropCookies)
 	app.Get("/ws", wsrv.Handlers()...)
 
-	app.Use("/", filesystem.New(filesystem.Config{
+	app.Use("/", static())
+}
+
+// static serves the embedded dashboard. A folder without an index.html is
+// not_found: the files are not listed.
+func static() fiber.Handler {
+	files := filesystem.New(filesystem.Config{
 		Root:         http.FS(public.FS()),
 		Index:        "index.html",
 		NotFoundFile: "",
-	}))
+	})
+	return func(c *fiber.Ctx) error {
+		err := files(c)
+		if errors.Is(err, fiber.ErrForbidden) { // what it says for a folder
+			return models.Errorf(models.CodeNotFound, "", "no such file")
+		}
+		return err
+	}
 }
 
-func securityHeaders(c *fiber.Ctx) error {
-	c.Set(fiber.HeaderContentSecurityPolicy, contentSecurityPolicy)
-	c.Set(fiber.HeaderXContentTypeOptions, "nosniff")
-	c.Set(fiber.HeaderXFrameOptions, "DENY")
-	c.Set(fiber.HeaderReferrerPolicy, "no-referrer")
+// dropCookies removes the cookies from a WebSocket handshake before the
+// upgrade: the server reads none, and the WebSocket library keeps copies
+// of every cookie and header for the connection's whole life (about four
+// copies of the Cookie header per idle connection, see docs/OPERATIONS.md).
+func dropCookies(c *fiber.Ctx) error {
+	c.Request().Header.Del(fiber.HeaderCookie)
 	return c.Next()
 }

@@ -54,6 +54,7 @@ type server struct {
 	store     *store.Store
 	hub       *ws.Hub
 	http      *fiber.App
+	silent    *silentConns       // connections that have not sent a byte
 	stopConns context.CancelFunc // ends the reads made for WebSocket connections
 }
 
@@ -85,10 +86,22 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 		ReadTimeout:  cfg.ReadTimeout,
 		WriteTimeout: 30 * time.Second,
 		IdleTimeout:  2 * time.Minute,
+		// The read buffer bounds the request line and headers. With
+		// ReduceMemoryUsage a connection holds it only while it reads a
+		// request: not between requests, and not for the life of a
+		// WebSocket (docs/OPERATIONS.md has the figures).
+		ReadBufferSize:    handlers.MaxHeaderBytes,
+		ReduceMemoryUsage: true,
 	})
+	silent := newSilentConns(cfg.ReadTimeout)
+	hs := srv.Server()
+	hs.ErrorHandler = handlers.ServerErrorHandler(log, m) // errors before routing
+	hs.SecureErrorLogMessage = true                       // its error texts quote no request bytes
+	hs.ConnState = silent.track
+	hs.CloseOnShutdown = true // answers during the stop say Connection: close
 	api := &handlers.API{Store: st, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
 	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg)
-	return &server{log: log, store: st, hub: hub, http: srv, stopConns: stopConns}, nil
+	return &server{log: log, store: st, hub: hub, http: srv, silent: silent, stopConns: stopConns}, nil
 }
 
 // run serves until ctx ends or serving fails, then stops.
@@ -122,10 +135,13 @@ func (s *server) run(ctx context.Context, cfg Config) error {
 }
 
 // shutdown stops HTTP and WebSocket traffic together, then closes the store
-// once nothing can submit to it anymore.
+// once nothing can submit to it anymore. Connections with no request in
+// flight are closed at once (idle keep-alive ones by fasthttp, silent new
+// ones here); requests in flight are answered first.
 func (s *server) shutdown(cause error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
+	s.silent.closeAll()
 	httpDone := make(chan error, 1)
 	go func() { httpDone <- s.http.ShutdownWithContext(ctx) }()
 	errs := []error{cause}

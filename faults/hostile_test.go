@@ -345,26 +345,34 @@ func resetWithoutToken(t *testing.T, srv *server) {
 		{"empty bearer", http.Header{"Authorization": {"Bearer "}}},
 		{"token with a suffix", http.Header{"Authorization": {"Bearer " + hostileToken + "x"}}},
 		{"token prefix", http.Header{"Authorization": {"Bearer " + hostileToken[:len(hostileToken)-1]}}},
-		{"lowercase scheme", http.Header{"Authorization": {"bearer " + hostileToken}}},
+		{"another scheme", http.Header{"Authorization": {"Basic " + hostileToken}}},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			_, before := srv.state(t)
-			status, raw := srv.mustDo(t, http.MethodPost, "/api/reset", nil, tc.header)
+			status, raw, header, err := srv.do(http.MethodPost, "/api/reset", nil, tc.header)
+			if err != nil {
+				t.Fatal(err)
+			}
 			if status != http.StatusUnauthorized {
 				t.Fatalf("status %d, want 401: %s", status, raw)
+			}
+			if got := header.Get("WWW-Authenticate"); got != "Bearer" {
+				t.Fatalf("WWW-Authenticate %q, want Bearer", got)
 			}
 			requireErrorBody(t, raw, handlers.CodeUnauthorized)
 			requireUnchanged(t, srv, before, "a refused reset")
 		})
 	}
-	// The right token still works, so the refusals above were about the
-	// token and not a broken endpoint.
-	st, _ := srv.state(t)
-	status, raw := srv.mustDo(t, http.MethodPost, "/api/reset", nil, http.Header{"Authorization": {"Bearer " + hostileToken}})
-	var res struct{ Seq int64 }
-	if status != http.StatusOK || json.Unmarshal(raw, &res) != nil || res.Seq != st.Seq+1 {
-		t.Fatalf("reset with the token: %d %s, want seq %d", status, raw, st.Seq+1)
+	// The right token still works, the scheme in any case, so the refusals
+	// above were about the token and not a broken endpoint.
+	for _, scheme := range []string{"Bearer", "bearer", "BEARER"} {
+		st, _ := srv.state(t)
+		status, raw := srv.mustDo(t, http.MethodPost, "/api/reset", nil, http.Header{"Authorization": {scheme + " " + hostileToken}})
+		var res struct{ Seq int64 }
+		if status != http.StatusOK || json.Unmarshal(raw, &res) != nil || res.Seq != st.Seq+1 {
+			t.Fatalf("reset with %s and the token: %d %s, want seq %d", scheme, status, raw, st.Seq+1)
+		}
 	}
 }
 

@@ -78,8 +78,8 @@ func (a *API) UpdateItem(c *fiber.Ctx) error {
 }
 
 func (a *API) DeleteItem(c *fiber.Ctx) error {
-	m := models.DeleteItem{}
-	if err := queryVersion(c, &m.Version); err != nil {
+	var m models.DeleteItem
+	if err := deleteVersion(c, &m, &m.Version); err != nil {
 		return err
 	}
 	return a.commit(c, &m, &m.ID, fiber.StatusOK)
@@ -101,8 +101,8 @@ func (a *API) IncrementScore(c *fiber.Ctx) error {
 }
 
 func (a *API) DeleteScore(c *fiber.Ctx) error {
-	m := models.DeleteScore{}
-	if err := queryVersion(c, &m.Version); err != nil {
+	var m models.DeleteScore
+	if err := deleteVersion(c, &m, &m.Version); err != nil {
 		return err
 	}
 	return a.commit(c, &m, &m.ID, fiber.StatusOK)
@@ -112,7 +112,7 @@ func (a *API) DeleteScore(c *fiber.Ctx) error {
 // as a bearer token; the comparison takes constant time.
 func (a *API) Reset(c *fiber.Ctx) error {
 	if a.AdminToken != "" {
-		got, ok := strings.CutPrefix(c.Get(fiber.HeaderAuthorization), "Bearer ")
+		got, ok := bearerToken(c.Get(fiber.HeaderAuthorization))
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.AdminToken)) != 1 {
 			return models.Errorf(CodeUnauthorized, "", "reset needs the admin token: Authorization: Bearer <token>")
 		}
@@ -148,17 +148,63 @@ func (a *API) Events(c *fiber.Ctx) error {
 	return c.JSON(fiber.Map{"events": events, "seq": seq, "epoch": a.Store.Epoch()})
 }
 
+// bearerToken is the token of an Authorization header in the Bearer
+// scheme, whose name is case-insensitive (RFC 9110, RFC 6750).
+func bearerToken(header string) (string, bool) {
+	scheme, token, ok := strings.Cut(strings.TrimSpace(header), " ")
+	if !ok || !strings.EqualFold(scheme, "Bearer") {
+		return "", false
+	}
+	token = strings.TrimSpace(token)
+	return token, token != ""
+}
+
 // mutate decodes the JSON body into m, takes the record id from the path
 // when the route has one, and commits.
 func (a *API) mutate(c *fiber.Ctx, m models.Mutation, id *int64, status int) error {
 	body := bytes.TrimSpace(c.Body())
-	if len(body) == 0 || body[0] != '{' {
+	if len(body) == 0 {
+		return models.Errorf(models.CodeBadRequest, "", "the body must be a JSON object")
+	}
+	if err := decodeBody(body, m); err != nil {
+		return err
+	}
+	return a.commit(c, m, id, status)
+}
+
+// decodeBody decodes a JSON object into m.
+func decodeBody(body []byte, m models.Mutation) error {
+	if body[0] != '{' {
 		return models.Errorf(models.CodeBadRequest, "", "the body must be a JSON object")
 	}
 	if err := models.DecodeJSON(body, m); err != nil {
 		return err
 	}
-	return a.commit(c, m, id, status)
+	return nil
+}
+
+// deleteVersion reads a delete's optional version, from a JSON body
+// ({"version"}) or the query (?version=), under the same rule as every
+// version; when both give one, they must agree.
+func deleteVersion(c *fiber.Ctx, m models.Mutation, version **int64) error {
+	if body := bytes.TrimSpace(c.Body()); len(body) > 0 {
+		if err := decodeBody(body, m); err != nil {
+			return err
+		}
+	}
+	q := c.Query("version")
+	if q == "" {
+		return nil
+	}
+	v, err := models.ParseVersion(q)
+	if err != nil {
+		return err
+	}
+	if *version != nil && **version != v {
+		return models.Errorf(models.CodeInvalid, "version", "the query says version %d and the body %d", v, **version)
+	}
+	*version = &v
+	return nil
 }
 
 func (a *API) commit(c *fiber.Ctx, m models.Mutation, id *int64, status int) error {
@@ -209,16 +255,4 @@ func queryInt(c *fiber.Ctx, key string, def int64) (int64, error) {
 		return 0, models.Errorf(models.CodeInvalid, key, "%s must be an integer of 0 or more", key)
 	}
 	return n, nil
-}
-
-func queryVersion(c *fiber.Ctx, dst **int64) error {
-	if c.Query("version") == "" {
-		return nil
-	}
-	v, err := queryInt(c, "version", 0)
-	if err != nil {
-		return err
-	}
-	*dst = &v
-	return nil
 }

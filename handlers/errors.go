@@ -1,23 +1,36 @@
 package handlers
 
 import (
+	"encoding/json"
 	"errors"
 	"log/slog"
+	"net"
 	"net/http"
+	"os"
+	"slices"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"livedash/metrics"
 	"livedash/models"
 )
 
-// The codes only REST produces; the rest come from models.
+// The codes only REST produces; the rest come from models. Each code has
+// one HTTP status (httpStatus).
 const (
-	CodeTooLarge     models.Code = "too_large"
-	CodeRateLimited  models.Code = "rate_limited"
-	CodeUnauthorized models.Code = "unauthorized"
-	CodeForbidden    models.Code = "forbidden"
+	CodeTooLarge         models.Code = "too_large"          // 413
+	CodeRateLimited      models.Code = "rate_limited"       // 429
+	CodeUnauthorized     models.Code = "unauthorized"       // 401
+	CodeForbidden        models.Code = "forbidden"          // 403
+	CodeMethodNotAllowed models.Code = "method_not_allowed" // 405
+	CodeRequestTimeout   models.Code = "request_timeout"    // 408
+	CodeHeadersTooLarge  models.Code = "headers_too_large"  // 431
 )
+
+// MaxHeaderBytes bounds the request line and headers of one request (the
+// HTTP server's read buffer): room for 8 KiB of cookies and the rest.
+const MaxHeaderBytes = 16 << 10
 
 // httpStatus is the one place where codes map to HTTP statuses.
 func httpStatus(c models.Code) int {
@@ -38,13 +51,52 @@ func httpStatus(c models.Code) int {
 		return http.StatusUnauthorized
 	case CodeForbidden:
 		return http.StatusForbidden
+	case CodeMethodNotAllowed:
+		return http.StatusMethodNotAllowed
+	case CodeRequestTimeout:
+		return http.StatusRequestTimeout
+	case CodeHeadersTooLarge:
+		return http.StatusRequestHeaderFieldsTooLarge
 	default:
 		return http.StatusInternalServerError
 	}
 }
 
-// ErrorHandler writes every REST error as the contract's JSON body, with the
-// status its code maps to.
+// fromStatus is the error for a status the framework chose, with a fixed
+// message: the framework's own texts may quote the request. Any other
+// client error is bad_request; a server error is nil (internal).
+func fromStatus(status int) *models.Error {
+	switch status {
+	case http.StatusNotFound:
+		return models.Errorf(models.CodeNotFound, "", "no such path")
+	case http.StatusMethodNotAllowed:
+		return models.Errorf(CodeMethodNotAllowed, "", "this path does not take that method")
+	case http.StatusRequestTimeout:
+		return models.Errorf(CodeRequestTimeout, "", "the request did not arrive within the read timeout")
+	case http.StatusRequestEntityTooLarge:
+		return models.Errorf(CodeTooLarge, "", "the body is too large")
+	case http.StatusRequestHeaderFieldsTooLarge:
+		return models.Errorf(CodeHeadersTooLarge, "", "the request line and headers may have at most %d bytes", MaxHeaderBytes)
+	case http.StatusTooManyRequests:
+		return models.Errorf(CodeRateLimited, "", "too many requests; slow down")
+	case http.StatusUnauthorized:
+		return models.Errorf(CodeUnauthorized, "", "not authorized")
+	case http.StatusForbidden:
+		return models.Errorf(CodeForbidden, "", "forbidden")
+	case http.StatusServiceUnavailable:
+		return models.Errorf(models.CodeUnavailable, "", "unavailable; retry later")
+	case http.StatusUpgradeRequired: // the WebSocket library refused the handshake
+		return models.Errorf(models.CodeBadRequest, "", "not a valid WebSocket upgrade request")
+	}
+	if status >= 400 && status < 500 {
+		return models.Errorf(models.CodeBadRequest, "", "malformed HTTP request")
+	}
+	return nil
+}
+
+// ErrorHandler writes every error a route returns as the contract's JSON
+// body, with the status its code maps to. Whatever ends as internal is
+// logged with its cause; the client's message reveals nothing.
 func ErrorHandler(log *slog.Logger, m *metrics.Metrics) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		var e *models.Error
@@ -52,26 +104,79 @@ func ErrorHandler(log *slog.Logger, m *metrics.Metrics) fiber.ErrorHandler {
 		switch {
 		case errors.As(err, &e):
 		case errors.As(err, &fe):
-			e = fromFiber(fe)
-		default:
+			e = fromStatus(fe.Code)
+		}
+		if e == nil || e.Code == models.CodeInternal {
 			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
 			e = models.AsError(err)
 		}
-		m.Error(string(e.Code))
-		return c.Status(httpStatus(e.Code)).JSON(fiber.Map{"error": e})
+		writeError(c.Context(), e, m)
+		return nil
 	}
 }
 
-func fromFiber(fe *fiber.Error) *models.Error {
-	switch fe.Code {
-	case fiber.StatusNotFound:
-		return models.Errorf(models.CodeNotFound, "", "no such route")
-	case fiber.StatusMethodNotAllowed, fiber.StatusBadRequest, fiber.StatusUpgradeRequired:
-		return models.Errorf(models.CodeBadRequest, "", "%s", fe.Message)
-	case fiber.StatusRequestEntityTooLarge:
-		return models.Errorf(CodeTooLarge, "", "the body is too large")
-	case fiber.StatusTooManyRequests:
-		return models.Errorf(CodeRateLimited, "", "too many requests; slow down")
+// ServerErrorHandler answers what the HTTP server refuses before any
+// route runs: headers over MaxHeaderBytes, a request not read within the
+// read timeout, a malformed request. Its messages are fixed: the server's
+// own error texts quote the request's bytes. (A connection that sends
+// nothing at all is closed without an answer and never gets here.)
+func ServerErrorHandler(log *slog.Logger, m *metrics.Metrics) func(*fasthttp.RequestCtx, error) {
+	return func(ctx *fasthttp.RequestCtx, err error) {
+		var small *fasthttp.ErrSmallBuffer
+		var ne net.Error
+		var e *models.Error
+		switch {
+		case errors.As(err, &small):
+			e = fromStatus(http.StatusRequestHeaderFieldsTooLarge)
+		case errors.As(err, &ne) && ne.Timeout(), errors.Is(err, os.ErrDeadlineExceeded), errors.Is(err, fasthttp.ErrTimeout):
+			e = fromStatus(http.StatusRequestTimeout)
+		case errors.Is(err, fasthttp.ErrBodyTooLarge):
+			e = fromStatus(http.StatusRequestEntityTooLarge)
+		default:
+			// Malformed or cut short (the peer hung up mid-request): the
+			// client's side either way.
+			e = fromStatus(http.StatusBadRequest)
+		}
+		// With the server's SecureErrorLogMessage, err quotes no request bytes.
+		log.Debug("request refused", "remote", ctx.RemoteAddr().String(), "code", e.Code, "err", err)
+		writeError(ctx, e, m)
 	}
-	return models.AsError(fe)
+}
+
+// RejectUnknownMethods answers a method the router does not know with 405
+// (after the Host check: a foreign Host gets 403 first). The router would
+// answer it with a plain-text 400 of its own.
+func RejectUnknownMethods(next fasthttp.RequestHandler, known []string, hosts Hosts, m *metrics.Metrics) fasthttp.RequestHandler {
+	return func(ctx *fasthttp.RequestCtx) {
+		method := ctx.Method()
+		if slices.ContainsFunc(known, func(k string) bool { return k == string(method) }) { // no copy
+			next(ctx)
+			return
+		}
+		if err := hosts.check(string(ctx.Host())); err != nil {
+			writeError(ctx, err, m)
+			return
+		}
+		writeError(ctx, fromStatus(http.StatusMethodNotAllowed), m)
+	}
+}
+
+// writeError writes e as the contract's error body with its status and
+// the security headers, and counts it.
+func writeError(ctx *fasthttp.RequestCtx, e *models.Error, m *metrics.Metrics) {
+	status := httpStatus(e.Code)
+	setSecurityHeaders(&ctx.Response.Header)
+	if status == http.StatusUnauthorized {
+		ctx.Response.Header.Set(fiber.HeaderWWWAuthenticate, "Bearer")
+	}
+	body, err := json.Marshal(struct {
+		Error *models.Error `json:"error"`
+	}{e})
+	if err != nil { // an *Error always encodes; keep the contract's shape anyway
+		body = []byte(`{"error":{"code":"internal","message":"internal error"}}`)
+	}
+	ctx.SetStatusCode(status)
+	ctx.SetContentType(fiber.MIMEApplicationJSON)
+	ctx.SetBody(body)
+	m.Error(string(e.Code))
 }

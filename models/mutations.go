@@ -73,7 +73,7 @@ func (m *UpdateItem) Validate() error {
 	if err := CheckID(m.ID); err != nil {
 		return err
 	}
-	if err := checkVersion(m.Version); err != nil {
+	if err := CheckVersion(m.Version); err != nil {
 		return err
 	}
 	if m.Name == nil && m.Description == nil {
@@ -96,7 +96,7 @@ func (m *DeleteItem) Validate() error {
 	if err := CheckID(m.ID); err != nil {
 		return err
 	}
-	return checkVersion(m.Version)
+	return CheckVersion(m.Version)
 }
 
 func (m *CreateScore) Validate() (err error) {
@@ -108,7 +108,7 @@ func (m *UpdateScore) Validate() error {
 	if err := CheckID(m.ID); err != nil {
 		return err
 	}
-	if err := checkVersion(m.Version); err != nil {
+	if err := CheckVersion(m.Version); err != nil {
 		return err
 	}
 	if m.Player == nil && m.Points == nil {
@@ -138,7 +138,7 @@ func (m *DeleteScore) Validate() error {
 	if err := CheckID(m.ID); err != nil {
 		return err
 	}
-	return checkVersion(m.Version)
+	return CheckVersion(m.Version)
 }
 
 func (m *ResetDemo) Validate() error { return nil }
