@@ -170,13 +170,13 @@ func neverReads(_ testing.TB, srv *server) dropResult {
 		return nd.DialContext(ctx, network, addr)
 	}}
 	mark := srv.logMark()
-	c, _, err := d.Dial(srv.wsURL("client=never-reads"), nil)
+	c, _, err := d.Dial(srv.wsURL("client=never-reads&name=never-reads"), nil)
 	if err != nil {
 		return dropResult{err: err}
 	}
 	defer c.Close()
 	r := dropResult{start: time.Now()}
-	end, ok := srv.waitLog(mark, slowPongWait+slowWriteWait+5*time.Second, `msg="connection closed"`, "client=never-reads")
+	end, ok := srv.waitLog(mark, slowPongWait+slowWriteWait+5*time.Second, `msg="connection closed"`, "name=never-reads")
 	if !ok {
 		return dropResult{err: errors.New("the server never closed the connection")}
 	}

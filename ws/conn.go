@@ -79,7 +79,8 @@ func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.Rate), s.cfg.Burst),
 		quit:    make(chan struct{}),
 	}
-	c.log = s.log.With("id", p.PublicID, "remote", ws.RemoteAddr().String()) // the client id is a secret: never logged
+	// The client id is a secret, never logged: the public id and name say who.
+	c.log = s.log.With("id", p.PublicID, "name", p.Name, "remote", ws.RemoteAddr().String())
 	return c
 }
 

@@ -104,7 +104,7 @@ func (s *Server) serve(wc *websocket.Conn) {
 	if p.Since != nil {
 		since = *p.Since
 	}
-	c.log.Info("connection opened", "name", p.Name, "since", since)
+	c.log.Info("connection opened", "since", since)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
