@@ -1,0 +1,107 @@
+package client_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/fasthttp/websocket"
+
+	"livedash/client"
+)
+
+// scriptedServer plays one script per WebSocket connection: the frames it
+// sends, in order, after which it reads until the client goes. It records
+// each connection's query.
+type scriptedServer struct {
+	*httptest.Server
+	mu      sync.Mutex
+	scripts [][]string
+	queries []url.Values
+}
+
+func newScriptedServer(tb testing.TB, scripts ...[]string) *scriptedServer {
+	tb.Helper()
+	s := &scriptedServer{scripts: scripts}
+	s.Server = httptest.NewServer(http.HandlerFunc(s.serve))
+	tb.Cleanup(s.Close)
+	return s
+}
+
+func (s *scriptedServer) serve(w http.ResponseWriter, r *http.Request) {
+	s.mu.Lock()
+	n := len(s.queries)
+	s.queries = append(s.queries, r.URL.Query())
+	s.mu.Unlock()
+	if n >= len(s.scripts) {
+		http.Error(w, `{"error":{"code":"internal","message":"out of scripts"}}`, http.StatusServiceUnavailable)
+		return
+	}
+	up := websocket.Upgrader{}
+	conn, err := up.Upgrade(w, r, nil)
+	if err != nil {
+		return
+	}
+	defer conn.Close()
+	for _, f := range s.scripts[n] {
+		if conn.WriteMessage(websocket.TextMessage, []byte(f)) != nil {
+			return
+		}
+	}
+	for {
+		if _, _, err := conn.ReadMessage(); err != nil {
+			return
+		}
+	}
+}
+
+func (s *scriptedServer) query(i int) url.Values {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.queries[i]
+}
+
+func scriptedEvent(seq int64) string {
+	return fmt.Sprintf(`{"type":"score.updated","seq":%d,"data":{"id":1,"player":"Alice","points":%d,"version":%d},"actor":{"client":"old-server","name":"Bob"},"at":"2026-11-30T10:00:00Z"}`, seq, seq, seq)
+}
+
+// A repeated event is dropped; a skipped seq ends the connection, and the
+// next one asks to resume from before the gap, so the stream has each seq
+// once, in order.
+func TestGapResumesAndRepeatsAreDropped(t *testing.T) {
+	srv := newScriptedServer(t,
+		[]string{
+			`{"type":"welcome","data":{"seq":5,"epoch":"e1","client":"x","name":""}}`,
+			scriptedEvent(6), scriptedEvent(7), scriptedEvent(7), scriptedEvent(9),
+		},
+		[]string{
+			`{"type":"welcome","data":{"seq":10,"epoch":"e1","client":"x","name":"","resumed":true}}`,
+			scriptedEvent(8), scriptedEvent(9), scriptedEvent(10),
+		},
+	)
+	c, rec := dial(t, srv.URL, fastReconnect(client.Options{ClientID: "gap-test"}))
+	evs := rec.waitSeq(t, 10)
+	requireConsecutive(t, evs, 6, 10)
+	if q := srv.query(1); q.Get("since") != "7" || q.Get("epoch") != "e1" || q.Get("client") != "gap-test" {
+		t.Fatalf("second connection asked %v, want since 7 in epoch e1", q)
+	}
+	d := rec.waitType(t, client.TypeDisconnected, 1)
+	if !strings.Contains(string(d.Data), "gap") {
+		t.Fatalf("disconnected notice %s does not name the gap", d.Data)
+	}
+	// A server before v1.1 names actors by client id: the name still
+	// comes through, and nothing depends on the id.
+	if a := evs[0].Actor; a == nil || a.Name != "Bob" || a.ID != "" {
+		t.Fatalf("actor %+v", a)
+	}
+	if err := c.WaitSeq(testCtx(t), 10); err != nil {
+		t.Fatal(err)
+	}
+	if seq, epoch := c.Position(); seq != 10 || epoch != "e1" {
+		t.Fatalf("Position %d %s", seq, epoch)
+	}
+}
