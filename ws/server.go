@@ -100,9 +100,13 @@ func OriginAllowed(allowed []string, origin, host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// parseParams copies what it keeps: fiber's query strings alias the
+// request's buffer, which fasthttp reuses for the next request while the
+// connection lives on (its actor would change under a later upgrade).
 func parseParams(c *fiber.Ctx) (Params, error) {
 	var p Params
-	if v := c.Query("client"); v != "" {
+	query := func(key string) string { return strings.Clone(c.Query(key)) }
+	if v := query("client"); v != "" {
 		if !validClientID(v) {
 			return p, models.Errorf(models.CodeInvalid, "client", "client must be 1 to 64 of A-Z, a-z, 0-9, _ and -")
 		}
@@ -110,7 +114,7 @@ func parseParams(c *fiber.Ctx) (Params, error) {
 	} else {
 		p.Client = "anon-" + models.NewID(9)
 	}
-	if v := c.Query("name"); v != "" {
+	if v := query("name"); v != "" {
 		v = strings.TrimSpace(v)
 		if n := utf8.RuneCountInString(v); n < 1 || n > 40 {
 			return p, models.Errorf(models.CodeInvalid, "name", "name must have 1 to 40 characters")
@@ -124,7 +128,7 @@ func parseParams(c *fiber.Ctx) (Params, error) {
 		}
 		p.Since = &n
 	}
-	p.Epoch = c.Query("epoch")
+	p.Epoch = query("epoch")
 	return p, nil
 }
 
