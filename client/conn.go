@@ -182,7 +182,12 @@ func (c *Client) dropped(cn *conn, cause error) (live, stable bool) {
 	}
 	if c.everLive {
 		c.state = Reconnecting
-		c.deliver.push(notice(TypeDisconnected, map[string]string{"error": cause.Error()}))
+		d := Disconnect{Error: cause.Error()}
+		var ce *websocket.CloseError
+		if errors.As(cause, &ce) {
+			d.Code = ce.Code
+		}
+		c.deliver.push(notice(TypeDisconnected, d))
 		c.opts.Logger.Info("livedash: connection lost; reconnecting", "err", cause, "seq", c.seq)
 	}
 	if c.opts.Anonymous {

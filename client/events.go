@@ -19,7 +19,7 @@ const (
 	// TypePresence lists who is connected; Data decodes with Event.Presence.
 	TypePresence = "presence"
 	// TypeDisconnected says a connection ended and the client is
-	// reconnecting; Data is {"error": "..."}.
+	// reconnecting; Data decodes with Event.Disconnect.
 	TypeDisconnected = "disconnected"
 )
 
@@ -63,6 +63,12 @@ type Presence struct {
 	Users []Actor `json:"users"`
 }
 
+// Disconnect says why a connection ended.
+type Disconnect struct {
+	Code  int    `json:"code,omitempty"` // the server's close code (1001 stopping, 1013 too slow a reader...); 0 without a close frame
+	Error string `json:"error"`
+}
+
 // IsChange reports whether e is an event of the log rather than a notice.
 func (e Event) IsChange() bool { return e.Seq > 0 }
 
@@ -84,6 +90,12 @@ func (e Event) Welcome() (Welcome, bool) {
 func (e Event) Resync() (Resync, bool) {
 	var r Resync
 	return r, e.Type == TypeResync && json.Unmarshal(e.Data, &r) == nil
+}
+
+// Disconnect returns the data of a TypeDisconnected notice.
+func (e Event) Disconnect() (Disconnect, bool) {
+	var d Disconnect
+	return d, e.Type == TypeDisconnected && json.Unmarshal(e.Data, &d) == nil
 }
 
 // Presence returns the data of a TypePresence notice.

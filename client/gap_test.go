@@ -89,9 +89,9 @@ func TestGapResumesAndRepeatsAreDropped(t *testing.T) {
 	if q := srv.query(1); q.Get("since") != "7" || q.Get("epoch") != "e1" || q.Get("client") != "gap-test" {
 		t.Fatalf("second connection asked %v, want since 7 in epoch e1", q)
 	}
-	d := rec.waitType(t, client.TypeDisconnected, 1)
-	if !strings.Contains(string(d.Data), "gap") {
-		t.Fatalf("disconnected notice %s does not name the gap", d.Data)
+	d, ok := rec.waitType(t, client.TypeDisconnected, 1).Disconnect()
+	if !ok || !strings.Contains(d.Error, "gap") || d.Code != 0 {
+		t.Fatalf("disconnected %+v does not name the gap", d)
 	}
 	// A server before v1.1 names actors by client id: the name still
 	// comes through, and nothing depends on the id.

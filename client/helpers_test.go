@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -38,6 +39,9 @@ func dial(tb testing.TB, url string, opts client.Options) (*client.Client, *reco
 	rec := newRecorder()
 	if opts.OnEvent == nil {
 		opts.OnEvent = rec.add
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(failOnError{tb})
 	}
 	c, err := client.Dial(testCtx(tb), url, opts)
 	if err != nil {
@@ -192,3 +196,20 @@ func mustDecode(tb testing.TB, raw []byte, v any) bool {
 	}
 	return true
 }
+
+// failOnError fails the test on every error the client logs: it logs at
+// that level only what a correct server never does.
+type failOnError struct{ tb testing.TB }
+
+func (h failOnError) Enabled(_ context.Context, l slog.Level) bool { return l >= slog.LevelError }
+func (h failOnError) Handle(_ context.Context, r slog.Record) error {
+	var attrs []string
+	r.Attrs(func(a slog.Attr) bool {
+		attrs = append(attrs, a.String())
+		return true
+	})
+	h.tb.Errorf("client logged an error: %s %v", r.Message, attrs)
+	return nil
+}
+func (h failOnError) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h failOnError) WithGroup(string) slog.Handler      { return h }

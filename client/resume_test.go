@@ -48,8 +48,8 @@ func TestResumeAfterServerRestart(t *testing.T) {
 	if n := count(all, client.TypeResync); n != 1 {
 		t.Fatalf("%d resyncs, want only the fresh start's: %s", n, describe(all))
 	}
-	if count(all, client.TypeDisconnected) < 1 {
-		t.Fatalf("no disconnected notice: %s", describe(all))
+	if d, ok := rec.waitType(t, client.TypeDisconnected, 1).Disconnect(); !ok || d.Code != 1001 {
+		t.Fatalf("disconnected %+v, want the server's 1001", d)
 	}
 	w, ok := rec.waitType(t, client.TypeWelcome, 2).Welcome()
 	if !ok || !w.Resumed || w.Epoch != first.Epoch || w.Seq != missed {

@@ -107,7 +107,11 @@ func (c *Client) reply(cn *conn, f *inFrame, raw []byte) {
 	}
 	cl := c.calls[*f.ID]
 	if cl == nil {
-		return // answered already, or withdrawn
+		// Withdrawn requests were never written, and a connection that
+		// ended is read no more: a reply for no pending request means the
+		// server answered one twice.
+		c.opts.Logger.Error("livedash: a reply to no pending request", "id", *f.ID, "frame", truncate(raw))
+		return
 	}
 	if f.Type == "error" {
 		err := f.Error
