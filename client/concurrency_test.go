@@ -19,7 +19,7 @@ import (
 func TestConcurrentUseAcrossDrops(t *testing.T) {
 	srv := apptest.MustStartServer(t, "--rate", "100000", "--burst", "100000")
 	px := newProxy(t, srv.Addr)
-	c, rec := dial(t, px.URL(), fastReconnect(client.Options{}))
+	c, rec := dial(t, px.URL(), client.Options{})
 	start := srv.State(t)
 	const goroutines, each = 16, 25
 
@@ -28,7 +28,10 @@ func TestConcurrentUseAcrossDrops(t *testing.T) {
 		defer close(cuts)
 		for n := 1; n <= 3; n++ {
 			// Cut once a few increments of this connection went through.
-			if err := waitChanges(rec, start.Seq+int64(n*goroutines*each/4)); err != nil {
+			seq := start.Seq + int64(n*goroutines*each/4)
+			if _, err := rec.Wait(fmt.Sprint("event ", seq), func(evs []client.Event) bool {
+				return len(evs) > 0 && evs[len(evs)-1].Seq >= seq
+			}); err != nil {
 				cuts <- err
 				return
 			}
@@ -41,7 +44,7 @@ func TestConcurrentUseAcrossDrops(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			ctx := testCtx(t)
+			ctx := apptest.Ctx(t)
 			for i := range each {
 				if _, _, err := c.IncrementScore(ctx, 1, 1); err != nil {
 					errs <- fmt.Errorf("goroutine %d, increment %d: %w", g, i, err)
@@ -74,7 +77,7 @@ func TestConcurrentUseAcrossDrops(t *testing.T) {
 	if err := <-cuts; err != nil {
 		t.Fatal(err)
 	}
-	sc, err := c.Score(testCtx(t), 1)
+	sc, err := c.Score(apptest.Ctx(t), 1)
 	if err != nil || sc.Points != 42+goroutines*each {
 		t.Fatalf("score %+v, %v; want %d points", sc, err, 42+goroutines*each)
 	}
@@ -82,29 +85,9 @@ func TestConcurrentUseAcrossDrops(t *testing.T) {
 	if st.Seq != start.Seq+goroutines*each {
 		t.Fatalf("seq %d after %d increments from %d", st.Seq, goroutines*each, start.Seq)
 	}
-	requireConsecutive(t, rec.waitSeq(t, st.Seq), start.Seq+1, st.Seq)
-	if n := count(rec.all(), client.TypeWelcome); n < 4 {
+	apptest.RequireConsecutive(t, rec.WaitSeq(st.Seq), start.Seq+1, st.Seq)
+	if n := rec.Count(client.TypeWelcome); n < 4 {
 		t.Fatalf("%d connections, want at least 4", n)
-	}
-}
-
-// waitChanges waits until rec has delivered seq.
-func waitChanges(rec *recorder, seq int64) error {
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
-		rec.mu.Lock()
-		n, changed := len(rec.events), rec.changed
-		done := n > 0 && rec.events[n-1].Seq >= seq
-		rec.mu.Unlock()
-		if done {
-			return nil
-		}
-		select {
-		case <-changed:
-		case <-deadline.C:
-			return fmt.Errorf("no event %d within %s", seq, wait)
-		}
 	}
 }
 
@@ -118,7 +101,7 @@ func TestCloseFailsWaitingRequests(t *testing.T) {
 	errs := make(chan error, 5)
 	for range 5 {
 		go func() {
-			_, _, err := c.IncrementScore(testCtx(t), 1, 1)
+			_, _, err := c.IncrementScore(apptest.Ctx(t), 1, 1)
 			errs <- err
 		}()
 	}
@@ -128,10 +111,10 @@ func TestCloseFailsWaitingRequests(t *testing.T) {
 			t.Fatalf("request during Close: %v", err)
 		}
 	}
-	if err := c.Ping(testCtx(t)); !errors.Is(err, client.ErrClosed) {
+	if err := c.Ping(apptest.Ctx(t)); !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("request after Close: %v", err)
 	}
-	if err := c.WaitSeq(testCtx(t), 1<<40); !errors.Is(err, client.ErrClosed) {
+	if err := c.WaitSeq(apptest.Ctx(t), 1<<40); !errors.Is(err, client.ErrClosed) {
 		t.Fatalf("WaitSeq after Close: %v", err)
 	}
 	if s := c.ConnState(); s != client.Closed {
@@ -149,21 +132,21 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 	requireNoClientGoroutines(t)
 	before := runtime.NumGoroutine()
 
-	c, rec := dial(t, px.URL(), fastReconnect(client.Options{}))
-	w, err := client.Dial(testCtx(t), srv.URL, client.Options{})
+	c, rec := dial(t, px.URL(), client.Options{})
+	w, err := client.Dial(apptest.Ctx(t), srv.URL, client.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	if _, _, err := w.CreateItem(testCtx(t), client.NewItem{Name: "seen"}); err != nil {
+	if _, _, err := w.CreateItem(apptest.Ctx(t), client.NewItem{Name: "seen"}); err != nil {
 		t.Fatal(err)
 	}
 	px.cut()
-	rec.waitType(t, client.TypeWelcome, 2)
-	if _, err := c.Items(testCtx(t)); err != nil {
+	rec.WaitType(client.TypeWelcome, 2)
+	if _, err := c.Items(apptest.Ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := client.Dial(testCtx(t), "http://"+px.ln.Addr().String()+"/nowhere", client.Options{}); err == nil {
+	if _, err := client.Dial(apptest.Ctx(t), "http://"+px.ln.Addr().String()+"/nowhere", client.Options{}); err == nil {
 		t.Fatal("Dial of a path without a WebSocket succeeded")
 	}
 	c.Close()

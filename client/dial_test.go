@@ -26,19 +26,19 @@ func TestDialRejectsBadOptions(t *testing.T) {
 	}
 	srv := apptest.MustStartServer(t)
 	for name, opts := range cases {
-		if c, err := client.Dial(testCtx(t), srv.URL, opts); err == nil {
+		if c, err := client.Dial(apptest.Ctx(t), srv.URL, opts); err == nil {
 			c.Close()
 			t.Fatalf("%s: Dial succeeded", name)
 		}
 	}
 	// A name of spaces is trimmed to none, which is allowed.
-	c, err := client.Dial(testCtx(t), srv.URL, client.Options{Name: "  "})
+	c, err := client.Dial(apptest.Ctx(t), srv.URL, client.Options{Name: "  "})
 	if err != nil {
 		t.Fatalf("blank name: %v", err)
 	}
 	c.Close()
 	for _, url := range []string{"ftp://127.0.0.1:1", "127.0.0.1:3000", "http://"} {
-		if _, err := client.Dial(testCtx(t), url, client.Options{}); err == nil {
+		if _, err := client.Dial(apptest.Ctx(t), url, client.Options{}); err == nil {
 			t.Fatalf("Dial %q succeeded", url)
 		}
 	}
@@ -49,7 +49,7 @@ func TestDialRejectsBadOptions(t *testing.T) {
 // plain error; an ended context ends Dial. None leaves anything running.
 func TestDialFailures(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	_, err := client.Dial(testCtx(t), srv.URL, client.Options{Header: http.Header{"Origin": {"https://evil.example"}}})
+	_, err := client.Dial(apptest.Ctx(t), srv.URL, client.Options{Header: http.Header{"Origin": {"https://evil.example"}}})
 	if client.CodeOf(err) != client.CodeForbidden {
 		t.Fatalf("foreign Origin: %v", err)
 	}
@@ -60,7 +60,7 @@ func TestDialFailures(t *testing.T) {
 	}
 	addr := ln.Addr().String()
 	ln.Close()
-	if _, err := client.Dial(testCtx(t), "http://"+addr, client.Options{}); err == nil || client.CodeOf(err) != "" {
+	if _, err := client.Dial(apptest.Ctx(t), "http://"+addr, client.Options{}); err == nil || client.CodeOf(err) != "" {
 		t.Fatalf("nothing listening: %v", err)
 	}
 
@@ -86,7 +86,7 @@ func TestWelcomeAndPresence(t *testing.T) {
 		t.Fatalf("state %s, client id %q", a.ConnState(), a.ClientID())
 	}
 	dial(t, srv.URL, client.Options{Name: "Bob"})
-	rec.waitFor(t, "presence of Alice and Bob", func(evs []client.Event) bool {
+	rec.WaitFor("presence of Alice and Bob", func(evs []client.Event) bool {
 		for _, ev := range evs {
 			p, ok := ev.Presence()
 			if !ok || p.Count != 2 {
@@ -110,17 +110,17 @@ func TestWelcomeAndPresence(t *testing.T) {
 func TestDeadConnectionIsReplaced(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	px := newProxy(t, srv.Addr)
-	opts := fastReconnect(client.Options{})
+	opts := client.Options{}
 	opts.KeepAlive = 40 * time.Millisecond // dead after 100ms of silence
 	c, rec := dial(t, px.URL(), opts)
 	px.hold() // silence, without closing anything
-	w, _ := rec.waitType(t, client.TypeWelcome, 2).Welcome()
+	w, _ := rec.WaitType(client.TypeWelcome, 2).Welcome()
 	if !w.Resumed {
 		t.Fatalf("welcome %+v, want resumed", w)
 	}
-	if _, seq, err := c.IncrementScore(testCtx(t), 1, 1); err != nil {
+	if _, seq, err := c.IncrementScore(apptest.Ctx(t), 1, 1); err != nil {
 		t.Fatal(err)
 	} else {
-		rec.waitSeq(t, seq)
+		rec.WaitSeq(seq)
 	}
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"livedash/app/apptest"
 	"livedash/client"
 )
 
@@ -83,13 +84,13 @@ func TestGapResumesAndRepeatsAreDropped(t *testing.T) {
 			scriptedEvent(8), scriptedEvent(9), scriptedEvent(10),
 		},
 	)
-	c, rec := dial(t, srv.URL, fastReconnect(client.Options{ClientID: "gap-test"}))
-	evs := rec.waitSeq(t, 10)
-	requireConsecutive(t, evs, 6, 10)
+	c, rec := dial(t, srv.URL, client.Options{ClientID: "gap-test"})
+	evs := rec.WaitSeq(10)
+	apptest.RequireConsecutive(t, evs, 6, 10)
 	if q := srv.query(1); q.Get("since") != "7" || q.Get("epoch") != "e1" || q.Get("client") != "gap-test" {
 		t.Fatalf("second connection asked %v, want since 7 in epoch e1", q)
 	}
-	d, ok := rec.waitType(t, client.TypeDisconnected, 1).Disconnect()
+	d, ok := rec.WaitType(client.TypeDisconnected, 1).Disconnect()
 	if !ok || !strings.Contains(d.Error, "gap") || d.Code != 0 {
 		t.Fatalf("disconnected %+v does not name the gap", d)
 	}
@@ -98,7 +99,7 @@ func TestGapResumesAndRepeatsAreDropped(t *testing.T) {
 	if a := evs[0].Actor; a == nil || a.Name != "Bob" || a.ID != "" {
 		t.Fatalf("actor %+v", a)
 	}
-	if err := c.WaitSeq(testCtx(t), 10); err != nil {
+	if err := c.WaitSeq(apptest.Ctx(t), 10); err != nil {
 		t.Fatal(err)
 	}
 	if seq, epoch := c.Position(); seq != 10 || epoch != "e1" {

@@ -2,7 +2,6 @@ package client_test
 
 import (
 	"encoding/json"
-	"errors"
 	"testing"
 
 	"livedash/app/apptest"
@@ -15,7 +14,7 @@ import (
 // the same data as the replies.
 func TestEveryRequest(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	ctx := testCtx(t)
+	ctx := apptest.Ctx(t)
 	c, _ := dial(t, srv.URL, client.Options{Name: "Alice"})
 	_, other := dial(t, srv.URL, client.Options{Name: "Bob"})
 
@@ -103,8 +102,8 @@ func TestEveryRequest(t *testing.T) {
 	}
 
 	last := results[len(results)-1].seq
-	evs := other.waitSeq(t, last)
-	requireConsecutive(t, evs, evs[0].Seq, last)
+	evs := other.WaitSeq(last)
+	apptest.RequireConsecutive(t, evs, evs[0].Seq, last)
 	evs = evs[len(evs)-len(results):]
 	for i, r := range results {
 		ev := evs[i]
@@ -130,7 +129,7 @@ func TestEveryRequest(t *testing.T) {
 // Failures come back as *client.Error with the contract's code and field.
 func TestTypedErrors(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	ctx := testCtx(t)
+	ctx := apptest.Ctx(t)
 	c, _ := dial(t, srv.URL, client.Options{})
 
 	_, err := c.Item(ctx, 999)
@@ -151,19 +150,5 @@ func TestTypedErrors(t *testing.T) {
 	// None of them changed anything.
 	if st := srv.State(t); st.Seq != 1 {
 		t.Fatalf("failed requests moved the seq to %d", st.Seq)
-	}
-}
-
-func requireError(tb testing.TB, what string, err error, code client.Code, field string) {
-	tb.Helper()
-	var e *client.Error
-	if !errors.As(err, &e) {
-		tb.Fatalf("%s: got %v, want a *client.Error", what, err)
-	}
-	if e.Code != code || field != "" && e.Field != field || e.Message == "" {
-		tb.Fatalf("%s: got %+v, want code %s, field %q", what, e, code, field)
-	}
-	if client.CodeOf(err) != code {
-		tb.Fatalf("%s: CodeOf = %q", what, client.CodeOf(err))
 	}
 }

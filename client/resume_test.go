@@ -17,7 +17,7 @@ import (
 func TestResumeAfterServerRestart(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	px := newProxy(t, srv.Addr)
-	c, rec := dial(t, px.URL(), fastReconnect(client.Options{Name: "resumer"}))
+	c, rec := dial(t, px.URL(), client.Options{Name: "resumer"})
 	first := c.Welcome()
 
 	create := func(srv *apptest.Server, name string) int64 {
@@ -27,38 +27,37 @@ func TestResumeAfterServerRestart(t *testing.T) {
 		return srv.State(t).Seq
 	}
 	before := create(srv, "before")
-	rec.waitSeq(t, before)
+	rec.WaitSeq(before)
 
 	// The client stays away until the writes are done, so that it must
 	// get them from the log.
 	px.refusing(true)
 	srv = srv.Restart()
-	rec.waitType(t, client.TypeDisconnected, 1)
+	rec.WaitType(client.TypeDisconnected, 1)
 	var missed int64
 	for i := range 5 {
 		missed = create(srv, fmt.Sprint("while away ", i))
 	}
 	px.refusing(false)
-	rec.waitType(t, client.TypeWelcome, 2)
+	rec.WaitType(client.TypeWelcome, 2)
 	live := create(srv, "after")
 
-	evs := rec.waitSeq(t, live)
-	requireConsecutive(t, evs, first.Seq+1, live)
-	all := rec.all()
-	if n := count(all, client.TypeResync); n != 1 {
-		t.Fatalf("%d resyncs, want only the fresh start's: %s", n, describe(all))
+	evs := rec.WaitSeq(live)
+	apptest.RequireConsecutive(t, evs, first.Seq+1, live)
+	if n := rec.Count(client.TypeResync); n != 1 {
+		t.Fatalf("%d resyncs, want only the fresh start's: %s", n, apptest.Describe(rec.All()))
 	}
-	if d, ok := rec.waitType(t, client.TypeDisconnected, 1).Disconnect(); !ok || d.Code != 1001 {
+	if d, ok := rec.WaitType(client.TypeDisconnected, 1).Disconnect(); !ok || d.Code != 1001 {
 		t.Fatalf("disconnected %+v, want the server's 1001", d)
 	}
-	w, ok := rec.waitType(t, client.TypeWelcome, 2).Welcome()
+	w, ok := rec.WaitType(client.TypeWelcome, 2).Welcome()
 	if !ok || !w.Resumed || w.Epoch != first.Epoch || w.Seq != missed {
 		t.Fatalf("second welcome %+v, want resumed in epoch %s", w, first.Epoch)
 	}
 	if !c.Welcome().Resumed || c.ConnState() != client.Live {
 		t.Fatalf("after the resume: welcome %+v, state %s", c.Welcome(), c.ConnState())
 	}
-	if err := c.WaitSeq(testCtx(t), live); err != nil {
+	if err := c.WaitSeq(apptest.Ctx(t), live); err != nil {
 		t.Fatal(err)
 	}
 	if seq, epoch := c.Position(); seq != live || epoch != first.Epoch {
@@ -70,7 +69,7 @@ func TestResumeAfterServerRestart(t *testing.T) {
 // it.
 func TestResumeFromAStoredPosition(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	ctx := testCtx(t)
+	ctx := apptest.Ctx(t)
 	c, _ := dial(t, srv.URL, client.Options{})
 	_, seq, err := c.CreateItem(ctx, client.NewItem{Name: "seen"})
 	if err != nil {
@@ -94,8 +93,8 @@ func TestResumeFromAStoredPosition(t *testing.T) {
 	if !again.Welcome().Resumed {
 		t.Fatalf("welcome %+v, want resumed", again.Welcome())
 	}
-	requireConsecutive(t, rec.waitSeq(t, last), since+1, last)
-	if n := count(rec.all(), client.TypeResync); n != 0 {
+	apptest.RequireConsecutive(t, rec.WaitSeq(last), since+1, last)
+	if n := rec.Count(client.TypeResync); n != 0 {
 		t.Fatalf("%d resyncs on a resume", n)
 	}
 }
@@ -104,24 +103,24 @@ func TestResumeFromAStoredPosition(t *testing.T) {
 // the server's seq and epoch; the stream goes on from there.
 func TestResyncOnWrongEpoch(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	ctx := testCtx(t)
+	ctx := apptest.Ctx(t)
 	st := srv.State(t)
 	c, rec := dial(t, srv.URL, client.Options{Since: 1, Epoch: "not-this-one"})
 	if c.Welcome().Resumed {
 		t.Fatalf("welcome %+v resumed a foreign epoch", c.Welcome())
 	}
-	r, ok := rec.waitType(t, client.TypeResync, 1).Resync()
+	r, ok := rec.WaitType(client.TypeResync, 1).Resync()
 	if !ok || r.Seq != st.Seq || r.Epoch != st.Epoch {
 		t.Fatalf("resync %+v, want seq %d epoch %s", r, st.Seq, st.Epoch)
 	}
-	if evs := rec.all(); evs[0].Type != client.TypeWelcome || evs[1].Type != client.TypeResync {
-		t.Fatalf("stream starts %s", describe(evs))
+	if evs := rec.All(); evs[0].Type != client.TypeWelcome || evs[1].Type != client.TypeResync {
+		t.Fatalf("stream starts %s", apptest.Describe(evs))
 	}
 	_, seq, err := c.CreateItem(ctx, client.NewItem{Name: "after the resync"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	requireConsecutive(t, rec.waitSeq(t, seq), st.Seq+1, seq)
+	apptest.RequireConsecutive(t, rec.WaitSeq(seq), st.Seq+1, seq)
 	if err := c.WaitSeq(ctx, seq); err != nil {
 		t.Fatal(err)
 	}
@@ -135,14 +134,14 @@ func TestFreshStartDeliversOneResync(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	c, rec := dial(t, srv.URL, client.Options{})
 	w := c.Welcome()
-	r, ok := rec.waitType(t, client.TypeResync, 1).Resync()
+	r, ok := rec.WaitType(client.TypeResync, 1).Resync()
 	if !ok || r.Seq != w.Seq || r.Epoch != w.Epoch || w.Resumed {
 		t.Fatalf("welcome %+v, resync %+v", w, r)
 	}
-	if err := c.Ping(testCtx(t)); err != nil {
+	if err := c.Ping(apptest.Ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(rec.all(), client.TypeResync); n != 1 {
+	if n := rec.Count(client.TypeResync); n != 1 {
 		t.Fatalf("%d resyncs", n)
 	}
 }
@@ -151,20 +150,20 @@ func TestFreshStartDeliversOneResync(t *testing.T) {
 // reconnecting client gets a resync and follows the new log.
 func TestResyncWhenTheDatabaseIsReplaced(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	c, rec := dial(t, srv.URL, fastReconnect(client.Options{}))
+	c, rec := dial(t, srv.URL, client.Options{})
 	old := c.Welcome().Epoch
 	srv.Stop()
 	srv = apptest.MustStartServer(t, "--addr", srv.Addr, "--db", filepath.Join(t.TempDir(), "other.db"))
-	r, ok := rec.waitType(t, client.TypeResync, 2).Resync()
+	r, ok := rec.WaitType(client.TypeResync, 2).Resync()
 	st := srv.State(t)
 	if !ok || r.Epoch == old || r.Epoch != st.Epoch || r.Seq != st.Seq {
 		t.Fatalf("resync %+v; old epoch %s, new state %d/%s", r, old, st.Seq, st.Epoch)
 	}
-	_, seq, err := c.IncrementScore(testCtx(t), 1, 1)
+	_, seq, err := c.IncrementScore(apptest.Ctx(t), 1, 1)
 	if err != nil {
 		t.Fatal(err)
 	}
-	evs := rec.waitSeq(t, seq)
+	evs := rec.WaitSeq(seq)
 	if ev := evs[len(evs)-1]; ev.Seq != seq || ev.Type != "score.updated" {
 		t.Fatalf("last event %s/%d, want score.updated/%d", ev.Type, ev.Seq, seq)
 	}

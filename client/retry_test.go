@@ -27,10 +27,10 @@ func createdEvents(tb testing.TB, srv *apptest.Server, name string) []int64 {
 
 // watchCreated waits until the watcher sees name created and returns the
 // seq: proof that the server applied it, whatever its sender saw.
-func watchCreated(tb testing.TB, rec *recorder, name string) int64 {
+func watchCreated(tb testing.TB, rec *apptest.Stream, name string) int64 {
 	tb.Helper()
 	var seq int64
-	rec.waitFor(tb, "item.created "+name, func(evs []client.Event) bool {
+	rec.WaitFor("item.created "+name, func(evs []client.Event) bool {
 		for _, ev := range evs {
 			var it models.Item
 			if ev.Type == "item.created" && ev.Decode(&it) == nil && it.Name == name {
@@ -49,7 +49,7 @@ func watchCreated(tb testing.TB, rec *recorder, name string) int64 {
 func TestUnansweredMutationIsResentAndAppliesOnce(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	px := newProxy(t, srv.Addr)
-	c, rec := dial(t, px.URL(), fastReconnect(client.Options{Name: "sender"}))
+	c, rec := dial(t, px.URL(), client.Options{Name: "sender"})
 	_, watcher := dial(t, srv.URL, client.Options{})
 
 	px.hold() // the server's replies stop reaching the client
@@ -60,7 +60,7 @@ func TestUnansweredMutationIsResentAndAppliesOnce(t *testing.T) {
 	}
 	done := make(chan result, 1)
 	go func() {
-		it, seq, err := c.CreateItem(testCtx(t), client.NewItem{Name: "exactly once"})
+		it, seq, err := c.CreateItem(apptest.Ctx(t), client.NewItem{Name: "exactly once"})
 		done <- result{it, seq, err}
 	}()
 	applied := watchCreated(t, watcher, "exactly once")
@@ -80,9 +80,9 @@ func TestUnansweredMutationIsResentAndAppliesOnce(t *testing.T) {
 	}
 	// The sender's own stream has the event once, in order, across the
 	// reconnect.
-	evs := rec.waitSeq(t, applied)
-	requireConsecutive(t, evs, evs[0].Seq, applied)
-	if w, _ := rec.waitType(t, client.TypeWelcome, 2).Welcome(); !w.Resumed {
+	evs := rec.WaitSeq(applied)
+	apptest.RequireConsecutive(t, evs, evs[0].Seq, applied)
+	if w, _ := rec.WaitType(client.TypeWelcome, 2).Welcome(); !w.Resumed {
 		t.Fatalf("second welcome %+v, want resumed", w)
 	}
 }
@@ -93,11 +93,11 @@ func TestUnansweredMutationIsResentAndAppliesOnce(t *testing.T) {
 func TestRetryByRequestIDAfterTheContextEnded(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	px := newProxy(t, srv.Addr)
-	c, _ := dial(t, px.URL(), fastReconnect(client.Options{}))
+	c, _ := dial(t, px.URL(), client.Options{})
 	_, watcher := dial(t, srv.URL, client.Options{})
 
 	px.hold()
-	ctx, cancel := context.WithCancel(client.WithRequestID(testCtx(t), "create-1"))
+	ctx, cancel := context.WithCancel(client.WithRequestID(apptest.Ctx(t), "create-1"))
 	done := make(chan error, 1)
 	go func() {
 		_, _, err := c.CreateItem(ctx, client.NewItem{Name: "retried"})
@@ -110,7 +110,7 @@ func TestRetryByRequestIDAfterTheContextEnded(t *testing.T) {
 	}
 	px.cut()
 
-	it, seq, err := c.CreateItem(client.WithRequestID(testCtx(t), "create-1"), client.NewItem{Name: "retried"})
+	it, seq, err := c.CreateItem(client.WithRequestID(apptest.Ctx(t), "create-1"), client.NewItem{Name: "retried"})
 	if err != nil || seq != applied || it.Name != "retried" {
 		t.Fatalf("retry: %+v seq %d, %v; want the original seq %d", it, seq, err, applied)
 	}
@@ -118,12 +118,12 @@ func TestRetryByRequestIDAfterTheContextEnded(t *testing.T) {
 		t.Fatalf("created at seqs %v, want once", seqs)
 	}
 	// The outcome of a failure is remembered too.
-	_, _, err = c.IncrementScore(client.WithRequestID(testCtx(t), "bump-1"), 999, 1)
+	_, _, err = c.IncrementScore(client.WithRequestID(apptest.Ctx(t), "bump-1"), 999, 1)
 	requireError(t, "increment of a missing score", err, client.CodeNotFound, "id")
-	_, _, err = c.IncrementScore(client.WithRequestID(testCtx(t), "bump-1"), 999, 1)
+	_, _, err = c.IncrementScore(client.WithRequestID(apptest.Ctx(t), "bump-1"), 999, 1)
 	requireError(t, "its retry", err, client.CodeNotFound, "id")
 
-	if _, _, err := c.CreateItem(client.WithRequestID(testCtx(t), ""), client.NewItem{Name: "x"}); err == nil {
+	if _, _, err := c.CreateItem(client.WithRequestID(apptest.Ctx(t), ""), client.NewItem{Name: "x"}); err == nil {
 		t.Fatal("an empty request id was accepted")
 	}
 }
@@ -134,16 +134,16 @@ func TestRetryByRequestIDAfterTheContextEnded(t *testing.T) {
 func TestRequestsWhileReconnecting(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	px := newProxy(t, srv.Addr)
-	c, rec := dial(t, px.URL(), fastReconnect(client.Options{}))
+	c, rec := dial(t, px.URL(), client.Options{})
 	px.refusing(true)
 	px.cut()
-	rec.waitType(t, client.TypeDisconnected, 1)
+	rec.WaitType(client.TypeDisconnected, 1)
 	if s := c.ConnState(); s != client.Reconnecting {
 		t.Fatalf("state %s while the server is unreachable", s)
 	}
 
 	// The deadline is what is under test: the request must give up.
-	ctx, cancel := context.WithTimeout(testCtx(t), 100*time.Millisecond)
+	ctx, cancel := context.WithTimeout(apptest.Ctx(t), 100*time.Millisecond)
 	defer cancel()
 	if _, _, err := c.CreateItem(ctx, client.NewItem{Name: "withdrawn"}); !errors.Is(err, context.DeadlineExceeded) {
 		t.Fatalf("CreateItem while unreachable: %v", err)
@@ -157,7 +157,7 @@ func TestRequestsWhileReconnecting(t *testing.T) {
 		px.refusing(false)
 		reopened <- err
 	}()
-	if _, _, err := c.CreateItem(testCtx(t), client.NewItem{Name: "waited"}); err != nil {
+	if _, _, err := c.CreateItem(apptest.Ctx(t), client.NewItem{Name: "waited"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := <-reopened; err != nil {
@@ -176,7 +176,7 @@ func TestRequestsWhileReconnecting(t *testing.T) {
 func TestAnonymousMutationCaughtByADropFails(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	px := newProxy(t, srv.Addr)
-	c, _ := dial(t, px.URL(), fastReconnect(client.Options{Anonymous: true}))
+	c, _ := dial(t, px.URL(), client.Options{Anonymous: true})
 	_, watcher := dial(t, srv.URL, client.Options{})
 	if c.ClientID() != "" {
 		t.Fatalf("anonymous client has id %q", c.ClientID())
@@ -185,13 +185,13 @@ func TestAnonymousMutationCaughtByADropFails(t *testing.T) {
 	px.hold()
 	mutation := make(chan error, 1)
 	go func() {
-		_, _, err := c.CreateItem(testCtx(t), client.NewItem{Name: "anonymous"})
+		_, _, err := c.CreateItem(apptest.Ctx(t), client.NewItem{Name: "anonymous"})
 		mutation <- err
 	}()
 	watchCreated(t, watcher, "anonymous")
 	query := make(chan error, 1)
 	go func() {
-		_, err := c.Items(testCtx(t))
+		_, err := c.Items(apptest.Ctx(t))
 		query <- err
 	}()
 	px.cut()
@@ -211,17 +211,17 @@ func TestAnonymousMutationCaughtByADropFails(t *testing.T) {
 // without sending it again.
 func TestTooLargeFailsOnlyItsRequest(t *testing.T) {
 	srv := apptest.MustStartServer(t, "--read-limit", "4096")
-	c, rec := dial(t, srv.URL, fastReconnect(client.Options{}))
-	_, _, err := c.CreateItem(testCtx(t), client.NewItem{Name: "big", Description: strings.Repeat("x", 5000)})
+	c, rec := dial(t, srv.URL, client.Options{})
+	_, _, err := c.CreateItem(apptest.Ctx(t), client.NewItem{Name: "big", Description: strings.Repeat("x", 5000)})
 	requireError(t, "oversized CreateItem", err, client.CodeTooLarge, "")
-	rec.waitType(t, client.TypeWelcome, 2)
-	if _, _, err := c.CreateItem(testCtx(t), client.NewItem{Name: "small"}); err != nil {
+	rec.WaitType(client.TypeWelcome, 2)
+	if _, _, err := c.CreateItem(apptest.Ctx(t), client.NewItem{Name: "small"}); err != nil {
 		t.Fatalf("after too_large: %v", err)
 	}
-	if err := c.Ping(testCtx(t)); err != nil {
+	if err := c.Ping(apptest.Ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if n := count(rec.all(), client.TypeWelcome); n != 2 {
+	if n := rec.Count(client.TypeWelcome); n != 2 {
 		t.Fatalf("%d connections; the oversized request was sent again", n)
 	}
 }
