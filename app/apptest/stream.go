@@ -53,7 +53,7 @@ func (s *Stream) Count(typ string) int {
 }
 
 // WaitFor waits until check accepts what was delivered so far, and
-// returns that.
+// returns that. check must not keep the slice it is given.
 func (s *Stream) WaitFor(what string, check func([]client.Event) bool) []client.Event {
 	s.tb.Helper()
 	evs, err := s.Wait(what, check)
@@ -69,16 +69,22 @@ func (s *Stream) Wait(what string, check func([]client.Event) bool) ([]client.Ev
 	deadline := newDeadline()
 	defer deadline.Stop()
 	for {
+		// check runs under the lock, on the stream itself: a copy per
+		// event would make long waits quadratic.
 		s.mu.Lock()
-		evs, changed := append([]client.Event(nil), s.events...), s.changed
+		done, changed := check(s.events), s.changed
+		var evs []client.Event
+		if done {
+			evs = append(evs, s.events...)
+		}
 		s.mu.Unlock()
-		if check(evs) {
+		if done {
 			return evs, nil
 		}
 		select {
 		case <-changed:
 		case <-deadline.C:
-			return evs, fmt.Errorf("no %s within %s; got %s", what, DefaultWait, Describe(evs))
+			return nil, fmt.Errorf("no %s within %s; got %s", what, DefaultWait, Describe(s.All()))
 		}
 	}
 }
