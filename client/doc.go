@@ -36,7 +36,8 @@
 //     exactly once, in seq order, across any number of reconnects: a new
 //     connection resumes with since and epoch, and the server replays what
 //     was missed. Repeats are dropped; a gap ends the connection, and the
-//     next one resumes from before the gap.
+//     next one resumes from before the gap. A correct server sends neither,
+//     so both are logged as errors.
 //   - When the server cannot resume (another database, events pruned from
 //     its log) it says so and the client delivers TypeResync: load the
 //     snapshot (State) and apply only events with a seq above the

@@ -1,7 +1,9 @@
 package client_test
 
 import (
+	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -84,7 +86,8 @@ func TestGapResumesAndRepeatsAreDropped(t *testing.T) {
 			scriptedEvent(8), scriptedEvent(9), scriptedEvent(10),
 		},
 	)
-	c, rec := dial(t, srv.URL, client.Options{ClientID: "gap-test"})
+	logged := &errorLog{}
+	c, rec := dial(t, srv.URL, client.Options{ClientID: "gap-test", Logger: slog.New(logged)})
 	evs := rec.WaitSeq(10)
 	apptest.RequireConsecutive(t, evs, 6, 10)
 	if q := srv.query(1); q.Get("since") != "7" || q.Get("epoch") != "e1" || q.Get("client") != "gap-test" {
@@ -99,10 +102,35 @@ func TestGapResumesAndRepeatsAreDropped(t *testing.T) {
 	if a := evs[0].Actor; a == nil || a.Name != "Bob" || a.ID != "" {
 		t.Fatalf("actor %+v", a)
 	}
+	if got := logged.messages(); len(got) != 2 || !strings.Contains(got[0], "repeated") || !strings.Contains(got[1], "skipped") {
+		t.Fatalf("logged %q, want the repeat and the gap", got)
+	}
 	if err := c.WaitSeq(apptest.Ctx(t), 10); err != nil {
 		t.Fatal(err)
 	}
 	if seq, epoch := c.Position(); seq != 10 || epoch != "e1" {
 		t.Fatalf("Position %d %s", seq, epoch)
 	}
+}
+
+// errorLog keeps the messages of the errors a client logs.
+type errorLog struct {
+	mu   sync.Mutex
+	msgs []string
+}
+
+func (l *errorLog) Enabled(_ context.Context, lv slog.Level) bool { return lv >= slog.LevelError }
+func (l *errorLog) Handle(_ context.Context, r slog.Record) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.msgs = append(l.msgs, r.Message)
+	return nil
+}
+func (l *errorLog) WithAttrs([]slog.Attr) slog.Handler { return l }
+func (l *errorLog) WithGroup(string) slog.Handler      { return l }
+
+func (l *errorLog) messages() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return append([]string(nil), l.msgs...)
 }

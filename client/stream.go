@@ -50,10 +50,13 @@ func (c *Client) handle(cn *conn, raw []byte) error {
 			c.deliver.push(f.event(raw)) // presence, or a notice of a newer server
 			return nil
 		}
+		// Repeats and gaps break the server's contract, so they are logged
+		// as errors, though the client recovers from both.
 		switch {
 		case f.Seq <= c.seq:
-			c.opts.Logger.Debug("livedash: dropping a repeated event", "seq", f.Seq, "have", c.seq)
+			c.opts.Logger.Error("livedash: the server repeated an event; dropped", "seq", f.Seq, "have", c.seq)
 		case f.Seq > c.seq+1:
+			c.opts.Logger.Error("livedash: the server skipped events; resuming from before the gap", "seq", f.Seq, "have", c.seq)
 			return &gapError{have: c.seq, got: f.Seq}
 		default:
 			c.seq = f.Seq
