@@ -22,9 +22,10 @@ func (s *server) dialClient(tb testing.TB, opts client.Options) *client.Client {
 // dropWatch closes lost at the first connection a client loses, and runs
 // next, if any, on every event: use its OnEvent as the client's.
 type dropWatch struct {
-	lost chan struct{}
-	once sync.Once
-	next func(context.Context, client.Event)
+	lost  chan struct{}
+	first client.Disconnect // why; set before lost is closed
+	once  sync.Once
+	next  func(context.Context, client.Event)
 }
 
 func newDropWatch(next func(context.Context, client.Event)) *dropWatch {
@@ -33,7 +34,10 @@ func newDropWatch(next func(context.Context, client.Event)) *dropWatch {
 
 func (d *dropWatch) OnEvent(ctx context.Context, ev client.Event) {
 	if ev.Type == client.TypeDisconnected {
-		d.once.Do(func() { close(d.lost) })
+		d.once.Do(func() {
+			d.first, _ = ev.Disconnect()
+			close(d.lost)
+		})
 	}
 	if d.next != nil {
 		d.next(ctx, ev)
@@ -57,4 +61,9 @@ func replyFrame(id string, seq int64, record any, err error) frame {
 	f.Data, _ = json.Marshal(record)
 	f.Raw, _ = json.Marshal(map[string]any{"type": f.Type, "id": id, "seq": seq, "data": f.Data})
 	return f
+}
+
+// eventFrame is an event a client delivered, as the wire carried it.
+func eventFrame(ev client.Event) frame {
+	return frame{Frame: apptest.Frame{Type: ev.Type, Seq: ev.Seq, Data: ev.Data, Raw: ev.Raw}}
 }

@@ -43,8 +43,10 @@ func (s *Stream) Changes() []client.Event { return Changes(s.All()) }
 
 // Count is how many events or notices of a type were delivered.
 func (s *Stream) Count(typ string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	n := 0
-	for _, ev := range s.All() {
+	for _, ev := range s.events {
 		if ev.Type == typ {
 			n++
 		}
