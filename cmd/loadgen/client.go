@@ -15,8 +15,6 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
-
-	ldclient "livedash/client"
 )
 
 // client is one WebSocket connection, listener or writer. All it keeps is
@@ -26,12 +24,11 @@ type client struct {
 	idx      int
 	name     string
 	conn     *websocket.Conn
-	log      seqLog           // only touched by the reader goroutine until the run is over
-	maxSeen  atomic.Int64     // highest event seq seen, for the drain wait
-	dropped  atomic.Bool      // the connection failed before we closed it
-	presence int64            // presence frames received (reader goroutine only)
-	w        *writer          // nil for listeners
-	lc       *ldclient.Client // --client-writers: the writer's connection
+	log      seqLog       // only touched by the reader goroutine until the run is over
+	maxSeen  atomic.Int64 // highest event seq seen, for the drain wait
+	dropped  atomic.Bool  // the connection failed before we closed it
+	presence int64        // presence frames received (reader goroutine only)
+	w        *writer      // nil for listeners
 }
 
 // Buffer sizes: the conn's bufio buffers. Frames larger than that are

@@ -13,30 +13,29 @@ import (
 
 // Config is everything the flags set.
 type Config struct {
-	Addr          string
-	AllowRemote   bool
-	Name          string
-	Listeners     int
-	Writers       int
-	MixSpec       string
-	Mix           mix
-	Rate          float64 // mutations/s over all writers; 0 = closed loop
-	Depth         int     // in-flight requests per writer when Rate == 0
-	ClientWriters bool    // writers on livedash/client (an experiment)
-	MaxInflight   int     // in-flight cap per writer when Rate > 0
-	Duration      time.Duration
-	Ramp          time.Duration
-	Batch         int
-	Drain         time.Duration
-	Deadline      time.Duration // hard overall limit; 0 = ramp+duration+drain+30s
-	MaxMutations  int64
-	Readers       int   // HTTP clients GETting /api/state in a loop while the writers send
-	MaxReads      int64 // hard cap on reads
-	SeedRecords   int
-	PID           int
-	JSON          bool
-	NoHeader      bool
-	Quiet         bool
+	Addr         string
+	AllowRemote  bool
+	Name         string
+	Listeners    int
+	Writers      int
+	MixSpec      string
+	Mix          mix
+	Rate         float64 // mutations/s over all writers; 0 = closed loop
+	Depth        int     // in-flight requests per writer when Rate == 0
+	MaxInflight  int     // in-flight cap per writer when Rate > 0
+	Duration     time.Duration
+	Ramp         time.Duration
+	Batch        int
+	Drain        time.Duration
+	Deadline     time.Duration // hard overall limit; 0 = ramp+duration+drain+30s
+	MaxMutations int64
+	Readers      int   // HTTP clients GETting /api/state in a loop while the writers send
+	MaxReads     int64 // hard cap on reads
+	SeedRecords  int
+	PID          int
+	JSON         bool
+	NoHeader     bool
+	Quiet        bool
 }
 
 // maxConns stays under the loopback ephemeral port range (32768-60999).
@@ -67,7 +66,6 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 		"mutation mix, type=weight,...; types: increment (score.increment), score.create, score.update, score.delete, item.create, item.update, item.delete")
 	fs.Float64Var(&c.Rate, "rate", 0, "total mutations/s over all writers; 0 = as fast as acks come back (see --depth)")
 	fs.IntVar(&c.Depth, "depth", 8, "requests in flight per writer when --rate 0")
-	fs.BoolVar(&c.ClientWriters, "client-writers", false, "writers use livedash/client (an experiment: what the client costs)")
 	fs.IntVar(&c.MaxInflight, "max-inflight", 1024, "cap on requests in flight per writer when --rate > 0")
 	fs.DurationVar(&c.Duration, "duration", 10*time.Second, "how long writers send, after all connections are open")
 	fs.DurationVar(&c.Ramp, "ramp", 0, "spread connection opening over this time (batches of --batch)")

@@ -159,10 +159,6 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 			wwg.Add(1)
 			go func() {
 				defer wwg.Done()
-				if cfg.ClientWriters {
-					w.runClient(ctx, stop, perSec, &budget)
-					return
-				}
 				w.run(ctx, stop, perSec, &budget)
 			}()
 		}
@@ -345,15 +341,6 @@ func (r *runner) connectOne(ctx context.Context, i int) {
 		c.w = newWriter(r, widx, inflight)
 		c.w.c = c
 	}
-	if c.w != nil && r.cfg.ClientWriters {
-		if err := r.dialClientWriter(ctx, c); err != nil {
-			r.addErr(errCode(err, "connect_failed"), 1)
-			r.noteErr(c.name + ": " + err.Error())
-			return
-		}
-		r.clients[i] = c
-		return
-	}
 	conn, wel, err := dial(ctx, r.dialer, r.cfg.Addr, c.name)
 	if err != nil {
 		if ctx.Err() == nil {
@@ -433,10 +420,6 @@ func (r *runner) closeAll() {
 			defer wg.Done()
 			msg := websocket.FormatCloseMessage(websocket.CloseNormalClosure, "loadgen done")
 			for c := range work {
-				if c.lc != nil {
-					c.lc.Close()
-					continue
-				}
 				_ = c.conn.WriteControl(websocket.CloseMessage, msg, time.Now().Add(time.Second))
 				_ = c.conn.Close()
 			}
