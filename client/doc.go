@@ -53,7 +53,11 @@
 // Each typed method (State, Items, CreateItem, IncrementScore, ...) sends
 // one request and waits for its reply; a failure the server reports is an
 // *Error with one of the contract's codes. Mutations return the seq of the
-// event they caused; WaitSeq waits until OnEvent has processed it.
+// event they caused; WaitSeq waits until OnEvent has processed it. Calls
+// made one after the other by one goroutine reach the server in that
+// order; concurrent calls go out pipelined on the one connection, in no set
+// order. A request refused with CodeRateLimited, CodeUnavailable or
+// CodeInternal was not applied: the client leaves the retry to the caller.
 //
 // A request unanswered when its connection drops is written again on the
 // next connection, under its original request id and in its original
