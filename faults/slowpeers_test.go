@@ -180,6 +180,7 @@ type timedStream struct {
 }
 
 func newTimedStream(tb testing.TB) *timedStream {
+	tb.Helper()
 	return &timedStream{Stream: apptest.NewStream(tb), arrived: map[int64]time.Time{}}
 }
 

@@ -42,6 +42,7 @@ func DialClient(tb testing.TB, url string, opts client.Options) *client.Client {
 // Ctx is a context for a test's requests: it ends after DefaultWait, or
 // with the test.
 func Ctx(tb testing.TB) context.Context {
+	tb.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), DefaultWait)
 	tb.Cleanup(cancel)
 	return ctx

@@ -19,6 +19,7 @@ type Stream struct {
 }
 
 func NewStream(tb testing.TB) *Stream {
+	tb.Helper()
 	return &Stream{tb: tb, changed: make(chan struct{})}
 }
 
