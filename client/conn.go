@@ -105,13 +105,13 @@ func (c *Client) run(cn *conn) {
 	failures := 0
 	for {
 		err := c.serve(cn)
-		live, stable := c.dropped(cn, err)
+		first, stable := c.dropped(cn, err)
 		if c.ctx.Err() != nil {
 			return
 		}
-		if !live {
-			// Dial reports the first connection's failure; later ones
-			// only lengthen the wait.
+		if first {
+			// Dial reports the first connection's failure; later ones,
+			// welcomed or not, only lengthen the wait.
 			c.failed <- fmt.Errorf("livedash: connection ended before the welcome: %w", err)
 			return
 		}
@@ -165,9 +165,10 @@ func (c *Client) serve(cn *conn) error {
 	}
 }
 
-// dropped cleans up after a connection ended and reports whether it had
-// been welcomed, and whether it lived long enough to reset the backoff.
-func (c *Client) dropped(cn *conn, cause error) (live, stable bool) {
+// dropped cleans up after a connection ended and reports whether no
+// connection was ever welcomed (Dial's failure), and whether this one lived
+// long enough to reset the backoff.
+func (c *Client) dropped(cn *conn, cause error) (first, stable bool) {
 	_ = cn.ws.Close()
 	close(cn.quit)
 	c.mu.Lock()
@@ -175,10 +176,10 @@ func (c *Client) dropped(cn *conn, cause error) (live, stable bool) {
 	if c.cur == cn {
 		c.cur = nil
 	}
-	live = !cn.welcomedAt.IsZero()
-	stable = live && time.Since(cn.welcomedAt) >= stableAfter
+	first = !c.everLive
+	stable = !cn.welcomedAt.IsZero() && time.Since(cn.welcomedAt) >= stableAfter
 	if c.state == Closed {
-		return live, stable
+		return first, stable
 	}
 	if c.everLive {
 		c.state = Reconnecting
@@ -193,7 +194,7 @@ func (c *Client) dropped(cn *conn, cause error) (live, stable bool) {
 	if c.opts.Anonymous {
 		c.failUnrecognisable()
 	}
-	return live, stable
+	return first, stable
 }
 
 // writeLoop is the only writer of data frames on cn.

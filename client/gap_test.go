@@ -35,6 +35,10 @@ func newScriptedServer(tb testing.TB, scripts ...[]string) *scriptedServer {
 	return s
 }
 
+// closeNow in a script makes the server close the connection with 1001 as
+// a stopping server does; a nil script closes it before any frame.
+const closeNow = "!close"
+
 func (s *scriptedServer) serve(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	n := len(s.queries)
@@ -50,7 +54,15 @@ func (s *scriptedServer) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer conn.Close()
-	for _, f := range s.scripts[n] {
+	script := s.scripts[n]
+	if script == nil {
+		script = []string{closeNow}
+	}
+	for _, f := range script {
+		if f == closeNow {
+			_ = conn.WriteMessage(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"))
+			return
+		}
 		if conn.WriteMessage(websocket.TextMessage, []byte(f)) != nil {
 			return
 		}
@@ -133,4 +145,23 @@ func (l *errorLog) messages() []string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return append([]string(nil), l.msgs...)
+}
+
+// A connection closed before its welcome, after the first, is one more
+// failed attempt: the client goes on reconnecting and resumes.
+func TestReconnectsAfterAConnectionClosedBeforeItsWelcome(t *testing.T) {
+	srv := newScriptedServer(t,
+		[]string{`{"type":"welcome","data":{"seq":5,"epoch":"e1"}}`, scriptedEvent(6), closeNow},
+		nil, // closed before the welcome, as by a server stopping
+		nil,
+		[]string{`{"type":"welcome","data":{"seq":7,"epoch":"e1","resumed":true}}`, scriptedEvent(7)},
+	)
+	c, rec := dial(t, srv.URL, client.Options{})
+	apptest.RequireConsecutive(t, rec.WaitSeq(7), 6, 7)
+	if q := srv.query(3); q.Get("since") != "6" {
+		t.Fatalf("the fourth connection asked %v, want since 6", q)
+	}
+	if w := c.Welcome(); !w.Resumed || c.ConnState() != client.Live {
+		t.Fatalf("welcome %+v, state %s", w, c.ConnState())
+	}
 }
