@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/fasthttp/websocket"
@@ -17,6 +18,10 @@ import (
 const (
 	handshakeTimeout = 10 * time.Second
 	writeWait        = 10 * time.Second // a write that takes longer means a dead peer
+	// drainWait is how long the reader may still read after a write
+	// failed: what the server sent before it closed (replies, its close
+	// frame) is usually there already.
+	drainWait = time.Second
 )
 
 // conn is one WebSocket connection. The run goroutine reads it; a writer
@@ -26,10 +31,22 @@ type conn struct {
 	since int64         // the since this connection asked for; -1 for none
 	wake  chan struct{} // holds a token while out may be non-empty
 	quit  chan struct{} // closed when the connection has ended
+	// drainBy is when the reader must give up, in Unix nanoseconds, once a
+	// write failed; 0 while writes succeed.
+	drainBy atomic.Int64
 
 	// Guarded by Client.mu.
 	out        []*call // requests to write, in order
 	welcomedAt time.Time
+}
+
+// abandon gives up writing to cn. Closing the socket now would throw away
+// what the reader has not read yet, the server's close frame among it; the
+// reader gets drainWait to read it instead of its full timeout.
+func (cn *conn) abandon() {
+	by := time.Now().Add(drainWait)
+	cn.drainBy.Store(by.UnixNano())
+	_ = cn.ws.SetReadDeadline(by)
 }
 
 func (cn *conn) enqueue(cl *call) {
@@ -140,7 +157,13 @@ func (c *Client) run(cn *conn) {
 func (c *Client) serve(cn *conn) error {
 	ws := cn.ws
 	readTimeout := c.opts.KeepAlive * 5 / 2
-	extend := func() { _ = ws.SetReadDeadline(time.Now().Add(readTimeout)) }
+	extend := func() {
+		_ = ws.SetReadDeadline(time.Now().Add(readTimeout))
+		// After abandon's deadline, whichever of the two ran first.
+		if by := cn.drainBy.Load(); by != 0 {
+			_ = ws.SetReadDeadline(time.Unix(0, by))
+		}
+	}
 	extend()
 	ws.SetPingHandler(func(data string) error {
 		extend()
@@ -209,7 +232,7 @@ func (c *Client) writeLoop(cn *conn) {
 			return
 		case <-ping.C:
 			if err := cn.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				_ = cn.ws.Close() // wakes the reader, which reconnects
+				cn.abandon()
 				return
 			}
 		case <-cn.wake:
@@ -233,7 +256,7 @@ func (c *Client) writeLoop(cn *conn) {
 					err = cn.ws.WriteMessage(websocket.TextMessage, f)
 				}
 				if err != nil {
-					_ = cn.ws.Close()
+					cn.abandon()
 					return
 				}
 			}
