@@ -17,6 +17,9 @@ func TestImportBoundaries(t *testing.T) {
 	}{
 		{"livedash/models", append([]string{"livedash/store", "livedash/metrics"}, transports...)},
 		{"livedash/store", append([]string{"livedash/metrics"}, transports...)},
+		// The client speaks the wire like any program would; of the server
+		// it knows only the domain's types.
+		{"livedash/client", []string{"livedash/store", "livedash/ws", "livedash/handlers", "livedash/app", "livedash/metrics", "livedash/public", "livedash/faults", "livedash/cmd"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {

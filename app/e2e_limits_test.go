@@ -7,12 +7,14 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 
 	"github.com/fasthttp/websocket"
 
 	"livedash/app/apptest"
+	"livedash/client"
 	"livedash/ws"
 )
 
@@ -21,17 +23,31 @@ import (
 func TestClientThatNeverReadsIsClosedOthersKeepReceiving(t *testing.T) {
 	srv := apptest.MustStartServer(t, "--send-queue", "64", "--write-wait", "5s", "--rate", "100000", "--burst", "100000")
 	slow := dialNeverReading(t, srv)
-	good := srv.Dial(t, "name=good")
-	writer := srv.Dial(t, "name=writer")
+	good := apptest.NewStream(t)
+	srv.DialClient(t, client.Options{Name: "good", OnEvent: good.Add})
+	writer := srv.DialClient(t, client.Options{Name: "writer"})
 	big := strings.Repeat("x", 1990)
 	// Windows of 20 keep the readers' queues (64) from overflowing while the
 	// slow one's kernel buffers fill up: 3000 x 2 KB is more than they hold.
 	var lastSeq int64
-	for i := 0; i < 3000; i++ {
-		id := fmt.Sprint("c", i)
-		writer.Send(map[string]any{"type": "item.create", "id": id, "data": map[string]any{"name": id, "description": big}})
-		if i%20 == 19 {
-			lastSeq = writer.Reply(id).Seq
+	for w := 0; w < 3000/20; w++ {
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for i := w * 20; i < (w+1)*20; i++ {
+			wg.Go(func() {
+				name := fmt.Sprint("c", i)
+				_, seq, err := writer.CreateItem(apptest.Ctx(t), client.NewItem{Name: name, Description: big})
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					t.Errorf("%s: %v", name, err)
+				}
+				lastSeq = max(lastSeq, seq)
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			t.FailNow()
 		}
 	}
 	evs := good.WaitSeq(lastSeq)
@@ -39,6 +55,9 @@ func TestClientThatNeverReadsIsClosedOthersKeepReceiving(t *testing.T) {
 		if evs[i].Seq != evs[i-1].Seq+1 {
 			t.Fatalf("good client: seq %d after %d", evs[i].Seq, evs[i-1].Seq)
 		}
+	}
+	if n := good.Count(client.TypeDisconnected); n != 0 {
+		t.Fatalf("the good client was dropped %d times", n)
 	}
 	if drops := metric(t, srv, "livedash_send_queue_drops_total"); drops < 1 {
 		t.Fatalf("send queue drops = %v, want the slow client dropped", drops)
@@ -167,16 +186,17 @@ func TestOriginCheck(t *testing.T) {
 // Past its burst, a connection gets rate_limited errors but stays usable.
 func TestRateLimitAnswersWithoutClosing(t *testing.T) {
 	srv := apptest.MustStartServer(t, "--rate", "1", "--burst", "5")
-	c := srv.Dial(t, "")
-	for i := 0; i < 20; i++ {
-		c.Send(map[string]any{"type": "ping", "id": fmt.Sprint(i), "data": map[string]any{}})
+	stream := apptest.NewStream(t)
+	c := srv.DialClient(t, client.Options{OnEvent: stream.Add})
+	errs := make(chan error, 20)
+	for range 20 { // concurrent calls go out back to back
+		go func() { errs <- c.Ping(apptest.Ctx(t)) }()
 	}
 	limited := 0
 	for i := 0; i < 20; i++ {
-		f := c.Reply(fmt.Sprint(i))
-		if f.Type == "error" {
-			if f.Error.Code != ws.CodeRateLimited {
-				t.Fatalf("reply %d: %s", i, f.Raw)
+		if err := <-errs; err != nil {
+			if client.CodeOf(err) != client.CodeRateLimited {
+				t.Fatalf("reply %d: %v", i, err)
 			}
 			limited++
 		}
@@ -185,19 +205,26 @@ func TestRateLimitAnswersWithoutClosing(t *testing.T) {
 		t.Fatalf("%d of 20 were rate limited, want at least 14 with a burst of 5", limited)
 	}
 	// The connection is still open: events still arrive.
-	seq := srv.Dial(t, "").MustAck("score.increment", map[string]any{"id": 1, "by": 1}).Seq
-	c.WaitSeq(seq)
+	_, seq, err := srv.DialClient(t, client.Options{}).IncrementScore(apptest.Ctx(t), 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream.WaitSeq(seq)
+	if n := stream.Count(client.TypeDisconnected); n != 0 {
+		t.Fatalf("the limited connection was dropped %d times", n)
+	}
 }
 
 // Reset is open without a token, and needs the bearer token when one is set.
 func TestReset(t *testing.T) {
 	t.Run("open without a token", func(t *testing.T) {
 		srv := apptest.MustStartServer(t)
-		c := srv.Dial(t, "")
+		stream := apptest.NewStream(t)
+		srv.DialClient(t, client.Options{OnEvent: stream.Add})
 		srv.MustJSON(t, http.MethodPost, "/api/scores/1/increment", map[string]any{"by": 10}, http.StatusOK, nil)
 		var res struct{ Seq int64 }
 		srv.MustJSON(t, http.MethodPost, "/api/reset", nil, http.StatusOK, &res)
-		evs := c.WaitSeq(res.Seq)
+		evs := stream.WaitSeq(res.Seq)
 		if ev := evs[len(evs)-1]; ev.Type != "state.reset" || ev.Seq != res.Seq {
 			t.Fatalf("last event %s", ev.Raw)
 		}

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"livedash/app/apptest"
+	"livedash/client"
 	"livedash/models"
 )
 
@@ -16,54 +17,78 @@ import (
 func TestMutationsAreAckedAndBroadcastToAll(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	start := srv.State(t)
-	clients := []*apptest.Client{
-		srv.Dial(t, "name=Alice&client=alice"),
-		srv.Dial(t, "name=Bob&client=bob"),
-		srv.Dial(t, "name=Carol"),
+	streams := make([]*apptest.Stream, 3)
+	for i := range streams {
+		streams[i] = apptest.NewStream(t)
 	}
-	views := make([]*apptest.View, len(clients))
+	a := srv.DialClient(t, client.Options{Name: "Alice", ClientID: "alice", OnEvent: streams[0].Add})
+	srv.DialClient(t, client.Options{Name: "Bob", ClientID: "bob", OnEvent: streams[1].Add})
+	srv.DialClient(t, client.Options{Name: "Carol", Anonymous: true, OnEvent: streams[2].Add})
+	views := make([]*apptest.View, len(streams))
 	for i := range views {
 		views[i] = apptest.NewView(start)
 	}
-	a := clients[0]
+	ctx := apptest.Ctx(t)
 
 	var item models.Item
 	var score models.Score
+	// Each step makes one mutation and returns the seq and the data of its
+	// ack, as the event must carry them.
 	steps := []struct {
-		typ   string
 		event string
-		data  func() any
-		keep  func(json.RawMessage)
+		do    func() (int64, any, error)
 	}{
-		{"item.create", "item.created", func() any { return map[string]any{"name": " Beamer ", "description": "room 4"} },
-			func(d json.RawMessage) { mustDecode(t, d, &item) }},
-		{"item.update", "item.updated", func() any { return map[string]any{"id": item.ID, "version": item.Version, "name": "Beamer 2"} },
-			func(d json.RawMessage) { mustDecode(t, d, &item) }},
-		{"score.create", "score.created", func() any { return map[string]any{"player": "Zoe", "points": 3} },
-			func(d json.RawMessage) { mustDecode(t, d, &score) }},
-		{"score.increment", "score.updated", func() any { return map[string]any{"id": score.ID, "by": 100} },
-			func(d json.RawMessage) { mustDecode(t, d, &score) }},
-		{"score.update", "score.updated", func() any { return map[string]any{"id": score.ID, "player": "Zoé", "points": 7} },
-			func(d json.RawMessage) { mustDecode(t, d, &score) }},
-		{"score.delete", "score.deleted", func() any { return map[string]any{"id": score.ID, "version": score.Version} }, nil},
-		{"item.delete", "item.deleted", func() any { return map[string]any{"id": item.ID} }, nil},
+		{"item.created", func() (int64, any, error) {
+			it, seq, err := a.CreateItem(ctx, client.NewItem{Name: " Beamer ", Description: "room 4"})
+			item = it
+			return seq, it, err
+		}},
+		{"item.updated", func() (int64, any, error) {
+			it, seq, err := a.UpdateItem(ctx, client.ItemUpdate{ID: item.ID, Version: item.Version, Name: new("Beamer 2")})
+			item = it
+			return seq, it, err
+		}},
+		{"score.created", func() (int64, any, error) {
+			sc, seq, err := a.CreateScore(ctx, client.NewScore{Player: "Zoe", Points: 3})
+			score = sc
+			return seq, sc, err
+		}},
+		{"score.updated", func() (int64, any, error) {
+			sc, seq, err := a.IncrementScore(ctx, score.ID, 100)
+			score = sc
+			return seq, sc, err
+		}},
+		{"score.updated", func() (int64, any, error) {
+			sc, seq, err := a.UpdateScore(ctx, client.ScoreUpdate{ID: score.ID, Player: new("Zoé"), Points: new(int64(7))})
+			score = sc
+			return seq, sc, err
+		}},
+		{"score.deleted", func() (int64, any, error) {
+			seq, err := a.DeleteScore(ctx, score.ID, score.Version)
+			return seq, map[string]int64{"id": score.ID}, err
+		}},
+		{"item.deleted", func() (int64, any, error) {
+			seq, err := a.DeleteItem(ctx, item.ID, 0)
+			return seq, map[string]int64{"id": item.ID}, err
+		}},
 	}
 	for _, st := range steps {
-		ack := a.MustAck(st.typ, st.data())
-		if ack.Seq == 0 {
-			t.Fatalf("%s: ack without seq: %s", st.typ, ack.Raw)
+		seq, data, err := st.do()
+		if err != nil {
+			t.Fatalf("%s: %v", st.event, err)
 		}
-		if st.keep != nil {
-			st.keep(ack.Data)
+		if seq == 0 {
+			t.Fatalf("%s: ack without seq", st.event)
 		}
-		for i, c := range clients {
-			evs := c.WaitSeq(ack.Seq)
+		ackData, _ := json.Marshal(data)
+		for i, s := range streams {
+			evs := s.WaitSeq(seq)
 			ev := evs[len(evs)-1]
-			if ev.Seq != ack.Seq || ev.Type != st.event {
-				t.Fatalf("client %d: want %s seq %d, got %s", i, st.event, ack.Seq, ev.Raw)
+			if ev.Seq != seq || ev.Type != st.event {
+				t.Fatalf("client %d: want %s seq %d, got %s", i, st.event, seq, ev.Raw)
 			}
-			if string(ev.Data) != string(ack.Data) {
-				t.Fatalf("client %d: event data %s differs from ack data %s", i, ev.Data, ack.Data)
+			if string(ev.Data) != string(ackData) {
+				t.Fatalf("client %d: event data %s differs from ack data %s", i, ev.Data, ackData)
 			}
 		}
 	}
@@ -74,9 +99,9 @@ func TestMutationsAreAckedAndBroadcastToAll(t *testing.T) {
 		t.Fatalf("score after updates: %+v", score)
 	}
 	final := srv.State(t)
-	for i, c := range clients {
-		for _, ev := range c.Events() {
-			views[i].ApplyFrame(t, ev)
+	for i, s := range streams {
+		for _, ev := range s.Changes() {
+			views[i].ApplyEvent(t, ev)
 		}
 		views[i].RequireState(t, final)
 	}
@@ -85,7 +110,8 @@ func TestMutationsAreAckedAndBroadcastToAll(t *testing.T) {
 // REST mutations take the same path: committed, then broadcast.
 func TestRESTMutationsBroadcast(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	c := srv.Dial(t, "")
+	stream := apptest.NewStream(t)
+	srv.DialClient(t, client.Options{OnEvent: stream.Add})
 	v := apptest.NewView(srv.State(t))
 
 	var item models.Item
@@ -100,7 +126,7 @@ func TestRESTMutationsBroadcast(t *testing.T) {
 	var reset struct{ Seq int64 }
 	srv.MustJSON(t, http.MethodPost, "/api/reset", nil, http.StatusOK, &reset)
 
-	evs := c.WaitSeq(reset.Seq)
+	evs := stream.WaitSeq(reset.Seq)
 	wantTypes := []string{"item.created", "item.updated", "score.updated", "score.created", "score.updated", "score.deleted", "item.deleted", "state.reset"}
 	if len(evs) != len(wantTypes) {
 		t.Fatalf("got %d events, want %d", len(evs), len(wantTypes))
@@ -109,7 +135,7 @@ func TestRESTMutationsBroadcast(t *testing.T) {
 		if ev.Type != wantTypes[i] {
 			t.Fatalf("event %d is %s, want %s", i, ev.Type, wantTypes[i])
 		}
-		v.ApplyFrame(t, ev)
+		v.ApplyEvent(t, ev)
 	}
 	v.RequireState(t, srv.State(t))
 

@@ -1,56 +1,58 @@
 package app_test
 
 import (
-	"bytes"
+	"errors"
 	"fmt"
+	"sync"
 	"testing"
 
 	"livedash/app/apptest"
-	"livedash/models"
+	"livedash/client"
 )
 
 // A client that drops and resumes with since/epoch gets exactly the events
 // it missed, in order, then live ones; nothing twice.
 func TestResumeReplaysExactlyTheMissedEvents(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	c := srv.Dial(t, "client=resumer")
-	writer := srv.Dial(t, "client=writer")
-	welcome := c.WaitType("welcome")
-	var w struct {
-		Seq   int64  `json:"seq"`
-		Epoch string `json:"epoch"`
-	}
-	mustDecode(t, welcome.Data, &w)
+	ctx := apptest.Ctx(t)
+	stream := apptest.NewStream(t)
+	c := srv.DialClient(t, client.Options{ClientID: "resumer", OnEvent: stream.Add})
+	writer := srv.DialClient(t, client.Options{ClientID: "writer"})
+	epoch := c.Welcome().Epoch
 
-	first := writer.MustAck("score.increment", map[string]any{"id": 1, "by": 1})
-	c.WaitSeq(first.Seq)
-	c.Conn.Close()
+	_, first, err := writer.IncrementScore(ctx, 1, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stream.WaitSeq(first)
+	c.Close()
 
 	var last int64
 	for i := 0; i < 30; i++ {
-		last = writer.MustAck("item.create", map[string]any{"name": fmt.Sprintf("missed %d", i)}).Seq
-	}
-	r := srv.Dial(t, fmt.Sprintf("client=resumer&since=%d&epoch=%s", first.Seq, w.Epoch))
-	var rw struct {
-		Seq     int64 `json:"seq"`
-		Resumed bool  `json:"resumed"`
-	}
-	mustDecode(t, r.WaitType("welcome").Data, &rw)
-	if !rw.Resumed || rw.Seq != last {
-		t.Fatalf("welcome %+v, want resumed at seq %d", rw, last)
-	}
-	live := writer.MustAck("score.increment", map[string]any{"id": 2, "by": 1}).Seq
-	evs := r.WaitSeq(live)
-	if len(evs) != int(live-first.Seq) {
-		t.Fatalf("got %d events after resume, want %d", len(evs), live-first.Seq)
-	}
-	for i, ev := range evs {
-		if ev.Seq != first.Seq+1+int64(i) {
-			t.Fatalf("event %d has seq %d, want %d", i, ev.Seq, first.Seq+1+int64(i))
+		if _, last, err = writer.CreateItem(ctx, client.NewItem{Name: fmt.Sprintf("missed %d", i)}); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if f := r.Frames(); f[0].Type != "welcome" {
-		t.Fatalf("first frame after resume is %s", f[0].Raw)
+	rs := apptest.NewStream(t)
+	r := srv.DialClient(t, client.Options{ClientID: "resumer", Since: first, Epoch: epoch, OnEvent: rs.Add})
+	if w := r.Welcome(); !w.Resumed || w.Seq != last {
+		t.Fatalf("welcome %+v, want resumed at seq %d", w, last)
+	}
+	_, live, err := writer.IncrementScore(ctx, 2, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs := rs.WaitSeq(live)
+	if len(evs) != int(live-first) {
+		t.Fatalf("got %d events after resume, want %d", len(evs), live-first)
+	}
+	for i, ev := range evs {
+		if ev.Seq != first+1+int64(i) {
+			t.Fatalf("event %d has seq %d, want %d", i, ev.Seq, first+1+int64(i))
+		}
+	}
+	if f := rs.All(); f[0].Type != client.TypeWelcome || rs.Count(client.TypeResync) != 0 {
+		t.Fatalf("after the resume: %s", apptest.Describe(f))
 	}
 }
 
@@ -58,26 +60,37 @@ func TestResumeReplaysExactlyTheMissedEvents(t *testing.T) {
 // duplicate-free: the replay and the live stream meet exactly.
 func TestResumeWhileWritesContinue(t *testing.T) {
 	srv := apptest.MustStartServer(t, "--rate", "100000", "--burst", "100000")
-	writer := srv.Dial(t, "client=w")
+	writer := srv.DialClient(t, client.Options{ClientID: "w"})
 	st := srv.State(t)
-	for i := 0; i < 700; i++ { // more than one replay page
-		writer.Send(map[string]any{"type": "score.increment", "id": fmt.Sprint("a", i), "data": map[string]any{"id": 1, "by": 1}})
-	}
-	writer.Reply("a699")
-	done := make(chan int64)
-	go func() {
-		var last int64
-		for i := 0; i < 300; i++ {
-			writer.Send(map[string]any{"type": "score.increment", "id": fmt.Sprint("b", i), "data": map[string]any{"id": 2, "by": 1}})
+	// Concurrent calls go out pipelined on the one connection.
+	increments := func(n int, score int64) error {
+		errs := make(chan error, n)
+		var wg sync.WaitGroup
+		for range n {
+			wg.Go(func() {
+				if _, _, err := writer.IncrementScore(apptest.Ctx(t), score, 1); err != nil {
+					errs <- err
+				}
+			})
 		}
-		last = writer.Reply("b299").Seq
-		done <- last
-	}()
-	r := srv.Dial(t, fmt.Sprintf("since=%d&epoch=%s", st.Seq, st.Epoch))
-	last := <-done
+		wg.Wait()
+		close(errs)
+		return <-errs
+	}
+	if err := increments(700, 1); err != nil { // more than one replay page
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- increments(300, 2) }()
+	stream := apptest.NewStream(t)
+	srv.DialClient(t, client.Options{Since: st.Seq, Epoch: st.Epoch, OnEvent: stream.Add})
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	last := srv.State(t).Seq
 	v := apptest.NewView(st)
-	for _, ev := range r.WaitSeq(last) {
-		v.ApplyFrame(t, ev)
+	for _, ev := range stream.WaitSeq(last) {
+		v.ApplyEvent(t, ev)
 	}
 	v.RequireState(t, srv.State(t))
 }
@@ -85,47 +98,71 @@ func TestResumeWhileWritesContinue(t *testing.T) {
 // A since from another database, ahead of the log, or older than what the
 // log retains gets a resync after the welcome.
 func TestResumeOutsideTheLogGetsResync(t *testing.T) {
-	srv := apptest.MustStartServer(t, "--retention", "5")
+	srv := apptest.MustStartServer(t, "--retention", "5", "--rate", "100000", "--burst", "100000")
 	st := srv.State(t)
-	writer := srv.Dial(t, "")
+	writer := srv.DialClient(t, client.Options{})
 	var last int64
-	for i := 0; i < 1200; i++ { // beyond retention plus one pruning chunk
-		writer.Send(map[string]any{"type": "score.increment", "id": fmt.Sprint(i), "data": map[string]any{"id": 1, "by": 1}})
-		if i%150 == 149 {
-			last = writer.Reply(fmt.Sprint(i)).Seq
+	for range 8 { // beyond retention plus one pruning chunk
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		for range 150 {
+			wg.Go(func() {
+				_, seq, err := writer.IncrementScore(apptest.Ctx(t), 1, 1)
+				mu.Lock()
+				defer mu.Unlock()
+				if err != nil {
+					t.Error(err)
+				}
+				last = max(last, seq)
+			})
 		}
+		wg.Wait()
+	}
+	if t.Failed() {
+		t.FailNow()
 	}
 	cases := []struct {
 		name  string
-		query string
+		since int64
+		epoch string
 	}{
-		{"wrong epoch", fmt.Sprintf("since=%d&epoch=other", last)},
-		{"no epoch", fmt.Sprintf("since=%d", last)},
-		{"ahead of the log", fmt.Sprintf("since=%d&epoch=%s", last+10, st.Epoch)},
-		{"pruned", fmt.Sprintf("since=1&epoch=%s", st.Epoch)},
+		{"wrong epoch", last, "other"},
+		{"ahead of the log", last + 10, st.Epoch},
+		{"pruned", 1, st.Epoch},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			c := srv.Dial(t, tc.query)
-			rs := c.WaitType("resync")
-			var data struct {
-				Seq   int64  `json:"seq"`
-				Epoch string `json:"epoch"`
+			stream := apptest.NewStream(t)
+			srv.DialClient(t, client.Options{Since: tc.since, Epoch: tc.epoch, OnEvent: stream.Add})
+			r, ok := stream.WaitType(client.TypeResync, 1).Resync()
+			if !ok || r.Epoch != st.Epoch || r.Seq < last {
+				t.Fatalf("resync %+v", r)
 			}
-			mustDecode(t, rs.Data, &data)
-			if data.Epoch != st.Epoch || data.Seq < last {
-				t.Fatalf("resync %s", rs.Raw)
-			}
-			f := c.Frames()
-			if f[0].Type != "welcome" || f[1].Type != "resync" {
-				t.Fatalf("frames %s then %s, want welcome then resync", f[0].Raw, f[1].Raw)
+			if f := stream.All(); f[0].Type != client.TypeWelcome || f[1].Type != client.TypeResync {
+				t.Fatalf("%s, want welcome then resync", apptest.Describe(f))
 			}
 		})
 	}
+	// A since without an epoch is a query no client library sends.
+	t.Run("no epoch", func(t *testing.T) {
+		c := srv.Dial(t, fmt.Sprintf("since=%d", last))
+		rs := c.WaitType("resync")
+		var data struct {
+			Seq   int64  `json:"seq"`
+			Epoch string `json:"epoch"`
+		}
+		mustDecode(t, rs.Data, &data)
+		if data.Epoch != st.Epoch || data.Seq < last {
+			t.Fatalf("resync %s", rs.Raw)
+		}
+		if f := c.Frames(); f[0].Type != "welcome" || f[1].Type != "resync" {
+			t.Fatalf("frames %s then %s, want welcome then resync", f[0].Raw, f[1].Raw)
+		}
+	})
 	// A client that is up to date resumes with nothing to replay.
-	c := srv.Dial(t, fmt.Sprintf("since=%d&epoch=%s", srv.State(t).Seq, st.Epoch))
-	if w := c.WaitType("welcome"); !bytes.Contains(w.Raw, []byte(`"resumed":true`)) {
-		t.Fatalf("welcome %s, want resumed", w.Raw)
+	c := srv.DialClient(t, client.Options{Since: srv.State(t).Seq, Epoch: st.Epoch})
+	if w := c.Welcome(); !w.Resumed {
+		t.Fatalf("welcome %+v, want resumed", w)
 	}
 }
 
@@ -134,39 +171,53 @@ func TestResumeOutsideTheLogGetsResync(t *testing.T) {
 // remembered too.
 func TestIdempotentRetryOnANewConnection(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	c1 := srv.Dial(t, "client=tab-1")
-	ack := c1.RequestID("create-1", "item.create", map[string]any{"name": "Once"})
-	fail := c1.RequestID("bump-1", "score.increment", map[string]any{"id": 999, "by": 1})
-	if ack.Type != "ack" || fail.Error == nil || fail.Error.Code != models.CodeNotFound {
-		t.Fatalf("first replies: %s / %s", ack.Raw, fail.Raw)
+	c1 := srv.DialClient(t, client.Options{ClientID: "tab-1"})
+	create := client.WithRequestID(apptest.Ctx(t), "create-1")
+	bump := client.WithRequestID(apptest.Ctx(t), "bump-1")
+	item, seq, err := c1.CreateItem(create, client.NewItem{Name: "Once"})
+	if err != nil {
+		t.Fatal(err)
 	}
-	c1.Conn.Close()
+	_, _, fail := c1.IncrementScore(bump, 999, 1)
+	if client.CodeOf(fail) != client.CodeNotFound {
+		t.Fatalf("increment of a missing score: %v", fail)
+	}
+	c1.Close()
 	before := srv.State(t)
 
-	c2 := srv.Dial(t, "client=tab-1")
-	again := c2.RequestID("create-1", "item.create", map[string]any{"name": "Once"})
-	if again.Type != "ack" || again.Seq != ack.Seq || string(again.Data) != string(ack.Data) {
-		t.Fatalf("retry got %s, want the original %s", again.Raw, ack.Raw)
+	c2 := srv.DialClient(t, client.Options{ClientID: "tab-1"})
+	again, againSeq, err := c2.CreateItem(create, client.NewItem{Name: "Once"})
+	if err != nil || againSeq != seq || again != item {
+		t.Fatalf("retry got %+v seq %d, %v; want the original %+v seq %d", again, againSeq, err, item, seq)
 	}
-	failAgain := c2.RequestID("bump-1", "score.increment", map[string]any{"id": 999, "by": 1})
-	if string(failAgain.Raw) != string(fail.Raw) {
-		t.Fatalf("retried error %s, want the original %s", failAgain.Raw, fail.Raw)
+	_, _, failAgain := c2.IncrementScore(bump, 999, 1)
+	if *asError(t, failAgain) != *asError(t, fail) {
+		t.Fatalf("retried error %v, want the original %v", failAgain, fail)
 	}
 	after := srv.State(t)
 	if after.Seq != before.Seq || len(after.Items) != len(before.Items) {
 		t.Fatalf("retry changed state: seq %d -> %d, items %d -> %d", before.Seq, after.Seq, len(before.Items), len(after.Items))
 	}
 	// Another client id is another request.
-	other := srv.Dial(t, "client=tab-2").RequestID("create-1", "item.create", map[string]any{"name": "Once"})
-	if other.Type != "ack" || other.Seq == ack.Seq {
-		t.Fatalf("other client's request: %s", other.Raw)
+	other := srv.DialClient(t, client.Options{ClientID: "tab-2"})
+	if _, otherSeq, err := other.CreateItem(create, client.NewItem{Name: "Once"}); err != nil || otherSeq == seq {
+		t.Fatalf("other client's request: seq %d, %v", otherSeq, err)
 	}
 	// Without a client id nothing is remembered: a repeat applies again.
-	anon := srv.Dial(t, "")
-	anon.RequestID("x", "score.increment", map[string]any{"id": 1, "by": 1})
-	anon.Send(map[string]any{"type": "score.increment", "id": "x", "data": map[string]any{"id": 1, "by": 1}})
-	replies := anon.Replies("x", 2)
-	if replies[0].Seq == replies[1].Seq {
-		t.Fatalf("anonymous repeat was deduplicated: %s / %s", replies[0].Raw, replies[1].Raw)
+	anon := srv.DialClient(t, client.Options{Anonymous: true})
+	x := client.WithRequestID(apptest.Ctx(t), "x")
+	_, s1, err1 := anon.IncrementScore(x, 1, 1)
+	_, s2, err2 := anon.IncrementScore(x, 1, 1)
+	if err1 != nil || err2 != nil || s1 == s2 {
+		t.Fatalf("anonymous repeat: seqs %d, %d (%v, %v); want two applications", s1, s2, err1, err2)
 	}
+}
+
+func asError(tb testing.TB, err error) *client.Error {
+	tb.Helper()
+	var e *client.Error
+	if !errors.As(err, &e) {
+		tb.Fatalf("%v is not a *client.Error", err)
+	}
+	return e
 }

@@ -1,13 +1,16 @@
 package app_test
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/fasthttp/websocket"
 
 	"livedash/app/apptest"
+	"livedash/client"
 	"livedash/models"
 )
 
@@ -15,42 +18,64 @@ import (
 // mutation is in the database after a restart, and no seq is lost.
 func TestGracefulStopSends1001AndLosesNoAckedMutation(t *testing.T) {
 	srv := apptest.MustStartServer(t, "--rate", "100000", "--burst", "100000")
-	const writers = 4
-	clients := make([]*apptest.Client, writers)
+	const writers, window = 4, 256
+	var mu sync.Mutex
+	acked := map[string]int64{}
+	flowing := make(chan struct{}) // closed at the 50th ack
+	var calls sync.WaitGroup
+	clients := make([]*client.Client, writers)
+	streams := make([]*apptest.Stream, writers)
 	for i := range clients {
-		clients[i] = srv.Dial(t, fmt.Sprintf("client=stopper-%d", i))
+		streams[i] = apptest.NewStream(t)
+		clients[i] = srv.DialClient(t, client.Options{ClientID: fmt.Sprintf("stopper-%d", i), OnEvent: streams[i].Add})
 	}
-	// Each writer keeps mutating until its connection goes away.
+	// Each writer keeps mutating, many requests in flight, until its
+	// connection goes away.
 	var wg sync.WaitGroup
 	for i, c := range clients {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for n := 0; n < 1500; n++ {
-				err := c.Conn.WriteJSON(map[string]any{"type": "item.create", "id": fmt.Sprint(n),
-					"data": map[string]any{"name": fmt.Sprintf("w%d-%d", i, n)}})
-				if err != nil {
-					return
-				}
+		wg.Go(func() {
+			slots := make(chan struct{}, window)
+			for n := 0; n < 1500 && c.ConnState() == client.Live; n++ {
+				slots <- struct{}{}
+				name := fmt.Sprintf("w%d-%d", i, n)
+				calls.Go(func() {
+					defer func() { <-slots }()
+					_, seq, err := c.CreateItem(apptest.Ctx(t), client.NewItem{Name: name})
+					mu.Lock()
+					defer mu.Unlock()
+					switch code := client.CodeOf(err); {
+					case err == nil:
+						if acked[name] = seq; len(acked) == 50 {
+							close(flowing)
+						}
+					case errors.Is(err, client.ErrClosed), code == client.CodeInternal, code == client.CodeUnavailable:
+					default:
+						t.Errorf("writer %d: unexpected error %v", i, err)
+					}
+				})
 			}
-		}()
+		})
 	}
-	clients[0].Replies("50", 1) // writes are flowing
+	select {
+	case <-flowing:
+	case <-time.After(apptest.DefaultWait):
+		t.Fatalf("no 50 acks within %s", apptest.DefaultWait)
+	}
 	srv.Stop()
+	for i, s := range streams {
+		if d, _ := s.WaitType(client.TypeDisconnected, 1).Disconnect(); d.Code != websocket.CloseGoingAway {
+			t.Fatalf("client %d disconnected with %+v, want 1001\n%s", i, d, srv.Log())
+		}
+	}
+	// Requests not answered before the stop stay unanswered: Close fails
+	// them, so that no resend reaches the restarted server.
+	for _, c := range clients {
+		c.Close()
+	}
 	wg.Wait()
-
-	acked := map[string]int64{}
-	for i, c := range clients {
-		if code, reason := c.WaitClose(); code != websocket.CloseGoingAway {
-			t.Fatalf("client %d closed with %d %s, want 1001\n%s", i, code, reason, srv.Log())
-		}
-		for _, f := range c.Frames() {
-			if f.Type == "ack" {
-				acked[fmt.Sprintf("w%d-%s", i, *f.ID)] = f.Seq
-			} else if f.Type == "error" && f.Error.Code != models.CodeUnavailable {
-				t.Fatalf("client %d: unexpected error %s", i, f.Raw)
-			}
-		}
+	calls.Wait()
+	if t.Failed() {
+		t.FailNow()
 	}
 	if len(acked) < 50 {
 		t.Fatalf("only %d acks before the stop", len(acked))
@@ -70,9 +95,10 @@ func TestGracefulStopSends1001AndLosesNoAckedMutation(t *testing.T) {
 	}
 	// The log is gap-free and folds to the snapshot.
 	v := apptest.NewView(models.State{Items: []models.Item{}, Scores: []models.Score{}})
-	c := srv.Dial(t, fmt.Sprintf("since=0&epoch=%s", st.Epoch))
-	for _, ev := range c.WaitSeq(st.Seq) {
-		v.ApplyFrame(t, ev)
+	stream := apptest.NewStream(t)
+	srv.DialClient(t, client.Options{Since: 0, Epoch: st.Epoch, OnEvent: stream.Add})
+	for _, ev := range stream.WaitSeq(st.Seq) {
+		v.ApplyEvent(t, ev)
 	}
 	v.RequireState(t, st)
 }
@@ -80,31 +106,44 @@ func TestGracefulStopSends1001AndLosesNoAckedMutation(t *testing.T) {
 // The read requests answer from the current state.
 func TestQueries(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	c := srv.Dial(t, "")
+	c := srv.DialClient(t, client.Options{})
+	ctx := apptest.Ctx(t)
 	st := srv.State(t)
-	var got models.State
-	mustDecode(t, c.MustAck("state.get", map[string]any{}).Data, &got)
-	if got.Seq != st.Seq || got.Epoch != st.Epoch || len(got.Items) != len(st.Items) || len(got.Scores) != len(st.Scores) {
-		t.Fatalf("state.get %+v, REST %+v", got, st)
+	got, err := c.State(ctx)
+	if err != nil || got.Seq != st.Seq || got.Epoch != st.Epoch || len(got.Items) != len(st.Items) || len(got.Scores) != len(st.Scores) {
+		t.Fatalf("state.get %+v (%v), REST %+v", got, err, st)
 	}
-	var items struct{ Items []models.Item }
-	mustDecode(t, c.MustAck("item.list", map[string]any{}).Data, &items)
-	var scores struct{ Scores []models.Score }
-	mustDecode(t, c.MustAck("score.list", map[string]any{}).Data, &scores)
-	if len(items.Items) != 5 || len(scores.Scores) != 6 || scores.Scores[0].Player != "Alice" {
-		t.Fatalf("lists: %d items, %d scores", len(items.Items), len(scores.Scores))
+	items, err := c.Items(ctx)
+	if err != nil {
+		t.Fatal(err)
 	}
-	var it models.Item
-	mustDecode(t, c.MustAck("item.get", map[string]any{"id": 2}).Data, &it)
-	var sc models.Score
-	mustDecode(t, c.MustAck("score.get", map[string]any{"id": 3}).Data, &sc)
+	scores, err := c.Scores(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(items) != 5 || len(scores) != 6 || scores[0].Player != "Alice" {
+		t.Fatalf("lists: %d items, %d scores", len(items), len(scores))
+	}
+	it, err := c.Item(ctx, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc, err := c.Score(ctx, 3)
+	if err != nil {
+		t.Fatal(err)
+	}
 	if it.Name != "Whiteboard markers" || sc.Player != "Carol" {
 		t.Fatalf("get: %+v %+v", it, sc)
 	}
-	if f := c.MustAck("ping", map[string]any{}); string(f.Data) != "{}" || f.Seq != 0 {
-		t.Fatalf("ping: %s", f.Raw)
+	if err := c.Ping(ctx); err != nil {
+		t.Fatalf("ping: %v", err)
 	}
-	if f := c.Request("item.get", map[string]any{"id": 999}); f.Error == nil || f.Error.Code != models.CodeNotFound {
-		t.Fatalf("missing item: %s", f.Raw)
+	if _, err := c.Item(ctx, 999); client.CodeOf(err) != client.CodeNotFound {
+		t.Fatalf("missing item: %v", err)
+	}
+	// The shape of a read's reply, which the client does not show: data,
+	// and no seq.
+	if f := srv.Dial(t, "").MustAck("ping", map[string]any{}); string(f.Data) != "{}" || f.Seq != 0 {
+		t.Fatalf("ping: %s", f.Raw)
 	}
 }

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net"
@@ -11,6 +12,9 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"livedash/app/apptest"
+	"livedash/client"
 )
 
 // Hundreds of connections open, read a little and drop in every way a
@@ -55,7 +59,7 @@ func TestConnectionChurnLeavesNoTrace(t *testing.T) {
 	var mutations int
 	for _, w := range ws {
 		if err := w.err.Load(); err != nil {
-			t.Fatalf("%s: %v", w.p.query, *err)
+			t.Fatalf("%s: %v", w.name, *err)
 		}
 		mutations += int(w.acks.Load())
 	}
@@ -133,31 +137,23 @@ func waitBaseline(tb testing.TB, srv *server, goroutines0, heap0 float64, timeou
 
 // churnWriter keeps a few increments of its own score in flight.
 type churnWriter struct {
-	p      *peer
+	name   string
+	c      *client.Client
+	drops  *dropWatch
 	score  int64
 	window chan struct{}
 	acks   atomic.Int64
 	err    atomic.Pointer[error]
 }
 
-func dialChurnWriter(tb testing.TB, srv *server, client string) *churnWriter {
+func dialChurnWriter(tb testing.TB, srv *server, name string) *churnWriter {
 	tb.Helper()
-	w := &churnWriter{window: make(chan struct{}, 8)}
-	w.p = dialPeer(tb, srv, "client="+client, peerOptions{onReply: func(f frame) {
-		if f.Type == "ack" {
-			w.acks.Add(1)
-		} else {
-			err := fmt.Errorf("reply %s", f.Raw)
-			w.err.CompareAndSwap(nil, &err)
-		}
-		select {
-		case <-w.window:
-		default:
-		}
-	}})
-	var sc struct{ ID int64 }
-	decode(tb, w.p.mustAck(tb, "setup", "score.create", map[string]any{"player": client}).Data, &sc)
-	w.acks.Store(0)
+	w := &churnWriter{name: name, drops: newDropWatch(nil), window: make(chan struct{}, 8)}
+	w.c = srv.dialClient(tb, client.Options{ClientID: name, Name: name, OnEvent: w.drops.OnEvent})
+	sc, _, err := w.c.CreateScore(apptest.Ctx(tb), client.NewScore{Player: name})
+	if err != nil {
+		tb.Fatalf("%s: create its score: %v", name, err)
+	}
 	w.score = sc.ID
 	return w
 }
@@ -171,7 +167,7 @@ func (w *churnWriter) write(stop chan struct{}) {
 			for i := 0; i < cap(w.window); i++ {
 				select {
 				case w.window <- struct{}{}:
-				case <-w.p.done:
+				case <-w.drops.lost:
 					return
 				case <-time.After(peerWait):
 					err := errors.New("in-flight mutations were never answered")
@@ -180,15 +176,19 @@ func (w *churnWriter) write(stop chan struct{}) {
 				}
 			}
 			return
-		case <-w.p.done:
+		case <-w.drops.lost:
 			err := errors.New("the writer's connection ended")
 			w.err.CompareAndSwap(nil, &err)
 			return
 		}
-		if err := w.p.send(request("score.increment", fmt.Sprint("i", n), map[string]any{"id": w.score, "by": 1})); err != nil {
-			w.err.CompareAndSwap(nil, &err)
-			return
-		}
+		go func() {
+			defer func() { <-w.window }()
+			if _, _, err := w.c.IncrementScore(context.Background(), w.score, 1); err != nil {
+				w.err.CompareAndSwap(nil, &err)
+				return
+			}
+			w.acks.Add(1)
+		}()
 	}
 }
 

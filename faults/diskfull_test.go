@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 
+	"livedash/app/apptest"
+	"livedash/client"
 	"livedash/models"
 )
 
@@ -27,50 +29,61 @@ func TestDiskFullFailsCleanlyAndRecovers(t *testing.T) {
 	// database file; on a smaller disk the checkpoint fills it up again.
 	dir := mountSmallTmpfs(t, "32m")
 	srv := startServer(t, filepath.Join(dir, "full.db"), "--rate", "1000000", "--burst", "1000000")
-	listener := dialPeer(t, srv, "client=full-listener", peerOptions{events: true})
-	writer := dialPeer(t, srv, "client=full-writer", peerOptions{})
+	listener := apptest.NewStream(t)
+	lc := srv.dialClient(t, client.Options{ClientID: "full-listener", OnEvent: listener.Add})
+	writer := srv.dialClient(t, client.Options{ClientID: "full-writer"})
+	ctx := apptest.Ctx(t)
 	// Enough writes first that SQLite checkpoints and starts its WAL file
 	// over: after the disk fills, writes go on into the WAL's old pages
 	// until one needs a new page and fails, so the failure comes in the
-	// middle of a stream of successes.
+	// middle of a stream of successes. Concurrent calls go out pipelined.
 	desc := strings.Repeat("d", 2000)
 	const warmup = 400
+	warm := make(chan error, warmup)
 	for n := 0; n < warmup; n++ {
-		writer.mustSend(t, request("item.create", fmt.Sprint("warm-", n), map[string]any{"name": fmt.Sprint("warm-", n), "description": desc}))
+		go func() {
+			_, _, err := writer.CreateItem(ctx, client.NewItem{Name: fmt.Sprint("warm-", n), Description: desc})
+			warm <- err
+		}()
 	}
-	if f := writer.waitReply(t, fmt.Sprint("warm-", warmup-1)); f.Type != "ack" {
-		t.Fatalf("warm-up: %s", f.Raw)
+	for range warmup {
+		if err := <-warm; err != nil {
+			t.Fatalf("warm-up: %v", err)
+		}
 	}
 	before, _ := srv.state(t)
 	filler := fillDisk(t, dir)
 
 	last := before.Seq // the last acked seq
-	var failed frame
+	var failed *client.Error
 	var failedID string
-	for n := 0; n < 5000 && failed.Type == ""; n++ {
+	for n := 0; n < 5000 && failed == nil; n++ {
 		id := fmt.Sprint("full-", n)
-		f := writer.call(t, id, "item.create", map[string]any{"name": id, "description": desc})
-		if f.Type == "ack" {
-			if f.Seq != last+1 {
-				t.Fatalf("ack %s, want seq %d", f.Raw, last+1)
+		_, seq, err := writer.CreateItem(client.WithRequestID(ctx, id), client.NewItem{Name: id, Description: desc})
+		if err == nil {
+			if seq != last+1 {
+				t.Fatalf("%s acked with seq %d, want %d", id, seq, last+1)
 			}
-			last = f.Seq
+			last = seq
 			continue
 		}
-		failed, failedID = f, id
+		if !errors.As(err, &failed) {
+			t.Fatalf("%s: %v", id, err)
+		}
+		failedID = id
 	}
-	if failed.Type == "" {
+	if failed == nil {
 		t.Fatalf("5000 mutations succeeded on a full disk")
 	}
-	if failed.Error == nil || failed.Error.Code != models.CodeInternal {
-		t.Fatalf("the failed write got %s, want internal", failed.Raw)
+	if failed.Code != client.CodeInternal {
+		t.Fatalf("the failed write got %v, want internal", failed)
 	}
 	for _, leak := range []string{"disk", "full", "sqlite", "database", "SQL"} {
-		if strings.Contains(strings.ToLower(failed.Error.Message), strings.ToLower(leak)) {
-			t.Fatalf("the internal error reveals %q: %s", leak, failed.Raw)
+		if strings.Contains(strings.ToLower(failed.Message), strings.ToLower(leak)) {
+			t.Fatalf("the internal error reveals %q: %v", leak, failed)
 		}
 	}
-	t.Logf("%d writes went through on the full disk, then one failed: %s", last-before.Seq, failed.Raw)
+	t.Logf("%d writes went through on the full disk, then one failed: %v", last-before.Seq, failed)
 
 	srv.requireHealthy(t)
 	st, _ := srv.state(t)
@@ -78,7 +91,7 @@ func TestDiskFullFailsCleanlyAndRecovers(t *testing.T) {
 		t.Fatalf("state at seq %d after the failed write, want the last ack's %d", st.Seq, last)
 	}
 	requireNoItem(t, st, failedID)
-	listener.waitSeq(t, last)
+	listener.WaitSeq(last)
 
 	if err := os.Remove(filler); err != nil {
 		t.Fatal(err)
@@ -86,18 +99,21 @@ func TestDiskFullFailsCleanlyAndRecovers(t *testing.T) {
 	// The failure was not remembered, so the retry under the same client
 	// and request id (from a new connection, as a client that reconnects
 	// would) is applied now, with the next seq.
-	writer = dialPeer(t, srv, "client=full-writer", peerOptions{})
-	retry := writer.call(t, failedID, "item.create", map[string]any{"name": failedID, "description": desc})
-	if retry.Type != "ack" || retry.Seq != last+1 {
-		t.Fatalf("after freeing the disk: %s, want an ack with seq %d\n%s", retry.Raw, last+1, srv.logTail(12))
+	writer.Close()
+	writer = srv.dialClient(t, client.Options{ClientID: "full-writer"})
+	_, retry, err := writer.CreateItem(client.WithRequestID(ctx, failedID), client.NewItem{Name: failedID, Description: desc})
+	if err != nil || retry != last+1 {
+		t.Fatalf("after freeing the disk: seq %d, %v; want an ack with seq %d\n%s", retry, err, last+1, srv.logTail(12))
 	}
-	next := writer.call(t, "after-full", "score.increment", map[string]any{"id": 1, "by": 1})
-	if next.Type != "ack" || next.Seq != last+2 {
-		t.Fatalf("the next mutation: %s, want seq %d\n%s", next.Raw, last+2, srv.logTail(12))
+	_, next, err := writer.IncrementScore(client.WithRequestID(ctx, "after-full"), 1, 1)
+	if err != nil || next != last+2 {
+		t.Fatalf("the next mutation: seq %d, %v; want seq %d\n%s", next, err, last+2, srv.logTail(12))
 	}
-	listener.waitSeq(t, next.Seq)
-	_, events, _ := listener.snapshot()
-	requireGapFree(t, "listener", events, listener.welcomed(t).Seq+1, next.Seq)
+	events := listener.WaitSeq(next)
+	apptest.RequireConsecutive(t, events, lc.Welcome().Seq+1, next)
+	if n := listener.Count(client.TypeDisconnected); n != 0 {
+		t.Fatalf("the listener was dropped %d times", n)
+	}
 	for _, ev := range events {
 		if ev.Seq <= last && strings.Contains(string(ev.Data), `"name":"`+failedID+`"`) {
 			t.Fatalf("the failed write was broadcast: %s", ev.Raw)

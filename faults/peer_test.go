@@ -36,13 +36,15 @@ type welcomeData struct {
 // peerOptions tune what a peer keeps. Parsing every broadcast costs a lot
 // under -race, so peers that only need their replies skip the events.
 type peerOptions struct {
-	events  bool        // keep every event frame with its arrival time
-	onReply func(frame) // called on the read goroutine for every reply
-	noPong  bool        // ignore the server's pings, as a dead peer would
+	events bool // keep every event frame with its arrival time
+	noPong bool // ignore the server's pings, as a dead peer would
 }
 
-// peer is a WebSocket client that records replies by request id and,
-// optionally, every event in arrival order.
+// peer is a raw WebSocket client that records replies by request id and,
+// optionally, every event in arrival order. Tests use it where the wire
+// itself is under test (hostile frames, slow and dead peers) or where a
+// connection must not quietly reconnect (the churn test's listeners);
+// writers use livedash/client.
 type peer struct {
 	conn  *websocket.Conn
 	query string
@@ -114,9 +116,6 @@ func (p *peer) readLoop() {
 		f := frame{Frame: apptest.Frame{Raw: data}, At: now}
 		if err := json.Unmarshal(data, &f); err != nil {
 			f.Type = "!unparsable"
-		}
-		if f.isReply() && p.opts.onReply != nil {
-			p.opts.onReply(f)
 		}
 		p.mu.Lock()
 		p.frames++
@@ -255,16 +254,6 @@ func (p *peer) call(tb testing.TB, id, typ string, data any) frame {
 	tb.Helper()
 	p.mustSend(tb, request(typ, id, data))
 	return p.waitReply(tb, id)
-}
-
-// mustAck is call that requires an ack.
-func (p *peer) mustAck(tb testing.TB, id, typ string, data any) frame {
-	tb.Helper()
-	f := p.call(tb, id, typ, data)
-	if f.Type != "ack" {
-		tb.Fatalf("%s %s: want an ack, got %s", p.query, typ, f.Raw)
-	}
-	return f
 }
 
 // waitSeq waits until an event with seq >= seq arrived; only for peers

@@ -1,6 +1,7 @@
 package faults
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"path/filepath"
@@ -11,14 +12,16 @@ import (
 
 	"github.com/fasthttp/websocket"
 
+	"livedash/app/apptest"
+	"livedash/client"
 	"livedash/models"
 )
 
 // SIGTERM while clients write: every client gets 1001, every request in
 // flight is acked or unanswered (or failed with unavailable). After the
-// restart each client resumes with since and epoch, retries what was not
-// acked under the same ids, and ends with exactly-once effects and a
-// gap-free stream across the resume.
+// restart each client resumes with since and epoch, resends what was not
+// answered under the same ids, retries what failed, and ends with
+// exactly-once effects and a gap-free stream across the resume.
 func TestSIGTERMThenResumeAndRetryIsExactlyOnce(t *testing.T) {
 	for cycle := 1; cycle <= scale(1, 10); cycle++ {
 		t.Run(fmt.Sprint("cycle ", cycle), testSIGTERMThenResume)
@@ -35,43 +38,35 @@ func testSIGTERMThenResume(t *testing.T) {
 	}
 	var wg sync.WaitGroup
 	for _, w := range writers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			w.write()
-		}()
+		wg.Go(w.write)
 	}
 	// SIGTERM lands while every client has requests in flight.
 	for _, w := range writers {
-		if err := w.p.waitFor("100 replies", peerWait, func() bool { return len(w.p.replies) >= 100 }); err != nil {
-			t.Fatalf("%s: %v", w.client, err)
-		}
+		w.waitReplies(t, 100)
 	}
 	if err := srv.terminate(30 * time.Second); err != nil {
 		t.Fatalf("graceful stop exited with %v\n%s", err, srv.logTail(40))
 	}
+	for _, w := range writers {
+		if d := w.waitLost(t); d.Code != websocket.CloseGoingAway {
+			t.Fatalf("%s: connection ended with %+v, want close 1001", w.client, d)
+		}
+	}
 	wg.Wait()
 
-	var acks, unanswered, unavailable int
-	for _, w := range writers {
-		code, err := w.p.waitEnd(t, peerWait)
-		if code != websocket.CloseGoingAway {
-			t.Fatalf("%s: connection ended with %v, want close 1001", w.client, err)
-		}
-		a, u, i := w.sortReplies(t)
-		acks, unanswered, unavailable = acks+a, unanswered+u, unavailable+i
-	}
-	t.Logf("before SIGTERM: %d sent, %d acked, %d unanswered, %d unavailable", acks+unanswered+unavailable, acks, unanswered, unavailable)
-
 	srv.start()
+	var acks, failed, late int
 	for _, w := range writers {
-		w.resume(t, srv)
+		a, f, l := w.resume(t)
+		acks, failed, late = acks+a, failed+f, late+l
 	}
+	t.Logf("%d sent: %d acked, %d of them after the restart (resent under their ids), %d failed with unavailable and were retried",
+		acks+failed, acks, late, failed)
 	st, _ := srv.state(t)
 	events := srv.events(t)
 	requireConsecutive(t, events)
 	for _, w := range writers {
-		w.resumed.waitSeq(t, st.Seq)
+		w.stream.WaitSeq(st.Seq)
 		w.check(t, st, events)
 	}
 	requireLogFoldsToState(t, events, st)
@@ -82,141 +77,172 @@ func testSIGTERMThenResume(t *testing.T) {
 // both duplicates and losses show in the final state.
 type retryWriter struct {
 	client  string
-	score   int64       // id of the client's own score
-	p       *peer       // the first connection
-	welcome welcomeData // of the first connection
+	c       *client.Client
+	stream  *apptest.Stream
+	drops   *dropWatch
+	score   int64          // id of the client's own score
+	welcome client.Welcome // of the first connection
 	window  chan struct{}
+	calls   sync.WaitGroup
+	ctx     context.Context // for the calls: they may wait out the restart
 
-	mu    sync.Mutex
-	order []string          // request ids in the order sent
-	sent  map[string][]byte // request id -> the frame, resent as is
-	names map[string]string // item.create request id -> item name
-	incs  int               // score.increment requests sent
+	mu      sync.Mutex
+	order   []string          // request ids in the order sent
+	names   map[string]string // item.create request id -> item name
+	incs    int               // score.increment requests sent
+	replies map[string]retryReply
+	changed chan struct{} // closed and replaced on every reply
 
-	// Filled after the stop.
-	before  []frame          // events of the first connection
-	acked   map[string]frame // every ack, first connection and retries
-	pending []string         // request ids to retry
-	probes  []string         // acked request ids retried on purpose
-	resumed *peer
+	acked map[string]frame // filled after the restart
 }
 
-func dialRetryWriter(tb testing.TB, srv *server, client string) *retryWriter {
+type retryReply struct {
+	frame
+	late bool // answered after the client was welcomed again
+}
+
+func dialRetryWriter(tb testing.TB, srv *server, name string) *retryWriter {
 	tb.Helper()
-	w := &retryWriter{client: client, window: make(chan struct{}, 16), sent: map[string][]byte{},
-		names: map[string]string{}, acked: map[string]frame{}}
-	w.p = dialPeer(tb, srv, "client="+client, peerOptions{events: true, onReply: func(frame) {
-		select {
-		case <-w.window:
-		default:
-		}
-	}})
-	var sc models.Score
-	decode(tb, w.p.mustAck(tb, "setup", "score.create", map[string]any{"player": client}).Data, &sc)
+	ctx, cancel := context.WithCancel(context.Background())
+	tb.Cleanup(cancel)
+	w := &retryWriter{client: name, stream: apptest.NewStream(tb), window: make(chan struct{}, 16), ctx: ctx,
+		names: map[string]string{}, replies: map[string]retryReply{}, changed: make(chan struct{}), acked: map[string]frame{}}
+	w.drops = newDropWatch(w.stream.Add)
+	w.c = srv.dialClient(tb, client.Options{ClientID: name, Name: name, OnEvent: w.drops.OnEvent})
+	sc, _, err := w.c.CreateScore(apptest.Ctx(tb), client.NewScore{Player: name})
+	if err != nil {
+		tb.Fatalf("%s: create its score: %v", name, err)
+	}
 	w.score = sc.ID
-	w.welcome = w.p.welcomed(tb)
+	w.welcome = w.c.Welcome()
 	return w
 }
 
-func decode(tb testing.TB, raw []byte, dst any) {
-	tb.Helper()
-	if err := json.Unmarshal(raw, dst); err != nil {
-		tb.Fatalf("decode %.300s: %v", raw, err)
-	}
-}
-
+// write pipelines requests until the connection drops: concurrent calls go
+// out on the one connection as they are made.
 func (w *retryWriter) write() {
 	for n := 0; n < 20_000; n++ {
 		select {
 		case w.window <- struct{}{}:
-		case <-w.p.done:
+		case <-w.drops.lost:
 			return
 		}
 		id := fmt.Sprint("q", n)
-		var req map[string]any
-		if n%2 == 0 {
-			name := w.client + "-" + id
-			req = request("item.create", id, map[string]any{"name": name})
-			w.mu.Lock()
-			w.names[id] = name
-			w.mu.Unlock()
-		} else {
-			req = request("score.increment", id, map[string]any{"id": w.score, "by": 1})
-			w.mu.Lock()
-			w.incs++
-			w.mu.Unlock()
-		}
-		b, _ := json.Marshal(req)
+		ctx := client.WithRequestID(w.ctx, id)
 		w.mu.Lock()
 		w.order = append(w.order, id)
-		w.sent[id] = b
+		var call func() (int64, any, error)
+		if n%2 == 0 {
+			name := w.client + "-" + id
+			w.names[id] = name
+			call = func() (int64, any, error) {
+				it, seq, err := w.c.CreateItem(ctx, client.NewItem{Name: name})
+				return seq, it, err
+			}
+		} else {
+			w.incs++
+			call = func() (int64, any, error) {
+				sc, seq, err := w.c.IncrementScore(ctx, w.score, 1)
+				return seq, sc, err
+			}
+		}
 		w.mu.Unlock()
-		if w.p.sendRaw(websocket.TextMessage, b) != nil {
+		w.calls.Go(func() {
+			defer func() { <-w.window }()
+			seq, record, err := call()
+			late := w.stream.Count(client.TypeWelcome) > 1
+			w.mu.Lock()
+			defer w.mu.Unlock()
+			w.replies[id] = retryReply{replyFrame(id, seq, record, err), late}
+			close(w.changed)
+			w.changed = make(chan struct{})
+		})
+	}
+}
+
+func (w *retryWriter) waitReplies(tb testing.TB, n int) {
+	tb.Helper()
+	deadline := time.NewTimer(peerWait)
+	defer deadline.Stop()
+	for {
+		w.mu.Lock()
+		got, changed := len(w.replies), w.changed
+		w.mu.Unlock()
+		if got >= n {
 			return
 		}
-	}
-}
-
-// sortReplies files the first connection's replies: acks are kept, the
-// rest is to be retried. Only unavailable errors may come back.
-func (w *retryWriter) sortReplies(tb testing.TB) (acks, unanswered, unavailable int) {
-	tb.Helper()
-	replies, events, repeated := w.p.snapshot()
-	if len(repeated) > 0 {
-		tb.Fatalf("%s: requests answered twice: %v", w.client, repeated)
-	}
-	w.before = events
-	for _, id := range w.order {
-		f, ok := replies[id]
-		switch {
-		case !ok:
-			unanswered++
-			w.pending = append(w.pending, id)
-		case f.Type == "ack":
-			acks++
-			w.acked[id] = f
-		case f.Error != nil && f.Error.Code == models.CodeUnavailable:
-			unavailable++
-			w.pending = append(w.pending, id)
-		default:
-			tb.Fatalf("%s: %s got %s; only an ack, unavailable or no reply are allowed", w.client, id, f.Raw)
+		select {
+		case <-changed:
+		case <-deadline.C:
+			tb.Fatalf("%s: %d replies within %s, want %d", w.client, got, peerWait, n)
 		}
 	}
-	// The last acked requests are retried too: they must come back with
-	// their original seq and data, not be applied again.
-	for i := len(w.order) - 1; i >= 0 && len(w.probes) < 3; i-- {
-		if _, ok := w.acked[w.order[i]]; ok {
-			w.probes = append(w.probes, w.order[i])
-		}
-	}
-	return acks, unanswered, unavailable
 }
 
-// lastSeen is the last seq the first connection applied.
-func (w *retryWriter) lastSeen() int64 {
-	if len(w.before) == 0 {
-		return w.welcome.Seq
-	}
-	return w.before[len(w.before)-1].Seq
-}
-
-// resume reconnects with since and epoch, retries, and waits for every
-// retry's ack.
-func (w *retryWriter) resume(tb testing.TB, srv *server) {
+func (w *retryWriter) waitLost(tb testing.TB) client.Disconnect {
 	tb.Helper()
-	q := fmt.Sprintf("client=%s&since=%d&epoch=%s", w.client, w.lastSeen(), w.welcome.Epoch)
-	w.resumed = dialPeer(tb, srv, q, peerOptions{events: true})
-	if wel := w.resumed.welcomed(tb); !wel.Resumed {
+	select {
+	case <-w.drops.lost:
+		return w.drops.first
+	case <-time.After(peerWait):
+		tb.Fatalf("%s: the connection did not end within %s", w.client, peerWait)
+		return client.Disconnect{}
+	}
+}
+
+// resume waits for the client to come back resumed and for every request
+// to be answered: the unanswered ones were resent under their ids. Those
+// that failed with unavailable (not applied) are retried under the same ids,
+// and the last acked ones too: they must come back with their original seq
+// and data, not be applied again.
+func (w *retryWriter) resume(tb testing.TB) (acks, failed, late int) {
+	tb.Helper()
+	if wel, _ := w.stream.WaitType(client.TypeWelcome, 2).Welcome(); !wel.Resumed {
 		tb.Fatalf("%s: welcome %+v after the restart, want resumed", w.client, wel)
 	}
-	retries := append(append([]string(nil), w.pending...), w.probes...)
-	for _, id := range retries {
-		if err := w.resumed.sendRaw(websocket.TextMessage, w.sent[id]); err != nil {
-			tb.Fatalf("%s: retry %s: %v", w.client, id, err)
+	done := make(chan struct{})
+	go func() {
+		w.calls.Wait()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(peerWait):
+		tb.Fatalf("%s: requests still unanswered %s after the restart", w.client, peerWait)
+	}
+	var retries, probes []string
+	for _, id := range w.order {
+		r := w.replies[id]
+		switch {
+		case r.Type == "ack":
+			acks++
+			w.acked[id] = r.frame
+			if r.late {
+				late++
+			}
+		case r.Error != nil && r.Error.Code == models.CodeUnavailable:
+			failed++
+			retries = append(retries, id)
+		default:
+			tb.Fatalf("%s: %s got %s; only an ack, unavailable or no reply are allowed", w.client, id, r.Raw)
 		}
 	}
-	for _, id := range retries {
-		f := w.resumed.waitReply(tb, id)
+	for i := len(w.order) - 1; i >= 0 && len(probes) < 3; i-- {
+		if _, ok := w.acked[w.order[i]]; ok {
+			probes = append(probes, w.order[i])
+		}
+	}
+	for _, id := range append(retries, probes...) {
+		ctx := client.WithRequestID(apptest.Ctx(tb), id)
+		var seq int64
+		var record any
+		var err error
+		if name, ok := w.names[id]; ok {
+			record, seq, err = w.c.CreateItem(ctx, client.NewItem{Name: name})
+		} else {
+			record, seq, err = w.c.IncrementScore(ctx, w.score, 1)
+		}
+		f := replyFrame(id, seq, record, err)
 		if f.Type != "ack" {
 			tb.Fatalf("%s: retry of %s got %s", w.client, id, f.Raw)
 		}
@@ -228,20 +254,38 @@ func (w *retryWriter) resume(tb testing.TB, srv *server) {
 		}
 		w.acked[id] = f
 	}
+	return acks, failed, late
 }
 
 // check verifies this client's view against the final snapshot and log.
 func (w *retryWriter) check(tb testing.TB, st models.State, events []logEvent) {
 	tb.Helper()
-	_, after, repeated := w.resumed.snapshot()
-	if len(repeated) > 0 {
-		tb.Fatalf("%s: retries answered twice: %v", w.client, repeated)
+	// The stream before the stop and after the resume, each gap-free.
+	// (The client itself would log a repeat or a gap as an error, which
+	// fails the test.)
+	var before, after []frame
+	dropped := false
+	for _, ev := range w.stream.All() {
+		switch {
+		case ev.Type == client.TypeDisconnected:
+			if dropped {
+				tb.Fatalf("%s: a second disconnect: %s", w.client, ev.Data)
+			}
+			dropped = true
+		case ev.IsChange() && !dropped:
+			before = append(before, eventFrame(ev))
+		case ev.IsChange():
+			after = append(after, eventFrame(ev))
+		}
 	}
-	first := w.welcome.Seq + 1
-	requireGapFree(tb, w.client+" before the stop", w.before, first, w.lastSeen())
-	requireGapFree(tb, w.client+" after the resume", after, w.lastSeen()+1, st.Seq)
+	lastSeen := w.welcome.Seq
+	if len(before) > 0 {
+		lastSeen = before[len(before)-1].Seq
+	}
+	requireGapFree(tb, w.client+" before the stop", before, w.welcome.Seq+1, lastSeen)
+	requireGapFree(tb, w.client+" after the resume", after, lastSeen+1, st.Seq)
 	stream := map[int64]frame{}
-	for _, ev := range append(append([]frame(nil), w.before...), after...) {
+	for _, ev := range append(append([]frame(nil), before...), after...) {
 		stream[ev.Seq] = ev
 	}
 	for id, a := range w.acked {
@@ -281,5 +325,12 @@ func (w *retryWriter) check(tb testing.TB, st models.State, events []logEvent) {
 	}
 	if points != int64(w.incs) {
 		tb.Fatalf("%s: own score has %d points after %d increments of 1", w.client, points, w.incs)
+	}
+}
+
+func decode(tb testing.TB, raw []byte, dst any) {
+	tb.Helper()
+	if err := json.Unmarshal(raw, dst); err != nil {
+		tb.Fatalf("decode %.300s: %v", raw, err)
 	}
 }

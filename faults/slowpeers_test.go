@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"livedash/app/apptest"
+	"livedash/client"
 )
 
 // The server's timeouts for the slow-peer test, short so that the test is.
@@ -44,8 +47,9 @@ func testSlowAndDeadPeers(t *testing.T) {
 		"--ping-interval", slowPing.String(), "--pong-wait", slowPongWait.String(),
 		"--write-wait", slowWriteWait.String(), "--read-timeout", slowReadTimeout.String(),
 		"--rate", "1000000", "--burst", "1000000")
-	good := dialPeer(t, srv, "client=good", peerOptions{events: true})
-	steady := dialPeer(t, srv, "client=steady", peerOptions{})
+	good := newTimedStream(t)
+	gc := srv.dialClient(t, client.Options{ClientID: "good", OnEvent: good.OnEvent})
+	steady := srv.dialClient(t, client.Options{ClientID: "steady"})
 
 	cases := []struct {
 		name  string
@@ -61,7 +65,7 @@ func testSlowAndDeadPeers(t *testing.T) {
 	}
 	// The steady writer runs for as long as the bad peers do.
 	stop := make(chan struct{})
-	writerDone := make(chan []string)
+	writerDone := make(chan []steadyAck)
 	go func() { writerDone <- writeSteadily(steady, stop) }()
 	results := make([]dropResult, len(cases))
 	var wg sync.WaitGroup
@@ -74,7 +78,7 @@ func testSlowAndDeadPeers(t *testing.T) {
 	}
 	wg.Wait()
 	close(stop)
-	ids := <-writerDone
+	acks := <-writerDone
 
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -94,26 +98,26 @@ func testSlowAndDeadPeers(t *testing.T) {
 	}
 
 	t.Run("good client", func(t *testing.T) {
-		if len(ids) < 20 {
-			t.Fatalf("the steady writer sent only %d mutations", len(ids))
+		if len(acks) < 20 {
+			t.Fatalf("the steady writer sent only %d mutations", len(acks))
 		}
-		last := steady.waitReply(t, ids[len(ids)-1])
-		good.waitSeq(t, last.Seq)
-		_, events, _ := good.snapshot()
-		requireGapFree(t, "good client", events, good.welcomed(t).Seq+1, last.Seq)
-		arrived := map[int64]time.Time{}
-		for _, ev := range events {
-			arrived[ev.Seq] = ev.At
+		var last int64
+		for _, a := range acks {
+			if a.err != nil {
+				t.Fatalf("steady writer: %v", a.err)
+			}
+			last = max(last, a.seq)
+		}
+		events := good.WaitSeq(last)
+		apptest.RequireConsecutive(t, events, gc.Welcome().Seq+1, last)
+		if n := good.Count(client.TypeDisconnected); n != 0 {
+			t.Fatalf("the good client was dropped %d times", n)
 		}
 		var worst time.Duration
-		for _, id := range ids {
-			ack := steady.waitReply(t, id)
-			if ack.Type != "ack" {
-				t.Fatalf("steady writer: %s", ack.Raw)
-			}
-			worst = max(worst, arrived[ack.Seq].Sub(ack.At))
+		for _, a := range acks {
+			worst = max(worst, good.arrival(a.seq).Sub(a.at))
 		}
-		t.Logf("%d events, slowest delivery %s after the ack", len(ids), worst.Round(time.Millisecond))
+		t.Logf("%d events, slowest delivery %s after the ack", len(acks), worst.Round(time.Millisecond))
 		if worst > deliveryBound {
 			t.Fatalf("an event reached the good client %s after its ack, want within %s", worst, deliveryBound)
 		}
@@ -130,26 +134,69 @@ type dropResult struct {
 	err        error
 }
 
+// steadyAck is what one of the steady writer's mutations got, and when.
+type steadyAck struct {
+	seq int64
+	at  time.Time
+	err error
+}
+
 // writeSteadily sends an item with a large description every 25ms until
-// stop, so the event stream never pauses; it returns the request ids.
-func writeSteadily(p *peer, stop chan struct{}) []string {
+// stop, so the event stream never pauses, without waiting for the replies;
+// it returns them all once they are in.
+func writeSteadily(c *client.Client, stop chan struct{}) []steadyAck {
 	tick := time.NewTicker(25 * time.Millisecond)
 	defer tick.Stop()
 	desc := strings.Repeat("d", 2000)
-	var ids []string
+	var mu sync.Mutex
+	var acks []steadyAck
+	var calls sync.WaitGroup
 	for n := 0; n < 2000; n++ {
 		select {
 		case <-stop:
-			return ids
+			calls.Wait()
+			return acks
 		case <-tick.C:
 		}
-		id := fmt.Sprint("s", n)
-		if p.send(request("item.create", id, map[string]any{"name": id, "description": desc})) != nil {
-			return ids
-		}
-		ids = append(ids, id)
+		calls.Go(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), peerWait)
+			defer cancel()
+			id := fmt.Sprint("s", n)
+			_, seq, err := c.CreateItem(ctx, client.NewItem{Name: id, Description: desc})
+			mu.Lock()
+			defer mu.Unlock()
+			acks = append(acks, steadyAck{seq: seq, at: time.Now(), err: err})
+		})
 	}
-	return ids
+	calls.Wait()
+	return acks
+}
+
+// timedStream is a Stream that also notes when each event arrived.
+type timedStream struct {
+	*apptest.Stream
+	mu      sync.Mutex
+	arrived map[int64]time.Time
+}
+
+func newTimedStream(tb testing.TB) *timedStream {
+	tb.Helper()
+	return &timedStream{Stream: apptest.NewStream(tb), arrived: map[int64]time.Time{}}
+}
+
+func (s *timedStream) OnEvent(ctx context.Context, ev client.Event) {
+	if ev.IsChange() {
+		s.mu.Lock()
+		s.arrived[ev.Seq] = time.Now()
+		s.mu.Unlock()
+	}
+	s.Add(ctx, ev)
+}
+
+func (s *timedStream) arrival(seq int64) time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.arrived[seq]
 }
 
 // neverReads connects with a tiny receive buffer and never reads, so the

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -67,9 +68,13 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 	return c.Next()
 }
 
+// parseParams copies what it keeps: fiber's query strings alias the
+// request's buffer, which fasthttp reuses for the next request while the
+// connection lives on (its actor would change under a later upgrade).
 func parseParams(c *fiber.Ctx) (Params, error) {
 	var p Params
-	who, err := models.NewIdentity(c.Query("client"), c.Query("name"))
+	query := func(key string) string { return strings.Clone(c.Query(key)) }
+	who, err := models.NewIdentity(query("client"), query("name"))
 	if err != nil {
 		return p, err
 	}
@@ -84,7 +89,7 @@ func parseParams(c *fiber.Ctx) (Params, error) {
 		}
 		p.Since = &n
 	}
-	p.Epoch = c.Query("epoch")
+	p.Epoch = query("epoch")
 	return p, nil
 }
 

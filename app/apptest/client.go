@@ -24,7 +24,9 @@ type Frame struct {
 	Raw   []byte          `json:"-"`
 }
 
-// Client is a real WebSocket client that records every frame it receives.
+// Client is a raw WebSocket client that records every frame it receives,
+// for tests of the wire itself (malformed frames, handshakes, close codes);
+// ordinary requests and events go through DialClient.
 type Client struct {
 	tb   testing.TB
 	Conn *websocket.Conn
@@ -207,31 +209,10 @@ func (c *Client) Reply(id string) Frame {
 	return got
 }
 
-// Replies waits for n replies to request id and returns them in order.
-func (c *Client) Replies(id string, n int) []Frame {
-	c.tb.Helper()
-	var got []Frame
-	c.waitUntil(fmt.Sprintf("%d replies to %s", n, id), func() bool {
-		got = got[:0]
-		for _, f := range c.frames {
-			if (f.Type == "ack" || f.Type == "error") && f.ID != nil && *f.ID == id {
-				got = append(got, f)
-			}
-		}
-		return len(got) >= n
-	})
-	return got
-}
-
 // Request sends a request under a fresh id and waits for its reply.
 func (c *Client) Request(typ string, data any) Frame {
 	c.tb.Helper()
-	return c.RequestID(c.NewID(), typ, data)
-}
-
-// RequestID sends a request under the given id and waits for its reply.
-func (c *Client) RequestID(id, typ string, data any) Frame {
-	c.tb.Helper()
+	id := c.NewID()
 	c.Send(map[string]any{"type": typ, "id": id, "data": data})
 	return c.Reply(id)
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"testing"
 
+	"livedash/client"
 	"livedash/models"
 )
 
@@ -65,6 +66,12 @@ func (v *View) Apply(tb testing.TB, seq int64, typ string, data []byte) {
 		tb.Fatalf("unknown event type %q at seq %d", typ, seq)
 	}
 	v.Seq = seq
+}
+
+// ApplyEvent folds in an event a livedash client delivered.
+func (v *View) ApplyEvent(tb testing.TB, ev client.Event) {
+	tb.Helper()
+	v.Apply(tb, ev.Seq, ev.Type, ev.Data)
 }
 
 // ApplyFrame folds an event frame in.

@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	ldclient "livedash/client"
 )
 
 // runner holds one run's state.
@@ -92,8 +94,13 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	defer r.api.close()
 
 	// 1. Snapshot, and records for the writers to target.
-	st, err := r.api.state(ctx)
+	ct, err := dialControl(ctx, cfg.Addr, r.runID)
 	if err != nil {
+		return nil, fmt.Errorf("server at %s not usable: %w", cfg.Addr, err)
+	}
+	st, err := ct.state(ctx)
+	if err != nil {
+		ct.close()
 		return nil, fmt.Errorf("server at %s not usable: %w", cfg.Addr, err)
 	}
 	r.logf("run %s: server seq %d, %d items, %d scores", r.runID, st.Seq, len(st.Items), len(st.Scores))
@@ -103,7 +110,9 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	for _, it := range st.Items {
 		r.itemIDs = append(r.itemIDs, it.ID)
 	}
-	if err := r.seed(ctx); err != nil {
+	err = r.seed(ctx, ct)
+	ct.close() // before the RSS baseline
+	if err != nil {
 		return nil, err
 	}
 
@@ -198,12 +207,12 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 		w.mu.Unlock()
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if st2, err := r.api.state(sctx); err == nil {
+	if st2, err := finalState(sctx, cfg.Addr, r.runID); err == nil {
 		if st2.Seq > final {
 			final = st2.Seq
 		}
 	} else {
-		r.noteErr("final GET /api/state: " + err.Error())
+		r.noteErr("final state: " + err.Error())
 	}
 	cancel()
 	behind := r.drain(ctx, final)
@@ -249,28 +258,28 @@ func rateText(cfg Config) string {
 	return fmt.Sprintf("closed loop, depth %d per writer", cfg.Depth)
 }
 
-// seed creates records over REST when the mix targets a kind that has none.
-func (r *runner) seed(ctx context.Context) error {
+// seed creates records when the mix targets a kind that has none.
+func (r *runner) seed(ctx context.Context, ct *control) error {
 	if r.cfg.Writers == 0 {
 		return nil
 	}
 	if r.cfg.Mix.needsScores() && len(r.scoreIDs) == 0 {
 		for i := 0; i < r.cfg.SeedRecords; i++ {
-			id, err := r.api.create(ctx, "/api/scores", map[string]any{"player": fmt.Sprintf("lg-%s-seed-%d", r.runID, i)})
+			sc, _, err := ct.c.CreateScore(ctx, ldclient.NewScore{Player: fmt.Sprintf("lg-%s-seed-%d", r.runID, i)})
 			if err != nil {
 				return fmt.Errorf("seeding scores: %w", err)
 			}
-			r.scoreIDs = append(r.scoreIDs, id)
+			r.scoreIDs = append(r.scoreIDs, sc.ID)
 		}
 		r.logf("created %d scores to increment", r.cfg.SeedRecords)
 	}
 	if r.cfg.Mix.needsItems() && len(r.itemIDs) == 0 {
 		for i := 0; i < r.cfg.SeedRecords; i++ {
-			id, err := r.api.create(ctx, "/api/items", map[string]any{"name": fmt.Sprintf("lg-%s-seed-%d", r.runID, i)})
+			it, _, err := ct.c.CreateItem(ctx, ldclient.NewItem{Name: fmt.Sprintf("lg-%s-seed-%d", r.runID, i)})
 			if err != nil {
 				return fmt.Errorf("seeding items: %w", err)
 			}
-			r.itemIDs = append(r.itemIDs, id)
+			r.itemIDs = append(r.itemIDs, it.ID)
 		}
 		r.logf("created %d items to update", r.cfg.SeedRecords)
 	}

@@ -1,0 +1,169 @@
+package client
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"livedash/models"
+)
+
+// NewItem is the data of CreateItem.
+type NewItem struct {
+	Name        string `json:"name"`
+	Description string `json:"description,omitempty"`
+}
+
+// ItemUpdate changes an item. Nil fields stay as they are; at least one
+// must be set. Version, when not 0, must be the item's current version or
+// the update fails with CodeConflict.
+type ItemUpdate struct {
+	ID          int64   `json:"id"`
+	Version     int64   `json:"version,omitempty"`
+	Name        *string `json:"name,omitempty"`
+	Description *string `json:"description,omitempty"`
+}
+
+// NewScore is the data of CreateScore.
+type NewScore struct {
+	Player string `json:"player"`
+	Points int64  `json:"points,omitempty"`
+}
+
+// ScoreUpdate changes a score, like ItemUpdate an item.
+type ScoreUpdate struct {
+	ID      int64   `json:"id"`
+	Version int64   `json:"version,omitempty"`
+	Player  *string `json:"player,omitempty"`
+	Points  *int64  `json:"points,omitempty"`
+}
+
+type byID struct {
+	ID      int64 `json:"id"`
+	Version int64 `json:"version,omitempty"`
+}
+
+type increment struct {
+	ID int64 `json:"id"`
+	By int64 `json:"by"`
+}
+
+type empty struct{}
+
+// State loads one consistent snapshot; after it, apply only events with a
+// seq above its Seq. It sees every mutation this client was answered before.
+func (c *Client) State(ctx context.Context) (models.State, error) {
+	var st models.State
+	return st, c.query(ctx, "state.get", empty{}, &st)
+}
+
+// Items lists the items by id.
+func (c *Client) Items(ctx context.Context) ([]models.Item, error) {
+	var v struct {
+		Items []models.Item `json:"items"`
+	}
+	err := c.query(ctx, "item.list", empty{}, &v)
+	return v.Items, err
+}
+
+// Item reads one item; a missing one is CodeNotFound.
+func (c *Client) Item(ctx context.Context, id int64) (models.Item, error) {
+	var it models.Item
+	return it, c.query(ctx, "item.get", byID{ID: id}, &it)
+}
+
+// Scores lists the leaderboard: points descending, then id.
+func (c *Client) Scores(ctx context.Context) ([]models.Score, error) {
+	var v struct {
+		Scores []models.Score `json:"scores"`
+	}
+	err := c.query(ctx, "score.list", empty{}, &v)
+	return v.Scores, err
+}
+
+// Score reads one score; a missing one is CodeNotFound.
+func (c *Client) Score(ctx context.Context, id int64) (models.Score, error) {
+	var sc models.Score
+	return sc, c.query(ctx, "score.get", byID{ID: id}, &sc)
+}
+
+// Ping asks the server for an answer, after every request made before it.
+func (c *Client) Ping(ctx context.Context) error {
+	return c.query(ctx, "ping", empty{}, nil)
+}
+
+// CreateItem creates an item and returns it with the seq of its
+// item.created event.
+func (c *Client) CreateItem(ctx context.Context, in NewItem) (models.Item, int64, error) {
+	var it models.Item
+	seq, err := c.mutate(ctx, "item.create", in, &it)
+	return it, seq, err
+}
+
+// UpdateItem changes an item and returns it as it is now, with the seq of
+// its item.updated event.
+func (c *Client) UpdateItem(ctx context.Context, in ItemUpdate) (models.Item, int64, error) {
+	var it models.Item
+	seq, err := c.mutate(ctx, "item.update", in, &it)
+	return it, seq, err
+}
+
+// DeleteItem deletes an item, if version is 0 or its current version, and
+// returns the seq of its item.deleted event.
+func (c *Client) DeleteItem(ctx context.Context, id, version int64) (int64, error) {
+	return c.mutate(ctx, "item.delete", byID{ID: id, Version: version}, nil)
+}
+
+// CreateScore adds a player to the leaderboard; a player name already
+// taken, ignoring case, is CodeConflict.
+func (c *Client) CreateScore(ctx context.Context, in NewScore) (models.Score, int64, error) {
+	var sc models.Score
+	seq, err := c.mutate(ctx, "score.create", in, &sc)
+	return sc, seq, err
+}
+
+// UpdateScore changes a score and returns it as it is now.
+func (c *Client) UpdateScore(ctx context.Context, in ScoreUpdate) (models.Score, int64, error) {
+	var sc models.Score
+	seq, err := c.mutate(ctx, "score.update", in, &sc)
+	return sc, seq, err
+}
+
+// IncrementScore adds by (negative to take off) to a score atomically:
+// concurrent increments are never lost.
+func (c *Client) IncrementScore(ctx context.Context, id, by int64) (models.Score, int64, error) {
+	var sc models.Score
+	seq, err := c.mutate(ctx, "score.increment", increment{ID: id, By: by}, &sc)
+	return sc, seq, err
+}
+
+// DeleteScore deletes a score, like DeleteItem an item.
+func (c *Client) DeleteScore(ctx context.Context, id, version int64) (int64, error) {
+	return c.mutate(ctx, "score.delete", byID{ID: id, Version: version}, nil)
+}
+
+func (c *Client) query(ctx context.Context, typ string, data, out any) error {
+	_, raw, err := c.do(ctx, typ, data, false)
+	if err != nil {
+		return err
+	}
+	return decodeReply(typ, raw, out)
+}
+
+func (c *Client) mutate(ctx context.Context, typ string, data, out any) (int64, error) {
+	seq, raw, err := c.do(ctx, typ, data, true)
+	if err != nil {
+		return 0, err
+	}
+	return seq, decodeReply(typ, raw, out)
+}
+
+func decodeReply(typ string, raw json.RawMessage, out any) error {
+	if out == nil {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("livedash: decode the reply to %s: %w", typ, err)
+	}
+	return nil
+}
