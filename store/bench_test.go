@@ -1,10 +1,10 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"testing"
+
+	"livedash/models"
 )
 
 // BenchmarkStoreCommit measures one client committing increments back to

@@ -1,13 +1,13 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"path/filepath"
 	"runtime"
 	"testing"
 	"time"
+
+	"livedash/models"
 )
 
 // isClosed reports whether Close has stopped taking mutations.

@@ -1,12 +1,12 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"sync"
 	"sync/atomic"
 	"testing"
+
+	"livedash/models"
 )
 
 // Only +1 increments happen after the snapshot "base", so in any consistent

@@ -1,12 +1,12 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"strings"
 	"sync"
 	"testing"
+
+	"livedash/models"
 )
 
 // Two clients edit the same record from the same version at the same time:

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"encoding/json"
 	"errors"
@@ -14,6 +12,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"livedash/models"
 )
 
 // recorder collects published events, as the hub would receive them.

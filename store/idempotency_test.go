@@ -1,12 +1,12 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"path/filepath"
 	"sync"
 	"testing"
+
+	"livedash/models"
 )
 
 var remembered = Origin{Client: "c1", RequestID: "r1", Remember: true}

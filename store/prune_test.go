@@ -1,13 +1,13 @@
 package store
 
 import (
-	"livedash/models"
-
 	"fmt"
 	"path/filepath"
 	"sync"
 	"testing"
 	"time"
+
+	"livedash/models"
 )
 
 // checkRetained checks what resuming clients depend on: the log ends at the

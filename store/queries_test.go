@@ -1,11 +1,11 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"encoding/json"
 	"testing"
+
+	"livedash/models"
 )
 
 func TestQueriesOnDemoData(t *testing.T) {

@@ -1,10 +1,10 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"testing"
+
+	"livedash/models"
 )
 
 func TestResetDemo(t *testing.T) {

@@ -1,14 +1,14 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"encoding/json"
 	"math"
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"livedash/models"
 )
 
 // newScore creates a score for a case that needs a particular starting point

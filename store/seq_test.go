@@ -1,11 +1,11 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"sync"
 	"testing"
+
+	"livedash/models"
 )
 
 func TestSeqContinuity(t *testing.T) {

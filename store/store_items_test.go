@@ -1,11 +1,11 @@
 package store
 
 import (
-	"livedash/models"
-	"strings"
-
 	"context"
+	"strings"
 	"testing"
+
+	"livedash/models"
 )
 
 func TestCreateItem(t *testing.T) {

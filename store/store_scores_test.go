@@ -1,11 +1,11 @@
 package store
 
 import (
-	"livedash/models"
-
 	"context"
 	"math"
 	"testing"
+
+	"livedash/models"
 )
 
 // playerKeyOf reads the hidden folded name, which is what enforces
