@@ -376,4 +376,3 @@ func TestHistoryOfOlderEvents(t *testing.T) {
 		t.Errorf("history = %v, want none", seqs(evs))
 	}
 }
-
