@@ -53,7 +53,7 @@ export class ScoreCharts {
   }
 
   size() {
-    return { width: Math.max(200, Math.floor(this.el.clientWidth)), height: 180 };
+    return { width: Math.max(160, Math.floor(this.el.clientWidth)), height: 180 };
   }
 
   /** After a snapshot: loads every player's history. */
@@ -134,9 +134,9 @@ export class ScoreCharts {
           cursor: { show: true, drag: { x: false, y: false } },
           axes: [
             { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false } },
-            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, size: 40 },
+            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, size: 44 },
           ],
-          series: [{}, ...leaders.map((s, i) => ({ label: s.player, stroke: COLORS[i % COLORS.length], width: 2, paths: uPlot.paths.stepped({ align: 1 }) }))],
+          series: [{}, ...leaders.map((s, i) => ({ label: s.player, stroke: COLORS[i % COLORS.length], width: 2, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }))],
         },
         data,
         this.el,
@@ -164,14 +164,14 @@ export class ScoreCharts {
         if (sp) sp.u.destroy();
         const u = new uPlot(
           {
-            width: 64,
+            width: 60,
             height: 20,
             class: 'spark',
             legend: { show: false },
             cursor: { show: false },
             scales: { x: { time: false } },
             axes: [{ show: false }, { show: false }],
-            series: [{}, { stroke: 'currentColor', width: 1.5, paths: uPlot.paths.stepped({ align: 1 }) }],
+            series: [{}, { stroke: COLORS[0], width: 1.5, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }],
           },
           data,
           slot,

@@ -87,7 +87,7 @@ async function explain(client, ev, rec, err) {
   if (code === 'not_found') return 'That change is too old to undo: it is no longer in the log.';
   if (code === 'invalid' && err.field === 'seq') {
     if (ev.type === 'state.reset') return 'A reset cannot be undone.';
-    if (/64-bit/.test(err.message || '')) return 'Undoing that would take the points out of range.';
+    if (/range/.test(err.message || '')) return 'Undoing that would take the points out of range.';
     return 'That change is from before the last reset; it cannot be undone.';
   }
   if (code === 'conflict' && (err.field === 'player' || err.field === 'id')) {
@@ -135,7 +135,7 @@ export class OwnUndo {
     const me = this.client.me;
     if (!me || personId(ev.actor) !== me || ev.undo_of) return;
     this.mine.push(ev);
-    if (this.mine.length > 200) this.mine.shift();
+    if (this.mine.length > 100) this.mine.shift();
     this.offer(ev);
   }
 
