@@ -49,7 +49,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	f.str(&cfg.Synchronous, "synchronous", store.SyncFull, "SQLite synchronous mode: FULL (an ack survives power loss) or NORMAL (survives a crash of the process, faster)")
 	f.str(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	f.str(&cfg.PprofAddr, "pprof-addr", "", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (empty: off)")
-	f.integer(&cfg.Retention, "retention", store.DefaultRetention, "events kept in the log for resuming clients")
+	f.integer(&cfg.Retention, "retention", store.DefaultRetention, "events kept in the log for resuming clients, histories and undo")
 	f.dur(&cfg.ReadTimeout, "read-timeout", DefaultReadTimeout, "time a client has to send a whole HTTP request, the WebSocket handshake included")
 	f.dur(&cfg.WS.PingInterval, "ping-interval", ws.DefaultPingInterval, "how often the server pings each WebSocket")
 	f.dur(&cfg.WS.PongWait, "pong-wait", ws.DefaultPongWait, "silence after which a WebSocket is dropped")

@@ -44,23 +44,42 @@ func (a *API) Limits(c *fiber.Ctx) error {
 	return c.JSON(models.CurrentLimits())
 }
 
-func (a *API) State(c *fiber.Ctx) error      { return a.query(c, models.QueryState) }
-func (a *API) ListItems(c *fiber.Ctx) error  { return a.query(c, models.QueryItemList) }
-func (a *API) GetItem(c *fiber.Ctx) error    { return a.query(c, models.QueryItemGet) }
-func (a *API) ListScores(c *fiber.Ctx) error { return a.query(c, models.QueryScoreList) }
-func (a *API) GetScore(c *fiber.Ctx) error   { return a.query(c, models.QueryScoreGet) }
+func (a *API) State(c *fiber.Ctx) error        { return a.query(c, models.QueryState) }
+func (a *API) ListItems(c *fiber.Ctx) error    { return a.query(c, models.QueryItemList) }
+func (a *API) GetItem(c *fiber.Ctx) error      { return a.query(c, models.QueryItemGet) }
+func (a *API) ListScores(c *fiber.Ctx) error   { return a.query(c, models.QueryScoreList) }
+func (a *API) GetScore(c *fiber.Ctx) error     { return a.query(c, models.QueryScoreGet) }
+func (a *API) ItemHistory(c *fiber.Ctx) error  { return a.query(c, models.QueryItemHistory) }
+func (a *API) ScoreHistory(c *fiber.Ctx) error { return a.query(c, models.QueryScoreHistory) }
+
+// Undo reverses the change of one event (body {"seq"}), as a change of its
+// own; the answer is the record after it ({"id"} when it undid a create).
+func (a *API) Undo(c *fiber.Ctx) error {
+	var m models.Undo
+	return a.mutate(c, &m, nil, fiber.StatusOK)
+}
 
 // query answers a read through the store's one read path, which WebSocket
 // requests use too.
 func (a *API) query(c *fiber.Ctx, q models.Query) error {
-	var id int64
+	var args models.Args
 	if q.TakesID() {
 		var err error
-		if id, err = pathID(c); err != nil {
+		if args.ID, err = pathID(c); err != nil {
 			return err
 		}
 	}
-	v, err := a.Store.Query(c.UserContext(), q, id)
+	if q.IsHistory() {
+		limit, err := queryInt(c, "limit", models.DefaultHistoryLimit)
+		if err != nil {
+			return err
+		}
+		if limit == 0 || limit > models.MaxHistoryLimit {
+			return models.Errorf(models.CodeInvalid, "limit", "limit must be between 1 and %d", models.MaxHistoryLimit)
+		}
+		args.Limit = int(limit)
+	}
+	v, err := a.Store.Query(c.UserContext(), q, args)
 	if err != nil {
 		return err
 	}

@@ -142,3 +142,16 @@ func (m *DeleteScore) Validate() error {
 }
 
 func (m *ResetDemo) Validate() error { return nil }
+
+// Undo reverses the change made by the event with seq Seq, as a new change
+// with its own event (see the contract's "History and undo").
+type Undo struct {
+	Seq int64 `json:"seq"`
+}
+
+func (m *Undo) Validate() error {
+	if m.Seq <= 0 {
+		return Errorf(CodeInvalid, "seq", "seq must be a positive integer")
+	}
+	return nil
+}

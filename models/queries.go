@@ -13,10 +13,49 @@ const (
 	QueryItemGet   Query = "item.get"   // answers Item
 	QueryScoreList Query = "score.list" // answers ScoreList
 	QueryScoreGet  Query = "score.get"  // answers Score
+
+	QueryItemHistory  Query = "item.history"  // answers History
+	QueryScoreHistory Query = "score.history" // answers History
 )
 
 // TakesID reports whether the query reads one record by id.
-func (q Query) TakesID() bool { return q == QueryItemGet || q == QueryScoreGet }
+func (q Query) TakesID() bool {
+	return q == QueryItemGet || q == QueryScoreGet || q.IsHistory()
+}
+
+// IsHistory reports whether the query reads a record's history.
+func (q Query) IsHistory() bool { return q == QueryItemHistory || q == QueryScoreHistory }
+
+// History limits: how many events a history answers by default and at most.
+const (
+	DefaultHistoryLimit = 100
+	MaxHistoryLimit     = 1000
+)
+
+// Args are the arguments of a query: the record of the queries that read
+// one, and the limit of a history (0 for the default).
+type Args struct {
+	ID    int64
+	Limit int
+}
+
+// CheckHistoryLimit is the rule for a history's limit: 1 to
+// MaxHistoryLimit; 0 means the default.
+func CheckHistoryLimit(limit int64) (int, error) {
+	if limit == 0 {
+		return DefaultHistoryLimit, nil
+	}
+	if limit < 1 || limit > MaxHistoryLimit {
+		return 0, Errorf(CodeInvalid, "limit", "limit must be between 1 and %d", MaxHistoryLimit)
+	}
+	return int(limit), nil
+}
+
+// History is the answer to item.history, score.history and the REST
+// history routes: the record's events since the last reset, oldest first.
+type History struct {
+	Events []Event `json:"events"`
+}
 
 // State is one consistent snapshot of everything a dashboard shows.
 type State struct {

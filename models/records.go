@@ -37,27 +37,48 @@ type Actor struct {
 
 // Event is one row of the durable event log. Its JSON form is the wire event
 // frame, so the hub and GET /api/events encode it the same way.
+//
+// RecordType and RecordID name the one record the event touched (RecordItem
+// or RecordScore and its id; RecordReset and 0 for a state.reset), so a
+// record's history is an index lookup. Events written before these columns
+// existed have RecordType "" and are in no record's history. Before is the
+// record as it was before an update or delete (absent for creates and
+// increments, whose data and delta tell what changed), so undo is exact.
+// UndoOf is the seq of the event an undo reversed.
 type Event struct {
-	Seq       int64     `gorm:"primaryKey;autoIncrement:false"`
-	Type      string    `gorm:"not null"`
-	Data      []byte    `gorm:"not null"`
-	ActorID   string    `gorm:"not null;default:''"`
-	ActorName string    `gorm:"not null;default:''"`
-	Delta     *int64    ``
-	At        time.Time `gorm:"not null;autoCreateTime:false"`
+	Seq        int64     `gorm:"primaryKey;autoIncrement:false;index:idx_events_record,priority:3"`
+	Type       string    `gorm:"not null"`
+	Data       []byte    `gorm:"not null"`
+	ActorID    string    `gorm:"not null;default:''"`
+	ActorName  string    `gorm:"not null;default:''"`
+	Delta      *int64    ``
+	At         time.Time `gorm:"not null;autoCreateTime:false"`
+	RecordType string    `gorm:"not null;default:'';index:idx_events_record,priority:1"`
+	RecordID   int64     `gorm:"not null;default:0;index:idx_events_record,priority:2"`
+	Before     []byte    `gorm:"column:before_data"`
+	UndoOf     *int64    ``
 }
 
+// The record kinds of Event.RecordType.
+const (
+	RecordItem  = "item"
+	RecordScore = "score"
+	RecordReset = "reset"
+)
+
 type eventJSON struct {
-	Type  string          `json:"type"`
-	Seq   int64           `json:"seq"`
-	Data  json.RawMessage `json:"data"`
-	Actor *Actor          `json:"actor,omitempty"`
-	Delta *int64          `json:"delta,omitempty"`
-	At    time.Time       `json:"at"`
+	Type   string          `json:"type"`
+	Seq    int64           `json:"seq"`
+	Data   json.RawMessage `json:"data"`
+	Actor  *Actor          `json:"actor,omitempty"`
+	Delta  *int64          `json:"delta,omitempty"`
+	Before json.RawMessage `json:"before,omitempty"`
+	UndoOf *int64          `json:"undo_of,omitempty"`
+	At     time.Time       `json:"at"`
 }
 
 func (e Event) MarshalJSON() ([]byte, error) {
-	out := eventJSON{Type: e.Type, Seq: e.Seq, Data: e.Data, Delta: e.Delta, At: e.At}
+	out := eventJSON{Type: e.Type, Seq: e.Seq, Data: e.Data, Delta: e.Delta, Before: e.Before, UndoOf: e.UndoOf, At: e.At}
 	if e.ActorID != "" || e.ActorName != "" {
 		out.Actor = &Actor{ID: e.ActorID, Name: e.ActorName}
 	}

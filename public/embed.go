@@ -6,7 +6,7 @@ import (
 	"io/fs"
 )
 
-//go:embed index.html favicon.svg css js
+//go:embed index.html favicon.svg css js vendor
 var files embed.FS
 
 // FS returns the dashboard's files (index.html at the root).

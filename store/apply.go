@@ -21,6 +21,13 @@ type change struct {
 	eventType string
 	record    any
 	delta     *int64
+	// kind and id name the record the event touched (models.RecordItem,
+	// RecordScore or RecordReset); before is that record before an update
+	// or delete; undoOf the seq an undo reversed.
+	kind   string
+	id     int64
+	before any
+	undoOf *int64
 }
 
 // applierOf picks how a mutation is applied: the one place that knows every
@@ -43,6 +50,8 @@ func applierOf(m models.Mutation) (applyFunc, error) {
 		return func(tx *gorm.DB, _ time.Time) (change, error) { return deleteScore(tx, m) }, nil
 	case *models.ResetDemo:
 		return resetDemo, nil
+	case *models.Undo:
+		return func(tx *gorm.DB, now time.Time) (change, error) { return undo(tx, m, now) }, nil
 	}
 	return nil, fmt.Errorf("store: no way to apply %T", m)
 }

@@ -13,7 +13,7 @@ func createItem(tx *gorm.DB, m *models.CreateItem, now time.Time) (change, error
 	if err := tx.Create(&it).Error; err != nil {
 		return change{}, err
 	}
-	return change{eventType: "item.created", record: it}, nil
+	return change{eventType: "item.created", record: it, kind: models.RecordItem, id: it.ID}, nil
 }
 
 func updateItem(tx *gorm.DB, m *models.UpdateItem, now time.Time) (change, error) {
@@ -21,6 +21,7 @@ func updateItem(tx *gorm.DB, m *models.UpdateItem, now time.Time) (change, error
 	if err := findVersioned(tx, &it, "item", m.ID, m.Version, func() int64 { return it.Version }); err != nil {
 		return change{}, err
 	}
+	before := it
 	if m.Name != nil {
 		it.Name = *m.Name
 	}
@@ -32,7 +33,7 @@ func updateItem(tx *gorm.DB, m *models.UpdateItem, now time.Time) (change, error
 	err := tx.Model(&models.Item{}).Where("id = ?", it.ID).Updates(map[string]any{
 		"name": it.Name, "description": it.Description, "version": it.Version, "updated_at": now,
 	}).Error
-	return change{eventType: "item.updated", record: it}, err
+	return change{eventType: "item.updated", record: it, kind: models.RecordItem, id: it.ID, before: before}, err
 }
 
 func deleteItem(tx *gorm.DB, m *models.DeleteItem) (change, error) {
@@ -41,5 +42,5 @@ func deleteItem(tx *gorm.DB, m *models.DeleteItem) (change, error) {
 		return change{}, err
 	}
 	err := tx.Delete(&models.Item{}, m.ID).Error
-	return change{eventType: "item.deleted", record: models.Deleted{ID: m.ID}}, err
+	return change{eventType: "item.deleted", record: models.Deleted{ID: m.ID}, kind: models.RecordItem, id: m.ID, before: it}, err
 }

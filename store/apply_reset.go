@@ -32,5 +32,5 @@ func resetDemo(tx *gorm.DB, now time.Time) (change, error) {
 		return change{}, err
 	}
 	models.SortScores(scores)
-	return change{eventType: "state.reset", record: models.ResetState{Items: items, Scores: scores}}, nil
+	return change{eventType: "state.reset", record: models.ResetState{Items: items, Scores: scores}, kind: models.RecordReset}, nil
 }

@@ -17,7 +17,7 @@ func createScore(tx *gorm.DB, m *models.CreateScore, now time.Time) (change, err
 	if err := tx.Create(&s).Error; err != nil {
 		return change{}, err
 	}
-	return change{eventType: "score.created", record: s}, nil
+	return change{eventType: "score.created", record: s, kind: models.RecordScore, id: s.ID}, nil
 }
 
 func updateScore(tx *gorm.DB, m *models.UpdateScore, now time.Time) (change, error) {
@@ -25,6 +25,7 @@ func updateScore(tx *gorm.DB, m *models.UpdateScore, now time.Time) (change, err
 	if err := findVersioned(tx, &s, "score", m.ID, m.Version, func() int64 { return s.Version }); err != nil {
 		return change{}, err
 	}
+	before := s
 	if m.Player != nil {
 		if err := checkPlayerFree(tx, *m.Player, s.ID); err != nil {
 			return change{}, err
@@ -39,7 +40,7 @@ func updateScore(tx *gorm.DB, m *models.UpdateScore, now time.Time) (change, err
 	err := tx.Model(&models.Score{}).Where("id = ?", s.ID).Updates(map[string]any{
 		"player": s.Player, "player_key": s.PlayerKey, "points": s.Points, "version": s.Version, "updated_at": now,
 	}).Error
-	return change{eventType: "score.updated", record: s}, err
+	return change{eventType: "score.updated", record: s, kind: models.RecordScore, id: s.ID, before: before}, err
 }
 
 // incrementScore is one atomic UPDATE, so increments stay exact even when several
@@ -66,7 +67,7 @@ func incrementScore(tx *gorm.DB, m *models.IncrementScore, now time.Time) (chang
 		return change{}, models.Errorf(models.CodeInvalid, "by", "points would leave the 64-bit range")
 	}
 	by := m.By
-	return change{eventType: "score.updated", record: s, delta: &by}, nil
+	return change{eventType: "score.updated", record: s, delta: &by, kind: models.RecordScore, id: s.ID}, nil
 }
 
 func deleteScore(tx *gorm.DB, m *models.DeleteScore) (change, error) {
@@ -75,7 +76,7 @@ func deleteScore(tx *gorm.DB, m *models.DeleteScore) (change, error) {
 		return change{}, err
 	}
 	err := tx.Delete(&models.Score{}, m.ID).Error
-	return change{eventType: "score.deleted", record: models.Deleted{ID: m.ID}}, err
+	return change{eventType: "score.deleted", record: models.Deleted{ID: m.ID}, kind: models.RecordScore, id: m.ID, before: s}, err
 }
 
 func checkPlayerFree(tx *gorm.DB, player string, self int64) error {

@@ -14,9 +14,10 @@ const pruneChunk = 1000
 
 // insertEvents writes a batch's events with multi-row INSERTs.
 func insertEvents(tx *gorm.DB, events []models.Event) error {
-	return insertRows(tx, "events (seq, type, data, actor_id, actor_name, delta, at)", 7, events,
+	return insertRows(tx, "events (seq, type, data, actor_id, actor_name, delta, at, record_type, record_id, before_data, undo_of)", 11, events,
 		func(e models.Event, args []any) []any {
-			return append(args, e.Seq, e.Type, e.Data, e.ActorID, e.ActorName, e.Delta, e.At)
+			return append(args, e.Seq, e.Type, e.Data, e.ActorID, e.ActorName, e.Delta, e.At,
+				e.RecordType, e.RecordID, e.Before, e.UndoOf)
 		})
 }
 

@@ -273,7 +273,7 @@ func ptr[T any](v T) *T { return &v }
 // exercise what both transports use.
 
 func (s *Store) Items(ctx context.Context) ([]models.Item, error) {
-	v, err := s.Query(ctx, models.QueryItemList, 0)
+	v, err := s.Query(ctx, models.QueryItemList, models.Args{})
 	if err != nil {
 		return nil, err
 	}
@@ -281,13 +281,13 @@ func (s *Store) Items(ctx context.Context) ([]models.Item, error) {
 }
 
 func (s *Store) Item(ctx context.Context, id int64) (models.Item, error) {
-	v, err := s.Query(ctx, models.QueryItemGet, id)
+	v, err := s.Query(ctx, models.QueryItemGet, models.Args{ID: id})
 	it, _ := v.(models.Item)
 	return it, err
 }
 
 func (s *Store) Scores(ctx context.Context) ([]models.Score, error) {
-	v, err := s.Query(ctx, models.QueryScoreList, 0)
+	v, err := s.Query(ctx, models.QueryScoreList, models.Args{})
 	if err != nil {
 		return nil, err
 	}
@@ -295,7 +295,7 @@ func (s *Store) Scores(ctx context.Context) ([]models.Score, error) {
 }
 
 func (s *Store) Score(ctx context.Context, id int64) (models.Score, error) {
-	v, err := s.Query(ctx, models.QueryScoreGet, id)
+	v, err := s.Query(ctx, models.QueryScoreGet, models.Args{ID: id})
 	sc, _ := v.(models.Score)
 	return sc, err
 }

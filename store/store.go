@@ -19,7 +19,7 @@ import (
 
 // Defaults of Options, also the defaults of the server's flags.
 const (
-	DefaultRetention  = 10000
+	DefaultRetention  = 100000
 	DefaultOutcomeTTL = 24 * time.Hour
 	DefaultMaxBatch   = 256
 	DefaultReaders    = 4
@@ -142,6 +142,9 @@ func (s *Store) init(ctx context.Context) error {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	if err := migrateKeys(db, s.log); err != nil {
+		return err
+	}
+	if err := markResets(db); err != nil {
 		return err
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {

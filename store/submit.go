@@ -28,6 +28,7 @@ type request struct {
 	origin   Origin
 	validate func() error // set when validation waits for the outcome lookup
 	apply    applyFunc
+	readsLog bool // the mutation reads the event log (undo): earlier events of its batch must be in it
 	done     func(Result, error)
 }
 
@@ -42,7 +43,8 @@ func (s *Store) Submit(origin Origin, m models.Mutation, done func(Result, error
 	if err != nil {
 		return err
 	}
-	r := &request{origin: origin, apply: apply, done: done}
+	_, readsLog := m.(*models.Undo)
+	r := &request{origin: origin, apply: apply, done: done, readsLog: readsLog}
 	if origin.Remember {
 		r.validate = m.Validate
 	} else if err := m.Validate(); err != nil {

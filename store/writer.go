@@ -64,6 +64,7 @@ type batch struct {
 	replies  []reply
 	events   []models.Event
 	outcomes []models.Outcome
+	inserted int   // how many of events are in the log already
 	seq      int64 // the last seq assigned so far
 	now      time.Time
 }
@@ -84,7 +85,7 @@ func (s *Store) commit(reqs []*request) {
 		if err := b.applyAll(tx, remembered); err != nil {
 			return err
 		}
-		if err := insertEvents(tx, b.events); err != nil {
+		if err := b.flushEvents(tx); err != nil {
 			return err
 		}
 		if err := insertOutcomes(tx, b.outcomes); err != nil {
@@ -128,10 +129,27 @@ func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
 				continue
 			}
 		}
+		if r.readsLog {
+			if err := b.flushEvents(tx); err != nil {
+				return err
+			}
+		}
 		if err := b.apply(tx, i); err != nil {
 			return err
 		}
 	}
+	return nil
+}
+
+// flushEvents writes the batch's events that are not in the log yet. A
+// batch writes them all at its end, in few statements; a mutation that reads
+// the log (undo) first flushes the ones before it, so it sees every event
+// that precedes its own.
+func (b *batch) flushEvents(tx *gorm.DB) error {
+	if err := insertEvents(tx, b.events[b.inserted:]); err != nil {
+		return err
+	}
+	b.inserted = len(b.events)
 	return nil
 }
 
@@ -158,9 +176,16 @@ func (b *batch) apply(tx *gorm.DB, i int) error {
 	if err != nil {
 		return err
 	}
+	var before []byte
+	if ch.before != nil {
+		if before, err = json.Marshal(ch.before); err != nil {
+			return err
+		}
+	}
 	b.seq++
 	b.events = append(b.events, models.Event{Seq: b.seq, Type: ch.eventType, Data: data,
-		ActorID: r.origin.publicID, ActorName: r.origin.Name, Delta: ch.delta, At: b.now})
+		ActorID: r.origin.publicID, ActorName: r.origin.Name, Delta: ch.delta, At: b.now,
+		RecordType: ch.kind, RecordID: ch.id, Before: before, UndoOf: ch.undoOf})
 	b.replies[i].res = Result{Seq: b.seq, Data: data}
 	return b.remember(r.origin, b.seq, data, false)
 }

@@ -14,12 +14,19 @@ type Request struct {
 	ID       string
 	Mutation models.Mutation
 	Query    models.Query
-	RecordID int64 // for item.get and score.get
+	RecordID int64 // for item.get, score.get and the histories
+	Limit    int   // for the histories; 0 for the default
 }
 
 // ByID is the data of item.get and score.get.
 type ByID struct {
 	ID int64 `json:"id"`
+}
+
+// HistoryOf is the data of item.history and score.history.
+type HistoryOf struct {
+	ID    int64  `json:"id"`
+	Limit *int64 `json:"limit"`
 }
 
 // Empty is the data of requests that take none.
@@ -37,6 +44,8 @@ func newRequestData(typ string) (any, bool) {
 		return &Empty{}, true
 	case models.QueryItemGet, models.QueryScoreGet:
 		return &ByID{}, true
+	case models.QueryItemHistory, models.QueryScoreHistory:
+		return &HistoryOf{}, true
 	}
 	switch typ {
 	case "item.create":
@@ -53,6 +62,8 @@ func newRequestData(typ string) (any, bool) {
 		return &models.IncrementScore{}, true
 	case "score.delete":
 		return &models.DeleteScore{}, true
+	case "undo":
+		return &models.Undo{}, true
 	case typePing:
 		return &Empty{}, true
 	}
@@ -105,6 +116,21 @@ func Decode(frame []byte) (Request, *models.Error) {
 			return req, models.AsError(err)
 		}
 		req.Query, req.RecordID = models.Query(typ), d.ID
+	case *HistoryOf:
+		if err := models.CheckID(d.ID); err != nil {
+			return req, models.AsError(err)
+		}
+		limit := int64(models.DefaultHistoryLimit)
+		if d.Limit != nil {
+			if limit = *d.Limit; limit == 0 {
+				limit = -1 // an explicit 0 is out of range, as on REST
+			}
+		}
+		n, err := models.CheckHistoryLimit(limit)
+		if err != nil {
+			return req, models.AsError(err)
+		}
+		req.Query, req.RecordID, req.Limit = models.Query(typ), d.ID, n
 	default:
 		if typ != typePing {
 			req.Query = models.Query(typ)

@@ -205,7 +205,7 @@ func (c *conn) query(ctx context.Context, req Request) ([]byte, error) {
 	if req.Type == typePing {
 		return []byte("{}"), nil
 	}
-	v, err := c.store.Query(ctx, req.Query, req.RecordID)
+	v, err := c.store.Query(ctx, req.Query, models.Args{ID: req.RecordID, Limit: req.Limit})
 	if err != nil {
 		if models.AsError(err).Code == models.CodeInternal {
 			c.log.Error("query failed", "type", req.Type, "err", err)

@@ -4,11 +4,12 @@
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
 import { personId } from './ids.js';
+import { undoable } from './history.js';
 
 const MAX = 50;
 
 /** "just now", "3 s ago", "4 min ago", "2 h ago", "3 d ago". */
-function relTime(ms) {
+export function relTime(ms) {
   const s = Math.max(0, Math.floor(ms / 1000));
   if (s < 2) return 'just now';
   if (s < 60) return `${s} s ago`;
@@ -103,8 +104,10 @@ function describe(ev, prev) {
 const KIND_ICON = { up: 'plus', down: 'minus', score: 'trophy', item: 'box', delete: 'trash', reset: 'reset', other: 'bolt' };
 
 export class ActivityView {
-  constructor(client, { list, empty }) {
+  /** onUndo(ev) is called by an entry's undo action. */
+  constructor(client, { list, empty, onUndo }) {
     this.client = client;
+    this.onUndo = onUndo;
     this.list = list;
     this.empty = empty;
     this.entries = []; // newest first: {seq, at, li, time}
@@ -181,6 +184,11 @@ export class ActivityView {
       h('span', { class: 'activity-icon', 'aria-hidden': 'true' }, icon(KIND_ICON[kind] || 'bolt')),
       h('span', { class: 'activity-body' }, sentence, h('span', { class: 'sr-sep' }, ', '), time),
     );
+    if (undoable(ev) && this.onUndo) {
+      const btn = h('button', { type: 'button', class: 'icon-btn activity-undo', 'data-testid': 'activity-undo', 'aria-label': `Undo: ${sentence.textContent}`, title: 'Undo this change' }, icon('reset'));
+      btn.addEventListener('click', () => this.onUndo(ev));
+      li.appendChild(btn);
+    }
     setText(time, relTime(Date.now() - at));
     return { seq: ev.seq, at, li, time, ev, prev };
   }

@@ -11,6 +11,9 @@ import { setupPresence } from './presence.js';
 import { setupReset } from './reset-button.js';
 import { loadClientId, loadName, setupMeChip } from './identity.js';
 import { toast } from './toast.js';
+import { OwnUndo, undoEvent } from './history.js';
+import { HistoryPanel } from './history-panel.js';
+import { ScoreCharts } from './charts.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -42,12 +45,37 @@ async function main() {
     meta: $('#items-meta'),
     form: $('#add-item-form'),
   });
-  const activity = new ActivityView(client, { list: $('#activity-list'), empty: $('#activity-empty') });
+  const panel = new HistoryPanel(client, $('#history-panel'));
+  const openHistory = (kind, id) => panel.open(kind, id);
+  new OwnUndo(client, openHistory);
+  const activity = new ActivityView(client, {
+    list: $('#activity-list'),
+    empty: $('#activity-empty'),
+    onUndo: (ev) => undoEvent(client, ev, openHistory),
+  });
+  const charts = new ScoreCharts(client, { chart: $('#score-chart'), list: $('#score-list') });
+  const historyFrom = (list, kind, rowSel) => {
+    const open = (e) => {
+      const el = e.target.closest && e.target.closest('[data-action="history"]');
+      const row = el && el.closest(rowSel);
+      if (row) openHistory(kind, Number(row.dataset.id));
+    };
+    list.addEventListener('click', open);
+    list.addEventListener('keydown', (e) => {
+      if ((e.key === 'Enter' || e.key === ' ') && e.target.matches && e.target.matches('.score-name[data-action="history"]')) {
+        e.preventDefault();
+        open(e);
+      }
+    });
+  };
+  historyFrom($('#score-list'), 'score', '.score-row');
+  historyFrom($('#item-body'), 'item', '.item-row');
 
   let backfilled = false;
   client.addEventListener('snapshot', () => {
     scores.onSnapshot();
     scores.render();
+    charts.onSnapshot();
     items.render();
     document.body.classList.remove('loading');
     if (!backfilled) {
@@ -61,6 +89,7 @@ async function main() {
     if (event.type.startsWith('score.') || event.type === 'state.reset') {
       scores.onEvent(event);
       scores.render();
+      charts.onEvent(event);
     }
     if (event.type.startsWith('item.') || event.type === 'state.reset') items.render();
   });

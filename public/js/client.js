@@ -224,6 +224,20 @@ export class LivedashClient extends EventTarget {
     return promise;
   }
 
+  /**
+   * Reverses the change of the event with this seq (contract "History and
+   * undo"); resolves like request().
+   */
+  undo(seq) {
+    return this.request('undo', { seq });
+  }
+
+  /** The events of one record since the last reset, oldest first. kind: item|score. */
+  async history(kind, id, limit = 100) {
+    const { data } = await this.request(`${kind}.history`, { id, limit });
+    return data.events || [];
+  }
+
   /** Changes the presence name; reconnects at once if there is a socket. */
   setName(name) {
     this.name = name || '';

@@ -30,6 +30,7 @@ export function createItemRow(id) {
     ),
   );
   const delBtn = h('button', { type: 'button', class: 'icon-btn icon-danger', 'data-action': 'delete', 'data-testid': 'item-delete' }, icon('trash'));
+  const histBtn = h('button', { type: 'button', class: 'icon-btn', 'data-action': 'history', 'data-testid': 'item-history' }, icon('clock'));
   const idCell = h('td', { class: 'col-id' });
   const tr = h(
     'tr',
@@ -37,9 +38,9 @@ export function createItemRow(id) {
     idCell,
     h('td', { class: 'col-name', 'data-label': 'Name' }, nameBtn, note),
     h('td', { class: 'col-desc', 'data-label': 'Description' }, descBtn),
-    h('td', { class: 'col-actions' }, delBtn),
+    h('td', { class: 'col-actions' }, histBtn, delBtn),
   );
-  return { id, tr, idCell, nameBtn, descBtn, note, noteText, delBtn, version: null, editor: null, conflict: null };
+  return { id, tr, idCell, nameBtn, descBtn, note, noteText, delBtn, histBtn, version: null, editor: null, conflict: null };
 }
 
 /** Paints an item; `shown` is PendingEdits.shown(item). */
@@ -52,6 +53,7 @@ export function paintItemRow(row, it, { name, description, pending }) {
   row.nameBtn.setAttribute('aria-label', `Item name: ${name}. Activate to edit.`);
   row.descBtn.setAttribute('aria-label', description ? `Description of ${name}: ${description}. Activate to edit.` : `Add a description to ${name}`);
   row.delBtn.setAttribute('aria-label', `Delete item ${name}`);
+  row.histBtn.setAttribute('aria-label', `History of item ${name}`);
   row.tr.dataset.version = String(it.version);
 }
 

@@ -8,7 +8,8 @@ import { avatar } from './avatar.js';
 export function createScoreRow(id) {
   const step = (by, cls, testid, text) =>
     h('button', { type: 'button', class: `step ${cls}`, 'data-action': 'increment', 'data-by': String(by), 'data-testid': testid }, text);
-  const name = h('span', { class: 'score-name', 'data-testid': 'score-name' });
+  const name = h('span', { class: 'score-name', 'data-testid': 'score-name', 'data-action': 'history', role: 'button', tabindex: '0', title: 'Show the history' });
+  const spark = h('span', { class: 'spark-slot', 'data-testid': 'score-spark', 'aria-hidden': 'true' });
   const av = h('span', { class: 'avatar-slot' });
   const fill = h('span', { class: 'bar-fill' });
   const zero = h('span', { class: 'bar-zero' });
@@ -24,7 +25,7 @@ export function createScoreRow(id) {
     'li',
     { class: 'score-row', 'data-testid': 'score-row', 'data-id': String(id) },
     rank,
-    h('div', { class: 'score-main' }, h('div', { class: 'score-name-line' }, av, name), bar),
+    h('div', { class: 'score-main' }, h('div', { class: 'score-name-line' }, av, name, spark), bar),
     points,
     h('div', { class: 'score-actions' }, dec, inc1, inc5, h('span', { class: 'actions-gap' }), renameBtn, delBtn),
   );

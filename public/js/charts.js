@@ -1,0 +1,193 @@
+// Charts of the scoreboard: the leading players' points over time since the
+// last reset (a line chart), and a sparkline in every player row. uPlot
+// (vendor/uplot, MIT) draws them; the data comes from the score histories
+// (score.history), then from live events.
+
+import uPlot from '../vendor/uplot/uPlot.esm.js';
+import { compareScores } from './records.js';
+import { frameScheduler } from './dom.js';
+
+const LEADERS = 5;
+const COLORS = ['#5b5bf6', '#0f9f67', '#e0434a', '#e9a800', '#0ea5e9'];
+
+/** A player's points over time: v0 before its first point (null: it did not exist yet). */
+function seriesFromHistory(events) {
+  const s = { v0: null, pts: [] };
+  for (const ev of events) {
+    const t = Date.parse(ev.at) / 1000;
+    if (!Number.isFinite(t)) continue;
+    if (s.pts.length === 0 && ev.type !== 'score.created') {
+      if (ev.before && typeof ev.before.points === 'number') s.v0 = ev.before.points;
+      else if (typeof ev.delta === 'number' && ev.data) s.v0 = ev.data.points - ev.delta;
+    }
+    s.pts.push({ t, v: ev.type === 'score.deleted' ? null : ev.data.points });
+  }
+  return s;
+}
+
+function valueAt(s, t) {
+  let v = s.v0;
+  for (const p of s.pts) {
+    if (p.t > t) break;
+    v = p.v;
+  }
+  return v;
+}
+
+export class ScoreCharts {
+  constructor(client, { chart, list }) {
+    this.client = client;
+    this.el = chart;
+    this.listEl = list;
+    this.series = new Map(); // score id -> series
+    this.plot = null;
+    this.plotIds = '';
+    this.sparks = new Map(); // score id -> {u, slot}
+    this.gen = 0;
+    this.schedule = frameScheduler(() => this.renderNow());
+    if (typeof ResizeObserver === 'function') {
+      new ResizeObserver(() => {
+        if (this.plot) this.plot.setSize(this.size());
+      }).observe(this.el);
+    }
+  }
+
+  size() {
+    return { width: Math.max(160, Math.floor(this.el.clientWidth)), height: 180 };
+  }
+
+  /** After a snapshot: loads every player's history. */
+  async onSnapshot() {
+    const gen = ++this.gen;
+    const scores = [...this.client.state.scores.values()];
+    const loaded = await Promise.all(
+      scores.map((s) =>
+        this.client.history('score', s.id, 1000).then(
+          (evs) => [s.id, seriesFromHistory(evs)],
+          () => [s.id, { v0: s.points, pts: [] }],
+        ),
+      ),
+    );
+    if (gen !== this.gen) return;
+    this.series = new Map();
+    for (const [id, s] of loaded) {
+      const cur = this.client.state.scores.get(id);
+      if (s.pts.length === 0 && s.v0 === null && cur) s.v0 = cur.points;
+      this.series.set(id, s);
+    }
+    this.el.dataset.loaded = 'true';
+    this.schedule();
+  }
+
+  onEvent(ev) {
+    if (ev.type === 'state.reset') {
+      this.series = new Map();
+      for (const s of this.client.state.scores.values()) this.series.set(s.id, { v0: s.points, pts: [] });
+      this.schedule();
+      return;
+    }
+    if (!ev.type.startsWith('score.') || !ev.data) return;
+    const t = Date.parse(ev.at) / 1000;
+    let s = this.series.get(ev.data.id);
+    if (!s) {
+      s = { v0: null, pts: [] };
+      this.series.set(ev.data.id, s);
+    }
+    s.pts.push({ t: Number.isFinite(t) ? t : Date.now() / 1000, v: ev.type === 'score.deleted' ? null : ev.data.points });
+    this.schedule();
+  }
+
+  leaders() {
+    return [...this.client.state.scores.values()].sort(compareScores).slice(0, LEADERS);
+  }
+
+  /** x: every moment a leader changed, from a second before the first to now. */
+  data(ids) {
+    const ts = new Set();
+    for (const id of ids) for (const p of (this.series.get(id) || { pts: [] }).pts) ts.add(p.t);
+    const now = Date.now() / 1000;
+    const sorted = [...ts].sort((a, b) => a - b);
+    const first = sorted.length ? sorted[0] - 1 : now - 60;
+    const xs = [first, ...sorted, Math.max(now, sorted.length ? sorted[sorted.length - 1] : now)];
+    return [xs, ...ids.map((id) => xs.map((x) => valueAt(this.series.get(id) || { v0: null, pts: [] }, x)))];
+  }
+
+  render() {
+    this.schedule();
+  }
+
+  renderNow() {
+    if (!this.el.dataset.loaded) return;
+    const leaders = this.leaders();
+    const ids = leaders.map((s) => s.id);
+    const data = this.data(ids);
+    const key = leaders.map((s) => `${s.id}:${s.player}`).join(',');
+    if (!this.plot || this.plotIds !== key) {
+      if (this.plot) this.plot.destroy();
+      this.plotIds = key;
+      this.plot = new uPlot(
+        {
+          ...this.size(),
+          class: 'leaders-chart',
+          scales: { x: { time: true } },
+          legend: { show: true, live: false },
+          cursor: { show: true, drag: { x: false, y: false } },
+          axes: [
+            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false } },
+            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, size: 44 },
+          ],
+          series: [{}, ...leaders.map((s, i) => ({ label: s.player, stroke: COLORS[i % COLORS.length], width: 2, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }))],
+        },
+        data,
+        this.el,
+      );
+    } else {
+      this.plot.setData(data);
+    }
+    this.el.dataset.lines = String(ids.length);
+    this.el.dataset.points = String(data[0].length);
+    this.el.setAttribute('aria-label', `Points over time of ${leaders.map((s) => s.player).join(', ')}`);
+    this.paintSparks();
+  }
+
+  /** A sparkline in every player row (rows are found by data-id). */
+  paintSparks() {
+    const seen = new Set();
+    for (const li of this.listEl.querySelectorAll('.score-row')) {
+      const id = Number(li.dataset.id);
+      const slot = li.querySelector('.spark-slot');
+      if (!slot) continue;
+      seen.add(id);
+      const data = this.data([id]);
+      let sp = this.sparks.get(id);
+      if (!sp || sp.slot !== slot) {
+        if (sp) sp.u.destroy();
+        const u = new uPlot(
+          {
+            width: 60,
+            height: 20,
+            class: 'spark',
+            legend: { show: false },
+            cursor: { show: false },
+            scales: { x: { time: false } },
+            axes: [{ show: false }, { show: false }],
+            series: [{}, { stroke: COLORS[0], width: 1.5, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }],
+          },
+          data,
+          slot,
+        );
+        sp = { u, slot };
+        this.sparks.set(id, sp);
+      } else {
+        sp.u.setData(data);
+      }
+      slot.dataset.points = String(data[0].length);
+    }
+    for (const [id, sp] of this.sparks) {
+      if (!seen.has(id)) {
+        sp.u.destroy();
+        this.sparks.delete(id);
+      }
+    }
+  }
+}
