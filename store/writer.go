@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"time"
@@ -58,49 +59,105 @@ func (s *Store) gather(first *request) []*request {
 }
 
 // batch is one group commit in the making: the requests, and what the
-// transaction produced for them.
+// transaction produced for them. Seqs are numbered 1.. inside the batch
+// while its mutations apply, and moved to their place in the log once the
+// batch takes them from the counter (assignSeqs).
 type batch struct {
 	reqs     []*request
 	replies  []reply
+	fresh    []bool // replies whose seq is the batch's own, still relative
 	events   []models.Event
 	outcomes []models.Outcome
 	seq      int64 // the last seq assigned so far
 	now      time.Time
 }
 
+// maxAttempts bounds how often a batch's transaction runs when the database
+// asks for a retry (a deadlock or key race between instances).
+const maxAttempts = 5
+
 // commit runs one batch in one transaction, then hands it to the publisher.
 // If the transaction fails, nothing of the batch was committed, so nothing
 // is published; every sender learns it failed and may retry under the same
 // request id.
 func (s *Store) commit(reqs []*request) {
-	b := &batch{reqs: reqs, replies: make([]reply, len(reqs)), seq: s.seq.Load(),
-		now: time.Now().UTC().Truncate(time.Microsecond)}
+	var b *batch
+	var err error
 	oldest := s.oldest
-	err := s.transaction(func(tx *gorm.DB) error {
-		remembered, err := findOutcomes(tx, reqs)
-		if err != nil {
+	for attempt := 1; ; attempt++ {
+		b = &batch{reqs: reqs, replies: make([]reply, len(reqs)), fresh: make([]bool, len(reqs)),
+			now: time.Now().UTC().Truncate(time.Microsecond)}
+		oldest = s.oldest
+		err = s.d.transaction(s, func(tx *gorm.DB) error {
+			tx = tx.WithContext(withDialect(context.Background(), s.d))
+			remembered, err := findOutcomes(tx, reqs)
+			if err != nil {
+				return err
+			}
+			if err := b.applyAll(tx, remembered); err != nil {
+				return err
+			}
+			if err := b.assignSeqs(tx, s.seq.Load()); err != nil {
+				return err
+			}
+			if err := insertEvents(tx, b.events); err != nil {
+				return err
+			}
+			if err := insertOutcomes(tx, b.outcomes); err != nil {
+				return err
+			}
+			oldest, err = s.pruneEvents(tx, oldest, b)
 			return err
+		})
+		if err == nil || attempt == maxAttempts || !s.d.retryable(err) {
+			break
 		}
-		if err := b.applyAll(tx, remembered); err != nil {
-			return err
-		}
-		if err := insertEvents(tx, b.events); err != nil {
-			return err
-		}
-		if err := insertOutcomes(tx, b.outcomes); err != nil {
-			return err
-		}
-		oldest, err = s.pruneEvents(tx, oldest, b)
-		return err
-	})
+		s.log.Debug("batch retried", "attempt", attempt, "err", err)
+	}
 	if err != nil {
 		s.log.Error("commit failed", "mutations", len(reqs), "err", err)
-		b.failAll(err)
+		b.failAll(s.dbError(err))
 	} else {
-		s.seq.Store(b.seq)
 		s.oldest = oldest
 	}
 	s.committed <- committedBatch{reqs: reqs, replies: b.replies, events: b.events}
+}
+
+// assignSeqs takes the batch's seqs from the counter row, last thing before
+// the inserts: the row stays locked until the commit, so batches of all
+// instances commit in seq order and hold the lock only for their tails.
+// A batch with no events takes none and leaves pruning at known, the last
+// seq this instance published.
+func (b *batch) assignSeqs(tx *gorm.DB, known int64) error {
+	n := int64(len(b.events))
+	if n == 0 {
+		b.seq = known
+		return nil
+	}
+	var top int64
+	found, err := scanOne(tx.Raw("UPDATE seq_counter SET seq = seq + ? WHERE id = 1 RETURNING seq", n), &top)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errors.New("store: the seq counter row is missing")
+	}
+	base := top - n
+	for i := range b.events {
+		b.events[i].Seq += base
+	}
+	for i := range b.replies {
+		if b.fresh[i] {
+			b.replies[i].res.Seq += base
+		}
+	}
+	for i := range b.outcomes {
+		if !b.outcomes[i].Failed {
+			b.outcomes[i].Seq += base
+		}
+	}
+	b.seq = top
+	return nil
 }
 
 // applyAll applies each request in order, unless it repeats a remembered
@@ -117,7 +174,7 @@ func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
 				continue
 			}
 			if j, ok := firstInBatch[key]; ok {
-				b.replies[i] = b.replies[j]
+				b.replies[i], b.fresh[i] = b.replies[j], b.fresh[j]
 				continue
 			}
 			firstInBatch[key] = i
@@ -162,6 +219,7 @@ func (b *batch) apply(tx *gorm.DB, i int) error {
 	b.events = append(b.events, models.Event{Seq: b.seq, Type: ch.eventType, Data: data,
 		ActorID: r.origin.publicID, ActorName: r.origin.Name, Delta: ch.delta, At: b.now})
 	b.replies[i].res = Result{Seq: b.seq, Data: data}
+	b.fresh[i] = true
 	return b.remember(r.origin, b.seq, data, false)
 }
 
