@@ -92,7 +92,7 @@ func TestClusterFeedsAgree(t *testing.T) {
 	// B opened after A loaded the demo data: its feed starts past it.
 	checkConsecutive(t, "A", ea, 1)
 	checkConsecutive(t, "B", eb, 2)
-	if ea = ea[1:];  !reflect.DeepEqual(seqsTypes(ea), seqsTypes(eb)) {
+	if ea = ea[1:]; !reflect.DeepEqual(seqsTypes(ea), seqsTypes(eb)) {
 		t.Fatal("the instances published different streams")
 	}
 	if sa, sb := mustState(t, a), mustState(t, b); !reflect.DeepEqual(sa, sb) || sa.Seq != top {

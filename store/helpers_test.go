@@ -4,11 +4,11 @@ import (
 	"livedash/internal/pgtest"
 	"livedash/models"
 
-	"fmt"
-	"os"
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"

@@ -3,9 +3,14 @@ package store
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"strconv"
+	"strings"
+	"syscall"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -140,7 +145,7 @@ func (d *postgresDialect) unavailable(err error) bool {
 	}
 	var e *pgconn.PgError
 	if !errors.As(err, &e) {
-		return !errors.Is(err, gorm.ErrRecordNotFound)
+		return connectionError(err)
 	}
 	switch {
 	case len(e.Code) >= 2 && e.Code[:2] == "08", // connection exception
@@ -239,3 +244,24 @@ func (d *postgresDialect) readTx() *sql.TxOptions {
 }
 
 func (d *postgresDialect) close() error { return nil }
+
+// connectionError tells whether err, not an answer of the server, comes
+// from the connection: refused, reset, closed, timed out.
+func connectionError(err error) bool {
+	var netErr net.Error
+	var connectErr *pgconn.ConnectError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.As(err, &netErr), errors.As(err, &connectErr), pgconn.Timeout(err), pgconn.SafeToRetry(err):
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"conn closed", "connection", "broken pipe", "unexpected EOF", "timeout"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}

@@ -62,9 +62,9 @@ type Store struct {
 	seq    atomic.Int64 // last seq published to the feed
 	oldest int64        // oldest seq still in the log; writer-owned
 
-	wake      chan struct{} // the log may have grown: the publisher reads it
-	pubMu     sync.Mutex
-	pubSignal chan struct{} // closed and replaced whenever the publisher advances
+	wake       chan struct{} // the log may have grown: the publisher reads it
+	pubMu      sync.Mutex
+	pubSignal  chan struct{} // closed and replaced whenever the publisher advances
 	stopListen context.CancelFunc
 
 	mu        sync.RWMutex // guards closed and sends on reqs
