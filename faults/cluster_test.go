@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -216,12 +217,19 @@ func TestClusterBehindNginx(t *testing.T) {
 	listen := freeAddr(t)
 	conf := nginxConfig(t, dir, listen, a.addr, b.addr)
 	cmd := exec.Command(nginx, "-c", conf, "-p", dir)
-	out := &strings.Builder{}
-	cmd.Stdout, cmd.Stderr = out, out
+	// A file, not a pipe: a worker outliving its master must not hold
+	// Wait; and a group of its own, so cleanup kills the workers too.
+	outFile, err := os.Create(filepath.Join(dir, "stdout.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outFile.Close()
+	cmd.Stdout, cmd.Stderr = outFile, outFile
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
 	proxy := "http://" + listen
 	deadline := time.Now().Add(10 * time.Second)
 	for {
@@ -232,6 +240,7 @@ func TestClusterBehindNginx(t *testing.T) {
 		}
 		if time.Now().After(deadline) {
 			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+			out, _ := os.ReadFile(filepath.Join(dir, "stdout.log"))
 			t.Fatalf("nginx did not proxy: %v\n%s\n%s", err, out, log)
 		}
 		time.Sleep(100 * time.Millisecond)
@@ -247,7 +256,6 @@ func TestClusterBehindNginx(t *testing.T) {
 	ctx := context.Background()
 	writer := dashboards[0]
 	var firstSeq, seq int64
-	var err error
 	for i := range 10 {
 		if _, seq, err = writer.IncrementScore(ctx, 1, 1); err != nil {
 			t.Fatal(err)
