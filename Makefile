@@ -5,7 +5,7 @@ RESET_ADDR = $(or $(ADDR),$(LIVEDASH_ADDR),127.0.0.1:3000)
 BIN     ?= bin/livedash
 FUZZTIME ?= 10s
 
-.PHONY: run build test test-short fuzz reset bench soak clean
+.PHONY: run build test test-short fuzz reset bench soak clean cluster bench-cluster
 
 run:
 	$(GO) run . $(if $(ADDR),--addr $(ADDR))
@@ -37,6 +37,16 @@ soak:
 # BENCH_FLAGS passes flags, e.g. BENCH_FLAGS="--only writes --keep /tmp/bench".
 bench:
 	$(GO) run ./cmd/bench $(BENCH_FLAGS)
+
+# A throwaway cluster: PostgreSQL in a temp folder, two instances, nginx in
+# front on PORT (8080); Ctrl-C stops and removes everything.
+cluster:
+	PORT=$(or $(PORT),8080) scripts/cluster.sh
+
+# The PostgreSQL scenarios (docs/BENCHMARKS.md): durable throwaway PostgreSQL,
+# two instances, cmd/loadgen.
+bench-cluster:
+	scripts/bench-cluster.sh
 
 # Restores the demo data on the running server (with the admin token if set).
 reset:

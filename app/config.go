@@ -41,7 +41,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	var origins, hosts string
 	var sendQueue, burst int64
 	f.str(&cfg.Addr, "addr", "127.0.0.1:3000", "address to listen on (port 0 picks a free one)")
-	f.str(&cfg.DB, "db", "livedash.db", "SQLite database file; created with the demo data if missing")
+	f.str(&cfg.DB, "db", "livedash.db", "SQLite database file, or a postgres:// URL shared by several instances; created with the demo data if missing")
 	f.str(&cfg.AdminToken, "admin-token", "", "token that POST /api/reset must carry as a bearer token (empty: reset is open)")
 	f.str(&origins, "origins", "", "comma-separated extra Origins allowed to open WebSockets and change data over REST (the server's own host and localhost always are; * allows any)")
 	f.str(&hosts, "hosts", "", "comma-separated Host names the server answers to besides localhost and loopback addresses (name or name:port; * allows any). "+

@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/url"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -56,6 +57,7 @@ type server struct {
 	http      *fiber.App
 	silent    *silentConns       // connections that have not sent a byte
 	stopConns context.CancelFunc // ends the reads made for WebSocket connections
+	presence  chan struct{}      // closed when presence sharing has stopped
 }
 
 // newServer opens the store with the hub as its feed, so the hub starts at
@@ -101,7 +103,16 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	hs.CloseOnShutdown = true // answers during the stop say Connection: close
 	api := &handlers.API{Store: st, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
 	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg)
-	return &server{log: log, store: st, hub: hub, http: srv, silent: silent, stopConns: stopConns}, nil
+	s := &server{log: log, store: st, hub: hub, http: srv, silent: silent, stopConns: stopConns, presence: make(chan struct{})}
+	if st.Shared() {
+		go func() {
+			defer close(s.presence)
+			sharePresence(connCtx, st, hub, log)
+		}()
+	} else {
+		close(s.presence)
+	}
+	return s, nil
 }
 
 // run serves until ctx ends or serving fails, then stops.
@@ -123,7 +134,7 @@ func (s *server) run(ctx context.Context, cfg Config) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Listener(ln) }()
-	s.log.Info("livedash listening", "url", "http://"+ln.Addr().String(), "db", cfg.DB,
+	s.log.Info("livedash listening", "url", "http://"+ln.Addr().String(), "db", redactDB(cfg.DB),
 		"epoch", s.store.Epoch(), "seq", s.store.Seq())
 	select {
 	case err = <-serveErr:
@@ -149,6 +160,7 @@ func (s *server) shutdown(cause error) error {
 		errs = append(errs, fmt.Errorf("close websockets: %w", err))
 	}
 	s.stopConns()
+	<-s.presence
 	if err := <-httpDone; err != nil {
 		errs = append(errs, fmt.Errorf("stop http: %w", err))
 	}
@@ -170,4 +182,16 @@ func parseLevel(s string) (slog.Level, error) {
 		return l, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s)
 	}
 	return l, nil
+}
+
+// redactDB hides the password of a database URL in the logs.
+func redactDB(db string) string {
+	if !store.IsPostgres(db) {
+		return db
+	}
+	u, err := url.Parse(db)
+	if err != nil {
+		return "postgres://(unparsable URL)"
+	}
+	return u.Redacted()
 }

@@ -58,7 +58,7 @@ func applierOf(m models.Mutation) (applyFunc, error) {
 
 // findVersioned loads the record and checks the optional expected version.
 func findVersioned(tx *gorm.DB, dest any, kind string, id int64, want *int64, current func() int64) error {
-	if err := tx.First(dest, id).Error; err != nil {
+	if err := dialectOf(tx).forUpdate(tx).First(dest, id).Error; err != nil {
 		return notFound(err, kind, id)
 	}
 	if want != nil && *want != current() {

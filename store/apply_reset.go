@@ -11,6 +11,10 @@ import (
 // resetDemo replaces all items and scores with the demo data set; its event
 // carries the complete new state.
 func resetDemo(tx *gorm.DB, now time.Time) (change, error) {
+	d := dialectOf(tx)
+	if err := d.beforeReset(tx); err != nil {
+		return change{}, err
+	}
 	if err := tx.Where("1 = 1").Delete(&models.Item{}).Error; err != nil {
 		return change{}, err
 	}
@@ -29,6 +33,9 @@ func resetDemo(tx *gorm.DB, now time.Time) (change, error) {
 		return change{}, err
 	}
 	if err := tx.Create(&scores).Error; err != nil {
+		return change{}, err
+	}
+	if err := d.afterReset(tx); err != nil {
 		return change{}, err
 	}
 	models.SortScores(scores)

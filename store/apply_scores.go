@@ -14,7 +14,9 @@ func createScore(tx *gorm.DB, m *models.CreateScore, now time.Time) (change, err
 		return change{}, err
 	}
 	s := models.Score{Player: m.Player, PlayerKey: models.PlayerKey(m.Player), Points: m.Points, Version: 1, CreatedAt: now, UpdatedAt: now}
-	if err := tx.Create(&s).Error; err != nil {
+	// Another instance may take the name between the check and the insert.
+	err := guardUnique(tx, func() error { return tx.Create(&s).Error }, func() error { return playerTaken(m.Player) })
+	if err != nil {
 		return change{}, err
 	}
 	return change{eventType: "score.created", record: s, kind: models.RecordScore, id: s.ID}, nil
@@ -37,9 +39,17 @@ func updateScore(tx *gorm.DB, m *models.UpdateScore, now time.Time) (change, err
 	}
 	s.Version++
 	s.UpdatedAt = now
-	err := tx.Model(&models.Score{}).Where("id = ?", s.ID).Updates(map[string]any{
-		"player": s.Player, "player_key": s.PlayerKey, "points": s.Points, "version": s.Version, "updated_at": now,
-	}).Error
+	update := func() error {
+		return tx.Model(&models.Score{}).Where("id = ?", s.ID).Updates(map[string]any{
+			"player": s.Player, "player_key": s.PlayerKey, "points": s.Points, "version": s.Version, "updated_at": now,
+		}).Error
+	}
+	var err error
+	if m.Player != nil {
+		err = guardUnique(tx, update, func() error { return playerTaken(s.Player) })
+	} else {
+		err = update()
+	}
 	return change{eventType: "score.updated", record: s, kind: models.RecordScore, id: s.ID, before: before}, err
 }
 
@@ -86,7 +96,11 @@ func checkPlayerFree(tx *gorm.DB, player string, self int64) error {
 		return err
 	}
 	if n > 0 {
-		return models.Errorf(models.CodeConflict, "player", "a player named %q exists already", player)
+		return playerTaken(player)
 	}
 	return nil
+}
+
+func playerTaken(player string) error {
+	return models.Errorf(models.CodeConflict, "player", "a player named %q exists already", player)
 }

@@ -43,5 +43,5 @@ func (s *Store) pruneEvents(tx *gorm.DB, oldest int64, b *batch) (int64, error) 
 func (s *Store) EventsSince(ctx context.Context, since int64, limit int) ([]models.Event, error) {
 	events := []models.Event{}
 	err := s.read.WithContext(ctx).Where("seq > ?", since).Order("seq").Limit(limit).Find(&events).Error
-	return events, err
+	return events, s.dbError(err)
 }

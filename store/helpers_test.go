@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
@@ -13,6 +15,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"livedash/internal/pgtest"
 	"livedash/models"
 )
 
@@ -53,13 +56,57 @@ func (r *recorder) since(n int) []models.Event {
 	return append([]models.Event(nil), r.events[n:]...)
 }
 
-// MustOpenStore opens a store on a fresh file in tb's temp dir.
+// backend is the database the suite runs on: TestMain runs every test on
+// SQLite, then again on PostgreSQL.
+var backend = "sqlite"
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if code == 0 {
+		if pgtest.Available() || pgtest.Required() {
+			fmt.Println("=== the store's tests again, on PostgreSQL")
+			backend = "postgres"
+			code = m.Run()
+		} else {
+			fmt.Println("store tests on PostgreSQL skipped: no PostgreSQL binaries (LIVEDASH_POSTGRES=required makes this fail)")
+		}
+	}
+	pgtest.StopShared()
+	os.Exit(code)
+}
+
+// sqliteOnly skips a test of what only the SQLite file has.
+func sqliteOnly(tb testing.TB) {
+	tb.Helper()
+	if backend != "sqlite" {
+		tb.Skip("SQLite only")
+	}
+}
+
+// pgDatabases maps the file paths tests pick to databases, so a test that
+// reopens "the same file" reopens the same database.
+var pgDatabases sync.Map
+
+func pgURLFor(tb testing.TB, path string) string {
+	if url, ok := pgDatabases.Load(path); ok {
+		return url.(string)
+	}
+	url := pgtest.StartPostgres(tb)
+	pgDatabases.Store(path, url)
+	return url
+}
+
+// MustOpenStore opens a store on a fresh file in tb's temp dir (a fresh
+// database on the PostgreSQL run).
 func MustOpenStore(tb testing.TB, opts ...func(*Options)) (*Store, *recorder) {
 	tb.Helper()
 	rec := &recorder{}
 	o := Options{Path: filepath.Join(tb.TempDir(), "test.db"), Feed: rec}
 	for _, f := range opts {
 		f(&o)
+	}
+	if backend == "postgres" && !IsPostgres(o.Path) {
+		o.Path = pgURLFor(tb, o.Path)
 	}
 	s, err := Open(context.Background(), o)
 	if err != nil {

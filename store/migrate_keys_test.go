@@ -39,6 +39,7 @@ func withLog(b *lockedBuffer) func(*Options) {
 // the new rule makes one do not stop the server: the earlier keeps the key,
 // the later gets a suffixed one, and a warning names both.
 func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "old.db")
 	s, _ := MustOpenStore(t, withPath(path))
 	seq := s.Seq()
@@ -160,6 +161,7 @@ func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
 // A legacy name whose key looks like a suffixed key does not make two rows
 // share a key.
 func TestMigrateKeysSuffixAvoidsExistingKeys(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "odd.db")
 	s, _ := MustOpenStore(t, withPath(path))
 	if err := s.Close(); err != nil {

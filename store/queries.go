@@ -15,6 +15,11 @@ import (
 // ignored otherwise; args.Limit the histories' limit (0 for the default).
 // The answer is the JSON shape the contract gives for that query.
 func (s *Store) Query(ctx context.Context, q models.Query, args models.Args) (any, error) {
+	v, err := s.query(ctx, q, args)
+	return v, s.dbError(err)
+}
+
+func (s *Store) query(ctx context.Context, q models.Query, args models.Args) (any, error) {
 	id := args.ID
 	switch q {
 	case models.QueryState:
@@ -45,6 +50,7 @@ func (s *Store) Query(ctx context.Context, q models.Query, args models.Args) (an
 // transaction so the three agree.
 func (s *Store) State(ctx context.Context) (models.State, error) {
 	st := models.State{Epoch: s.epoch, Items: []models.Item{}, Scores: []models.Score{}}
+	// One snapshot for the three reads (REPEATABLE READ on PostgreSQL).
 	err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Model(&models.Event{}).Select("COALESCE(MAX(seq), 0)").Scan(&st.Seq).Error; err != nil {
 			return err
@@ -53,8 +59,8 @@ func (s *Store) State(ctx context.Context) (models.State, error) {
 			return err
 		}
 		return tx.Order("points DESC, id").Find(&st.Scores).Error
-	})
-	return st, err
+	}, s.d.readTx())
+	return st, s.dbError(err)
 }
 
 func (s *Store) get(ctx context.Context, dest any, kind string, id int64) error {

@@ -56,6 +56,7 @@ func TestNewFileGetsNewEpoch(t *testing.T) {
 // refused at once with a clear error, and the file is free again once the
 // first one closes.
 func TestSecondOwnerIsRefused(t *testing.T) {
+	sqliteOnly(t)
 	path := filepath.Join(t.TempDir(), "owned.db")
 	s, _ := MustOpenStore(t, withPath(path))
 	_, err := Open(context.Background(), Options{Path: path})

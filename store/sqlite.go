@@ -1,6 +1,8 @@
 package store
 
 import (
+	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"net/url"
@@ -8,10 +10,59 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/mattn/go-sqlite3"
 	"gorm.io/driver/sqlite"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 )
+
+// sqliteDialect is an SQLite file owned by this process alone (lockOwner).
+type sqliteDialect struct {
+	path string
+	lock *os.File // held while open: one process owns the file
+}
+
+func (d *sqliteDialect) open(opts Options) (*gorm.DB, *gorm.DB, error) {
+	var err error
+	if d.lock, err = lockOwner(d.path); err != nil {
+		return nil, nil, err
+	}
+	write, err := openSQLite(d.path, opts.Synchronous, true, 1)
+	if err != nil {
+		return nil, nil, err
+	}
+	read, err := openSQLite(d.path, opts.Synchronous, false, opts.Readers)
+	if err != nil {
+		_ = closeDB(write)
+		return nil, nil, err
+	}
+	return write, read, nil
+}
+
+// initLock: the file lock taken by open already excludes everyone else.
+func (d *sqliteDialect) initLock(context.Context) (func(), error) { return func() {}, nil }
+
+func (d *sqliteDialect) forUpdate(tx *gorm.DB) *gorm.DB { return tx } // the writer is alone
+func (d *sqliteDialect) savepoints() bool               { return false }
+func (d *sqliteDialect) retryable(error) bool           { return false }
+func (d *sqliteDialect) unavailable(error) bool         { return false }
+func (d *sqliteDialect) afterReset(*gorm.DB) error      { return nil }
+func (d *sqliteDialect) beforeReset(*gorm.DB) error     { return nil }
+func (d *sqliteDialect) shared() bool                   { return false }
+func (d *sqliteDialect) notify(*gorm.DB, int64)         {}
+func (d *sqliteDialect) listen(context.Context, func()) {}
+
+func (d *sqliteDialect) uniqueViolation(err error) bool {
+	var e sqlite3.Error
+	return errors.As(err, &e) && e.ExtendedCode == sqlite3.ErrConstraintUnique
+}
+
+func (d *sqliteDialect) close() error {
+	if d.lock == nil {
+		return nil
+	}
+	return d.lock.Close()
+}
 
 // Synchronous modes for commits. FULL fsyncs the WAL at every commit, so an
 // acked mutation survives power loss; NORMAL only survives a process crash.
@@ -64,7 +115,7 @@ func escapePath(p string) string {
 // transactions there), which cost the writer a fifth of its time; with one
 // connection, plain statements between BEGIN and COMMIT are the same
 // transaction and keep GORM's prepared statements.
-func (s *Store) transaction(fn func(tx *gorm.DB) error) error {
+func (d *sqliteDialect) transaction(s *Store, fn func(tx *gorm.DB) error) error {
 	if err := s.write.Exec("BEGIN IMMEDIATE").Error; err != nil {
 		return err
 	}
@@ -101,3 +152,5 @@ func lockOwner(path string) (*os.File, error) {
 	}
 	return f, nil
 }
+
+func (d *sqliteDialect) readTx() *sql.TxOptions { return nil }

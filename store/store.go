@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"os"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -27,6 +26,8 @@ const (
 
 // Options configure a Store. Zero values take the defaults above.
 type Options struct {
+	// Path is an SQLite file, or a postgres:// (postgresql://) URL: then
+	// several instances share the database (see dialect).
 	Path        string
 	Synchronous string        // SyncFull (default) or SyncNormal
 	Retention   int64         // events kept in the log
@@ -53,13 +54,18 @@ type Feed interface {
 type Store struct {
 	opts   Options
 	log    *slog.Logger
+	d      dialect
 	read   *gorm.DB
 	write  *gorm.DB
-	lock   *os.File // held while open: one process owns the file
 	epoch  string
 	idKey  []byte       // the key of public ids
-	seq    atomic.Int64 // last committed seq
+	seq    atomic.Int64 // last seq published to the feed
 	oldest int64        // oldest seq still in the log; writer-owned
+
+	wake       chan struct{} // the log may have grown: the publisher reads it
+	pubMu      sync.Mutex
+	pubSignal  chan struct{} // closed and replaced whenever the publisher advances
+	stopListen context.CancelFunc
 
 	mu        sync.RWMutex // guards closed and sends on reqs
 	closed    bool
@@ -102,7 +108,17 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{opts: opts, log: opts.Logger, reqs: make(chan *request, 4096),
-		committed: make(chan committedBatch, 2), done: make(chan struct{})}
+		committed: make(chan committedBatch, 2), done: make(chan struct{}),
+		wake: make(chan struct{}, 1), pubSignal: make(chan struct{}), d: dialectFor(opts.Path)}
+	// Instances starting together initialise the database one at a time:
+	// the first makes the schema, the epoch and the demo data, the others
+	// find them.
+	unlock, err := s.d.initLock(ctx)
+	if err != nil {
+		_ = s.d.close()
+		return nil, err
+	}
+	defer unlock()
 	if err := s.openDB(ctx); err != nil {
 		s.closeDBs()
 		return nil, err
@@ -110,6 +126,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	opts.Feed.Start(s.seq.Load())
 	go s.writer()
 	go s.publisher()
+	if s.d.shared() {
+		lctx, cancel := context.WithCancel(context.Background())
+		s.stopListen = cancel
+		go s.d.listen(lctx, s.Wake)
+	}
 	if s.seq.Load() == 0 {
 		if _, err := s.Mutate(ctx, Origin{Name: "livedash"}, &models.ResetDemo{}); err != nil {
 			s.Close()
@@ -119,26 +140,30 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	return s, nil
 }
 
-// openDB takes the file, opens the writer and readers, and brings the schema
-// up to date.
+// Shared tells whether other instances may write the same database.
+func (s *Store) Shared() bool { return s.d.shared() }
+
+// Wake tells the publisher that the log may have grown.
+func (s *Store) Wake() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// openDB opens the writer and readers, and brings the schema up to date.
 func (s *Store) openDB(ctx context.Context) error {
 	var err error
-	if s.lock, err = lockOwner(s.opts.Path); err != nil {
+	if s.write, s.read, err = s.d.open(s.opts); err != nil {
 		return err
 	}
-	if s.write, err = openSQLite(s.opts.Path, s.opts.Synchronous, true, 1); err != nil {
-		return err
-	}
-	if err = s.init(ctx); err != nil {
-		return err
-	}
-	s.read, err = openSQLite(s.opts.Path, s.opts.Synchronous, false, s.opts.Readers)
-	return err
+	return s.init(ctx)
 }
 
 func (s *Store) init(ctx context.Context) error {
 	db := s.write.WithContext(ctx)
-	if err := db.AutoMigrate(&models.Item{}, &models.Score{}, &models.Event{}, &models.Meta{}, &models.Outcome{}); err != nil {
+	if err := db.AutoMigrate(&models.Item{}, &models.Score{}, &models.Event{}, &models.Meta{}, &models.Outcome{},
+		&seqCounter{}, &presenceRow{}); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	if err := migrateKeys(db, s.log); err != nil {
@@ -159,9 +184,23 @@ func (s *Store) init(ctx context.Context) error {
 		s.idKey = []byte(key)
 		var bounds struct{ Lo, Hi int64 }
 		err = tx.Model(&models.Event{}).Select("COALESCE(MIN(seq), 0) AS lo, COALESCE(MAX(seq), 0) AS hi").Scan(&bounds).Error
+		if err != nil {
+			return err
+		}
 		s.oldest = bounds.Lo
-		s.seq.Store(bounds.Hi)
-		return err
+		// The counter starts at the log's top in a database made before it.
+		var counters []seqCounter
+		if err := tx.Limit(1).Find(&counters).Error; err != nil {
+			return err
+		}
+		if len(counters) == 0 {
+			counters = append(counters, seqCounter{ID: 1, Seq: bounds.Hi})
+			if err := tx.Create(&counters[0]).Error; err != nil {
+				return err
+			}
+		}
+		s.seq.Store(counters[0].Seq)
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("store: init: %w", err)
@@ -212,16 +251,15 @@ func (s *Store) Close() error {
 	close(s.reqs)
 	s.mu.Unlock()
 	<-s.done
+	if s.stopListen != nil {
+		s.stopListen()
+	}
 	return s.closeDBs()
 }
 
 // closeDBs closes the handles, then gives up the file.
 func (s *Store) closeDBs() error {
-	err := errors.Join(closeDB(s.read), closeDB(s.write))
-	if s.lock != nil {
-		err = errors.Join(err, s.lock.Close())
-	}
-	return err
+	return errors.Join(closeDB(s.read), closeDB(s.write), s.d.close())
 }
 
 func closeDB(db *gorm.DB) error {
@@ -238,5 +276,18 @@ func closeDB(db *gorm.DB) error {
 // Ping checks that the database answers.
 func (s *Store) Ping(ctx context.Context) error {
 	var one int
-	return s.read.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error
+	return s.dbError(s.read.WithContext(ctx).Raw("SELECT 1").Scan(&one).Error)
+}
+
+// dbError turns an error of an unreachable database into unavailable, so
+// clients learn to retry instead of seeing an internal error.
+func (s *Store) dbError(err error) error {
+	var e *models.Error
+	if err == nil || errors.As(err, &e) {
+		return err
+	}
+	if s.d.unavailable(err) {
+		return models.Errorf(models.CodeUnavailable, "", "the database is unreachable; nothing was applied, retry shortly")
+	}
+	return err
 }

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -58,50 +60,121 @@ func (s *Store) gather(first *request) []*request {
 }
 
 // batch is one group commit in the making: the requests, and what the
-// transaction produced for them.
+// transaction produced for them. Seqs are numbered 1.. inside the batch
+// while its mutations apply, and moved to their place in the log once the
+// batch takes them from the counter (reserveSeqs).
 type batch struct {
 	reqs     []*request
 	replies  []reply
+	fresh    []bool // replies whose seq is the batch's own, still relative
 	events   []models.Event
 	outcomes []models.Outcome
+	numbered int   // how many of events have their place in the log
 	inserted int   // how many of events are in the log already
-	seq      int64 // the last seq assigned so far
+	base     int64 // what turns the batch's own seqs into the log's
+	seq      int64 // while applying, the batch's last own seq; after, the log's
 	now      time.Time
 }
+
+// maxAttempts bounds how often a batch's transaction runs when the database
+// asks for a retry (a deadlock or key race between instances).
+const maxAttempts = 5
 
 // commit runs one batch in one transaction, then hands it to the publisher.
 // If the transaction fails, nothing of the batch was committed, so nothing
 // is published; every sender learns it failed and may retry under the same
 // request id.
 func (s *Store) commit(reqs []*request) {
-	b := &batch{reqs: reqs, replies: make([]reply, len(reqs)), seq: s.seq.Load(),
-		now: time.Now().UTC().Truncate(time.Microsecond)}
+	var b *batch
+	var err error
 	oldest := s.oldest
-	err := s.transaction(func(tx *gorm.DB) error {
-		remembered, err := findOutcomes(tx, reqs)
-		if err != nil {
+	for attempt := 1; ; attempt++ {
+		b = &batch{reqs: reqs, replies: make([]reply, len(reqs)), fresh: make([]bool, len(reqs)),
+			now: time.Now().UTC().Truncate(time.Microsecond)}
+		oldest = s.oldest
+		err = s.d.transaction(s, func(tx *gorm.DB) error {
+			tx = tx.WithContext(withDialect(context.Background(), s.d))
+			remembered, err := findOutcomes(tx, reqs)
+			if err != nil {
+				return err
+			}
+			if err := b.applyAll(tx, remembered); err != nil {
+				return err
+			}
+			if err := b.flushEvents(tx); err != nil {
+				return err
+			}
+			b.placeReplies(s.seq.Load())
+			if err := insertOutcomes(tx, b.outcomes); err != nil {
+				return err
+			}
+			oldest, err = s.pruneEvents(tx, oldest, b)
 			return err
+		})
+		if err == nil || attempt == maxAttempts || !s.d.retryable(err) {
+			break
 		}
-		if err := b.applyAll(tx, remembered); err != nil {
-			return err
-		}
-		if err := b.flushEvents(tx); err != nil {
-			return err
-		}
-		if err := insertOutcomes(tx, b.outcomes); err != nil {
-			return err
-		}
-		oldest, err = s.pruneEvents(tx, oldest, b)
-		return err
-	})
+		s.log.Debug("batch retried", "attempt", attempt, "err", err)
+	}
 	if err != nil {
 		s.log.Error("commit failed", "mutations", len(reqs), "err", err)
-		b.failAll(err)
+		b.failAll(s.dbError(err))
 	} else {
-		s.seq.Store(b.seq)
 		s.oldest = oldest
 	}
 	s.committed <- committedBatch{reqs: reqs, replies: b.replies, events: b.events}
+}
+
+// reserveSeqs takes seqs from the counter row for the events that have no
+// place in the log yet, as late as it can: the row stays locked until the
+// commit, so batches of all instances commit in seq order and hold the lock
+// only for their tails. Once a batch holds the lock nobody else moves the
+// counter, so a second reservation (an undo that must read the batch's
+// earlier events) continues the first, and one base serves the batch.
+func (b *batch) reserveSeqs(tx *gorm.DB) error {
+	n := int64(len(b.events) - b.numbered)
+	if n == 0 {
+		return nil
+	}
+	var top int64
+	found, err := scanOne(tx.Raw("UPDATE seq_counter SET seq = seq + ? WHERE id = 1 RETURNING seq", n), &top)
+	if err != nil {
+		return err
+	}
+	if !found {
+		return errors.New("store: the seq counter row is missing")
+	}
+	if b.numbered == 0 {
+		b.base = top - int64(len(b.events))
+	} else if top != b.base+int64(len(b.events)) {
+		return fmt.Errorf("store: the seq counter moved to %d under this batch's lock, want %d", top, b.base+int64(len(b.events)))
+	}
+	for i := b.numbered; i < len(b.events); i++ {
+		b.events[i].Seq += b.base
+	}
+	b.numbered = len(b.events)
+	return nil
+}
+
+// placeReplies moves the batch's own seqs in replies and outcomes to their
+// place in the log, once every event has one. A batch with no events leaves
+// pruning at known, the last seq this instance published.
+func (b *batch) placeReplies(known int64) {
+	if len(b.events) == 0 {
+		b.seq = known
+		return
+	}
+	for i := range b.replies {
+		if b.fresh[i] {
+			b.replies[i].res.Seq += b.base
+		}
+	}
+	for i := range b.outcomes {
+		if !b.outcomes[i].Failed {
+			b.outcomes[i].Seq += b.base
+		}
+	}
+	b.seq = b.base + int64(len(b.events))
 }
 
 // applyAll applies each request in order, unless it repeats a remembered
@@ -118,7 +191,7 @@ func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
 				continue
 			}
 			if j, ok := firstInBatch[key]; ok {
-				b.replies[i] = b.replies[j]
+				b.replies[i], b.fresh[i] = b.replies[j], b.fresh[j]
 				continue
 			}
 			firstInBatch[key] = i
@@ -146,6 +219,9 @@ func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
 // the log (undo) first flushes the ones before it, so it sees every event
 // that precedes its own.
 func (b *batch) flushEvents(tx *gorm.DB) error {
+	if err := b.reserveSeqs(tx); err != nil {
+		return err
+	}
 	if err := insertEvents(tx, b.events[b.inserted:]); err != nil {
 		return err
 	}
@@ -187,6 +263,7 @@ func (b *batch) apply(tx *gorm.DB, i int) error {
 		ActorID: r.origin.publicID, ActorName: r.origin.Name, Delta: ch.delta, At: b.now,
 		RecordType: ch.kind, RecordID: ch.id, Before: before, UndoOf: ch.undoOf})
 	b.replies[i].res = Result{Seq: b.seq, Data: data}
+	b.fresh[i] = true
 	return b.remember(r.origin, b.seq, data, false)
 }
 

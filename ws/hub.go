@@ -35,6 +35,31 @@ type Hub struct {
 	closing         bool
 	presencePending bool
 	drained         chan struct{} // closed when closing and no conns remain
+	// The other instances' dashboards, when several share one database:
+	// app/presence.go keeps them up to date (SetRemotePresence).
+	remoteCount int
+	remoteUsers []User
+}
+
+// LocalPresence is this instance's own share of presence: its connection
+// count and its users (at most maxPresenceUsers), for the other instances.
+func (h *Hub) LocalPresence() (int, []User) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	users := h.localUsers()
+	return len(h.conns), users[:min(len(users), maxPresenceUsers)]
+}
+
+// SetRemotePresence sets the other instances' share of presence; a change
+// goes out to every connection like a local one.
+func (h *Hub) SetRemotePresence(count int, users []User) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if count == h.remoteCount && slices.Equal(users, h.remoteUsers) {
+		return
+	}
+	h.remoteCount, h.remoteUsers = count, users
+	h.schedulePresence()
 }
 
 // NewHub makes a hub that coalesces presence over presenceDelay (0: the
@@ -157,21 +182,38 @@ func (h *Hub) sendPresence() {
 	}
 	users := h.users()
 	listed := users[:min(len(users), maxPresenceUsers)]
-	p := newPresenceFrames(len(h.conns), listed)
+	p := newPresenceFrames(len(h.conns)+h.remoteCount, listed)
 	for c := range h.conns {
 		c.send(p.frameFor(User{ID: c.PublicID, Name: c.Name}))
 	}
 }
 
-// users lists every public id once, ordered by name, then id. Callers hold
-// h.mu.
+// users lists every public id once, here and on the other instances,
+// ordered by name, then id. Callers hold h.mu.
 func (h *Hub) users() []User {
-	seen := make(map[string]bool, len(h.conns))
+	if len(h.remoteUsers) == 0 {
+		return h.localUsers()
+	}
+	return sortUsers(append(h.localUsers(), h.remoteUsers...))
+}
+
+// localUsers lists this instance's users. Callers hold h.mu.
+func (h *Hub) localUsers() []User {
 	users := make([]User, 0, len(h.conns))
 	for c := range h.conns {
-		if !seen[c.PublicID] {
-			seen[c.PublicID] = true
-			users = append(users, User{ID: c.PublicID, Name: c.Name})
+		users = append(users, User{ID: c.PublicID, Name: c.Name})
+	}
+	return sortUsers(users)
+}
+
+// sortUsers keeps each public id once, ordered by name, then id.
+func sortUsers(all []User) []User {
+	seen := make(map[string]bool, len(all))
+	users := all[:0]
+	for _, u := range all {
+		if !seen[u.ID] {
+			seen[u.ID] = true
+			users = append(users, u)
 		}
 	}
 	sort.Slice(users, func(i, j int) bool {

@@ -99,6 +99,12 @@ func (s *Server) serve(wc *websocket.Conn) {
 	p, _ := wc.Locals(paramsKey).(Params)
 	p.PublicID = s.store.PublicID(p.Client)
 	c := s.newConn(wc.Conn, p)
+	if p.Since != nil && s.store.Shared() {
+		// Resuming after another instance: let this one catch up first.
+		ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
+		s.store.CatchUp(ctx, *p.Since)
+		cancel()
+	}
 	welcomeSeq, err := s.hub.register(c)
 	if err != nil {
 		msg := websocket.FormatCloseMessage(CloseGoingAway, "server shutting down")

@@ -1,0 +1,136 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// dialect is every difference between the databases the store runs on, in
+// one place: SQLite (one process owns a file) and PostgreSQL (several
+// instances share one database). The store above it keeps one code path:
+// the same batches, the same seq counter, the same feed from the log.
+type dialect interface {
+	// open opens the writer's and the readers' handles.
+	open(opts Options) (write, read *gorm.DB, err error)
+	// initLock makes this process the only one initialising the database
+	// until unlock: schema, epoch and demo data are made exactly once even
+	// when several instances start together.
+	initLock(ctx context.Context) (unlock func(), err error)
+	// transaction runs fn in one write transaction.
+	transaction(s *Store, fn func(tx *gorm.DB) error) error
+	// forUpdate locks the rows a version check reads until the transaction
+	// ends, so two instances cannot both pass the same check.
+	forUpdate(tx *gorm.DB) *gorm.DB
+	// savepoints tells whether a failed statement aborts the transaction, so
+	// statements that may fail on a constraint need a savepoint around them.
+	savepoints() bool
+	// uniqueViolation tells whether err is a unique constraint failure.
+	uniqueViolation(err error) bool
+	// retryable tells whether the whole transaction may be run again
+	// (deadlock, serialisation failure, a race on a unique key).
+	retryable(err error) bool
+	// unavailable tells whether err means the database cannot be reached.
+	unavailable(err error) bool
+	// beforeReset runs before the demo data replaces the tables: other
+	// instances must not write them in between.
+	beforeReset(tx *gorm.DB) error
+	// afterReset runs after the demo data replaced the tables with fixed ids.
+	afterReset(tx *gorm.DB) error
+	// shared tells whether other processes write the same database: then
+	// the feed also wakes on notifications and polls the log.
+	shared() bool
+	// notify wakes the other instances after a commit up to seq. It is its
+	// own statement after the commit, never inside the write transaction.
+	notify(db *gorm.DB, seq int64)
+	// listen calls wake whenever another instance may have committed, and
+	// after every reconnect, until ctx ends.
+	listen(ctx context.Context, wake func())
+	// readTx is how reads that must agree run (nil: the default).
+	readTx() *sql.TxOptions
+	close() error
+}
+
+// IsPostgres tells whether a --db value names a PostgreSQL database rather
+// than an SQLite file.
+func IsPostgres(db string) bool {
+	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
+}
+
+func dialectFor(path string) dialect {
+	if IsPostgres(path) {
+		return &postgresDialect{url: path}
+	}
+	return &sqliteDialect{path: path}
+}
+
+// seqCounter is the one row that hands out seqs. A batch takes its seqs
+// with UPDATE ... RETURNING after applying its mutations: the row lock
+// serialises the ends of batches across instances, so seq order is commit
+// order and whoever sees seq N sees every seq below it.
+type seqCounter struct {
+	ID  int64 `gorm:"primaryKey;autoIncrement:false"`
+	Seq int64 `gorm:"not null"`
+}
+
+func (seqCounter) TableName() string { return "seq_counter" }
+
+// presenceRow is one instance's share of presence (see ws.Hub and
+// app/presence.go): its connection count and listed users, with a
+// heartbeat. Rows whose heartbeat is old belong to dead instances and are
+// ignored, then deleted.
+type presenceRow struct {
+	Instance string `gorm:"primaryKey"`
+	Count    int    `gorm:"not null"`
+	Users    []byte `gorm:"not null"`
+	Seen     int64  `gorm:"not null"` // database clock, milliseconds since the epoch
+}
+
+func (presenceRow) TableName() string { return "presence" }
+
+type dialectKey struct{}
+
+// withDialect puts the dialect where the appliers find it (dialectOf).
+func withDialect(ctx context.Context, d dialect) context.Context {
+	return context.WithValue(ctx, dialectKey{}, d)
+}
+
+// dialectOf is the dialect of the writer's transaction tx.
+func dialectOf(tx *gorm.DB) dialect {
+	if tx.Statement != nil && tx.Statement.Context != nil {
+		if d, ok := tx.Statement.Context.Value(dialectKey{}).(dialect); ok {
+			return d
+		}
+	}
+	return &sqliteDialect{}
+}
+
+// guardUnique runs fn, which may break a unique index, and turns that into
+// err. Where a failed statement aborts the transaction, fn runs inside a
+// savepoint, so only fn is undone and the batch goes on.
+func guardUnique(tx *gorm.DB, fn func() error, conflict func() error) error {
+	d := dialectOf(tx)
+	if !d.savepoints() {
+		err := fn()
+		if d.uniqueViolation(err) {
+			return conflict()
+		}
+		return err
+	}
+	if err := tx.Exec("SAVEPOINT mutation").Error; err != nil {
+		return err
+	}
+	err := fn()
+	if err != nil {
+		if rerr := tx.Exec("ROLLBACK TO SAVEPOINT mutation").Error; rerr != nil {
+			return rerr
+		}
+		if d.uniqueViolation(err) {
+			return conflict()
+		}
+		return err
+	}
+	return tx.Exec("RELEASE SAVEPOINT mutation").Error
+}

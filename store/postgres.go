@@ -1,0 +1,267 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+	"gorm.io/gorm/logger"
+)
+
+// notifyChannel is the channel on which instances wake each other after a
+// commit. The payload (the new top seq) is a hint: the log is the truth.
+const notifyChannel = "livedash_events"
+
+// initLockKey names the advisory lock held while an instance initialises
+// the database (schema, epoch, key, demo data).
+const initLockKey = 0x6c69766564617368 // "livedash"
+
+// pollInterval is how often an instance reads the log even without a
+// notification: a NOTIFY can be lost (a dropped LISTEN connection).
+const pollInterval = time.Second
+
+// postgresDialect is a PostgreSQL database shared by several instances.
+type postgresDialect struct {
+	url string
+}
+
+func (d *postgresDialect) config() (*pgx.ConnConfig, error) {
+	cfg, err := pgx.ParseConfig(d.url)
+	if err != nil {
+		return nil, fmt.Errorf("store: bad PostgreSQL URL: %w", err)
+	}
+	if cfg.ConnectTimeout == 0 {
+		cfg.ConnectTimeout = 5 * time.Second
+	}
+	return cfg, nil
+}
+
+func (d *postgresDialect) open(opts Options) (*gorm.DB, *gorm.DB, error) {
+	// The writer's pool has room for the write transaction and the
+	// statements beside it (NOTIFY, pruning of outcomes).
+	write, err := d.openPool(3)
+	if err != nil {
+		return nil, nil, err
+	}
+	read, err := d.openPool(opts.Readers)
+	if err != nil {
+		_ = closeDB(write)
+		return nil, nil, err
+	}
+	return write, read, nil
+}
+
+func (d *postgresDialect) openPool(conns int) (*gorm.DB, error) {
+	cfg, err := d.config()
+	if err != nil {
+		return nil, err
+	}
+	sqlDB := stdlib.OpenDB(*cfg)
+	sqlDB.SetMaxOpenConns(conns)
+	sqlDB.SetMaxIdleConns(conns)
+	sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	// pgx caches prepared statements per connection, across transactions.
+	db, err := gorm.Open(postgres.New(postgres.Config{Conn: sqlDB}), &gorm.Config{
+		Logger:                 logger.Discard,
+		SkipDefaultTransaction: true,
+	})
+	if err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("store: open PostgreSQL: %w", err)
+	}
+	return db, nil
+}
+
+// initLock holds a session advisory lock on a connection of its own; ending
+// the connection releases it, also when the process dies.
+func (d *postgresDialect) initLock(ctx context.Context) (func(), error) {
+	cfg, err := d.config()
+	if err != nil {
+		return nil, err
+	}
+	conn, err := pgx.ConnectConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("store: connect to PostgreSQL: %w", err)
+	}
+	if _, err := conn.Exec(ctx, "SELECT pg_advisory_lock($1)", int64(initLockKey)); err != nil {
+		_ = conn.Close(context.Background())
+		return nil, fmt.Errorf("store: take the init lock: %w", err)
+	}
+	return func() { _ = conn.Close(context.Background()) }, nil
+}
+
+func (d *postgresDialect) transaction(s *Store, fn func(tx *gorm.DB) error) error {
+	return s.write.Transaction(fn)
+}
+
+func (d *postgresDialect) forUpdate(tx *gorm.DB) *gorm.DB {
+	return tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+}
+
+func (d *postgresDialect) savepoints() bool { return true }
+func (d *postgresDialect) shared() bool     { return true }
+
+func pgCode(err error) string {
+	var e *pgconn.PgError
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+func (d *postgresDialect) uniqueViolation(err error) bool { return pgCode(err) == "23505" }
+
+// retryable: a deadlock between two instances' batches, a serialisation
+// failure, or two instances inserting the same key (the same outcome, say)
+// at once; run again, the batch sees the winner's rows.
+func (d *postgresDialect) retryable(err error) bool {
+	switch pgCode(err) {
+	case "40P01", "40001", "23505":
+		return true
+	}
+	return false
+}
+
+// unavailable: anything that is not an answer of the server about the
+// statement itself (a refused or dropped connection, a timeout), and the
+// server's own "going away" answers.
+func (d *postgresDialect) unavailable(err error) bool {
+	if err == nil {
+		return false
+	}
+	var e *pgconn.PgError
+	if !errors.As(err, &e) {
+		return connectionError(err)
+	}
+	switch {
+	case len(e.Code) >= 2 && e.Code[:2] == "08", // connection exception
+		e.Code == "57P01", e.Code == "57P02", e.Code == "57P03", // shutting down, starting up
+		e.Code == "53300", e.Code == "25006": // too many connections, read-only (a standby)
+		return true
+	}
+	return false
+}
+
+// beforeReset keeps other instances from writing items and scores until the
+// reset commits, so its event is the whole new state.
+func (d *postgresDialect) beforeReset(tx *gorm.DB) error {
+	return tx.Exec("LOCK TABLE items, scores IN EXCLUSIVE MODE").Error
+}
+
+// afterReset moves the id sequences past the demo data's fixed ids; never
+// backwards, since another instance may have taken ids meanwhile.
+func (d *postgresDialect) afterReset(tx *gorm.DB) error {
+	for _, table := range []string{"items", "scores"} {
+		err := tx.Exec("SELECT setval(pg_get_serial_sequence('" + table + "', 'id'), GREATEST(" +
+			"(SELECT COALESCE(MAX(id), 1) FROM " + table + "), " +
+			"(SELECT last_value FROM " + table + "_id_seq)))").Error
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (d *postgresDialect) notify(db *gorm.DB, seq int64) {
+	_ = db.Exec("SELECT pg_notify(?, ?)", notifyChannel, strconv.FormatInt(seq, 10)).Error
+}
+
+// listen keeps one connection listening and calls wake on every
+// notification, every pollInterval without one, and after every
+// reconnect, so a lost notification costs at most pollInterval.
+func (d *postgresDialect) listen(ctx context.Context, wake func()) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		err := d.listenOnce(ctx, wake, func() { backoff = 100 * time.Millisecond })
+		if ctx.Err() != nil {
+			return
+		}
+		_ = err // the publisher's reads report an outage; here we only retry
+		wake()
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(backoff):
+		}
+		backoff = min(backoff*2, 2*time.Second)
+	}
+}
+
+func (d *postgresDialect) listenOnce(ctx context.Context, wake, connected func()) error {
+	cfg, err := d.config()
+	if err != nil {
+		return err
+	}
+	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	conn, err := pgx.ConnectConfig(cctx, cfg)
+	cancel()
+	if err != nil {
+		return err
+	}
+	defer conn.Close(context.Background())
+	if _, err := conn.Exec(ctx, "LISTEN "+notifyChannel); err != nil {
+		return err
+	}
+	connected()
+	wake() // whatever was committed while we were not listening
+	for {
+		wctx, cancel := context.WithTimeout(ctx, pollInterval)
+		_, err := conn.WaitForNotification(wctx)
+		cancel()
+		switch {
+		case err == nil:
+			wake()
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err):
+			// No notification for a while: poll, and check the connection.
+			wake()
+			if err := conn.Ping(ctx); err != nil {
+				return err
+			}
+		default:
+			return err
+		}
+	}
+}
+
+func (d *postgresDialect) readTx() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+}
+
+func (d *postgresDialect) close() error { return nil }
+
+// connectionError tells whether err, not an answer of the server, comes
+// from the connection: refused, reset, closed, timed out.
+func connectionError(err error) bool {
+	var netErr net.Error
+	var connectErr *pgconn.ConnectError
+	switch {
+	case errors.Is(err, driver.ErrBadConn), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, context.DeadlineExceeded), errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE),
+		errors.As(err, &netErr), errors.As(err, &connectErr), pgconn.Timeout(err), pgconn.SafeToRetry(err):
+		return true
+	}
+	msg := err.Error()
+	for _, s := range []string{"conn closed", "connection", "broken pipe", "unexpected EOF", "timeout"} {
+		if strings.Contains(msg, s) {
+			return true
+		}
+	}
+	return false
+}
