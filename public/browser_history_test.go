@@ -42,6 +42,7 @@ func TestBrowserCtrlZUndoesIncrement(t *testing.T) {
 	needBrowser(t)
 	srv := apptest.MustStartServer(t)
 	a := openWindow(t, srv, "Ann")
+	a.waitStill()
 	a.click(scoreRowSel("Dave") + " " + tid("score-inc-5"))
 	waitServer(t, srv, "Dave at 26", func(st models.State) bool {
 		s, _ := scoreOf(st.Scores, "Dave")
