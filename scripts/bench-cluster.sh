@@ -17,7 +17,7 @@ cleanup() {
   rm -rf "$DIR"
 }
 trap cleanup EXIT INT TERM
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+. ./scripts/lib.sh # we are at the repository root (cd above)
 PGPORT=$(free_port); A=127.0.0.1:$(free_port); B=127.0.0.1:$(free_port)
 as_pg "$BIN/initdb" -D "$DIR/pg" -A trust -U postgres -E UTF8 --locale=C >/dev/null
 as_pg "$BIN/pg_ctl" start -w -D "$DIR/pg" -l "$DIR/pg.log" \
