@@ -212,19 +212,20 @@ func TestScenarios(t *testing.T) {
 			}
 		}
 	}
-	if strings.Join(names, ",") != "writes,fan-out,crowd,reads" {
+	if strings.Join(names, ",") != "writes,fan-out,crowd,reads,crowd-20k" {
 		t.Errorf("scenarios %v", names)
 	}
 	// Every scenario at its worst still fits in the default --timeout, with
 	// the builds.
-	if total > 4*time.Minute {
-		t.Errorf("worst case %s does not leave a minute of 5 for the builds", total)
+	if total > 7*time.Minute {
+		t.Errorf("worst case %s does not leave a minute of 8 for the builds", total)
 	}
 	want := map[string]string{
-		"writes":  "--listeners 16 --writers 64 --depth 16 --rate 0",
-		"fan-out": "--listeners 1000 --writers 4 --rate 100",
-		"crowd":   "--listeners 10000 --writers 4 --rate 10",
-		"reads":   "--listeners 16 --writers 4 --rate 200",
+		"writes":    "--listeners 16 --writers 64 --depth 16 --rate 0",
+		"fan-out":   "--listeners 1000 --writers 4 --rate 100",
+		"crowd":     "--listeners 10000 --writers 4 --rate 10",
+		"reads":     "--listeners 16 --writers 4 --rate 200",
+		"crowd-20k": "--listeners 20000 --writers 4 --rate 10",
 	}
 	for _, s := range all {
 		if !strings.Contains(strings.Join(s.Args, " "), want[s.Name]) {
@@ -295,7 +296,7 @@ func TestTable(t *testing.T) {
 			t.Errorf("row lacks %q: %s", want, lines[2])
 		}
 	}
-	if !strings.Contains(lines[3], "INCOMPLETE: not run") || strings.Count(lines[3], " - ") != 11 {
+	if !strings.Contains(lines[3], "INCOMPLETE: not run") || strings.Count(lines[3], " - ") != 13 {
 		t.Errorf("a scenario that did not run: %s", lines[3])
 	}
 }
@@ -335,7 +336,7 @@ func TestProcParsing(t *testing.T) {
 
 func TestParseFlags(t *testing.T) {
 	c, err := parseFlags(nil, io.Discard)
-	if err != nil || c.Duration != 10*time.Second || c.Timeout != 5*time.Minute || c.Repo != "." {
+	if err != nil || c.Duration != 10*time.Second || c.Timeout != 8*time.Minute || c.Repo != "." {
 		t.Errorf("defaults: %+v %v", c, err)
 	}
 	for _, bad := range [][]string{{"--only", "nope"}, {"--duration", "0s"}, {"--timeout", "0s"}, {"extra"}} {

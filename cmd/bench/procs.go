@@ -58,6 +58,9 @@ type lgResult struct {
 	RSSMB               *float64         `json:"rss_mb"`
 	RSSBaselineMB       *float64         `json:"rss_baseline_mb"`
 	RSSPerConnKB        *float64         `json:"rss_per_conn_kb"`
+	ServerGoroutines    *float64         `json:"server_goroutines"`
+	HeapInusePerConnKB  *float64         `json:"heap_inuse_per_conn_kb"`
+	StackInusePerConnKB *float64         `json:"stack_inuse_per_conn_kb"`
 	LoadgenCPUS         float64          `json:"loadgen_cpu_s"`
 	Aborted             string           `json:"aborted"`
 	Notes               []string         `json:"notes"`

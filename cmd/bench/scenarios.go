@@ -72,6 +72,17 @@ func scenarios(d time.Duration) []scenario {
 			Args:  []string{"--listeners", "16", "--writers", "4", "--rate", "200", "--mix", defaultMix, "--readers", "8"},
 			Conns: 20,
 		},
+		{
+			Name:  "crowd-20k",
+			Load:  fmt.Sprintf("20,000 listeners (ramp 40 s); 4 writers, 10 mutations/s in all, %s", secs),
+			Args:  []string{"--listeners", "20000", "--writers", "4", "--rate", "10", "--mix", defaultMix, "--ramp", "40s", "--batch", "200"},
+			Conns: 20004,
+			Ramp:  40 * time.Second,
+			Targets: []target{
+				{Label: "RSS/conn", Metric: func(r *lgResult) float64 { return deref(r.RSSPerConnKB) }, Value: 12, Unit: "KB"},
+				{Label: "gaps", Metric: seqProblems, Value: 0, Exact: true},
+			},
+		},
 	}
 }
 
