@@ -94,7 +94,8 @@ func freeAddr() (string, error) {
 	return addr, nil
 }
 
-// raiseFDLimit lifts the soft open-files limit to the hard one, so the
+// raiseFDLimit lifts the soft open-files limit to the hard one (and the hard
+// one too when it is short and we may), so the
 // server and loadgen (which inherit it) can open need sockets each. Go
 // raises its own soft limit at start-up but restores the original one in
 // the processes it starts, unless the program set the limit itself.
@@ -102,6 +103,13 @@ func raiseFDLimit(need int) (uint64, error) {
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
 		return 0, err
+	}
+	if want := uint64(need) + 1024; rl.Max < want {
+		// Only a privileged user may raise the hard limit; try, quietly.
+		raised := syscall.Rlimit{Cur: want, Max: want}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised) == nil {
+			rl = raised
+		}
 	}
 	rl.Cur = rl.Max
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
