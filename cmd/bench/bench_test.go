@@ -236,6 +236,12 @@ func TestScenarios(t *testing.T) {
 		t.Errorf("reads needs --readers, crowd a ramp and 10,004 connections")
 	}
 
+	small := all[4].shrunk(19744)
+	if small.Conns != 19744 || !strings.Contains(strings.Join(small.Args, " "), "--listeners 19740 ") ||
+		!strings.HasPrefix(small.Load, "19,740 listeners (20,000 asked; cut to the open-files limit) (ramp 40 s)") {
+		t.Errorf("shrunk crowd-20k: %d %v %q", small.Conns, small.Args, small.Load)
+	}
+
 	got, err := selectScenarios(all, "reads, writes")
 	if err != nil || len(got) != 2 || got[0].Name != "reads" || got[1].Name != "writes" {
 		t.Errorf("select: %v %v", got, err)

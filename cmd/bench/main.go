@@ -179,6 +179,9 @@ func run(ctx context.Context, cfg config, log io.Writer) ([]row, error) {
 
 	var rows []row
 	for _, s := range all {
+		if fdErr != nil && uint64(s.Conns+256) > limit && s.Shrink && limit > 1256 {
+			s = s.shrunk(int(limit) - 256)
+		}
 		r := row{Scenario: s.Name, Load: s.Load}
 		// A server's graceful stop can take up to 15 s.
 		budget := s.deadline(cfg.Duration) + 20*time.Second
