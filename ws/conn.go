@@ -36,21 +36,31 @@ type Params struct {
 	Epoch    string
 }
 
-// conn is one WebSocket connection. The handler's goroutine reads; one
-// writer goroutine owns every write to the socket.
+// conn is one WebSocket connection. The handler's goroutine reads; its
+// writes are made by one owner at a time (see write.go).
 type conn struct {
 	cfg     Config
 	hub     *Hub
 	store   *store.Store
 	metrics *metrics.Metrics
 	buffers *sync.Pool // *[]byte for coalescing writes, shared by all connections
+	writers *writerPool
 	ws      *websocket.Conn
 	log     *slog.Logger
 	Params
 
 	queue   *sendQueue
-	pongs   chan string
 	limiter *rate.Limiter
+
+	// What the writer's owner looks at; see write.go.
+	wmu      sync.Mutex
+	wowned   bool          // a writer owns the connection
+	wdue     bool          // something may be due since the owner last looked
+	pingDue  bool          // the ping wheel asked for a ping
+	pongDue  bool          // the peer pinged; pong answers it
+	pong     string        //
+	pingSlot int           // the ping wheel's slot, under the wheel's lock
+	written  chan struct{} // closed when the writing side is done for good
 
 	inflight    inflight     // mutations submitted, not yet answered
 	stopping    atomic.Bool  // the server is shutting down
@@ -72,10 +82,12 @@ func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 		store:   s.store,
 		metrics: s.metrics,
 		buffers: &s.buffers,
+		writers: s.writers,
 		ws:      ws,
 		Params:  p,
 		queue:   newSendQueue(s.cfg.SendQueue),
-		pongs:   make(chan string, 1),
+		written: make(chan struct{}),
+		wowned:  true, // by the preamble, until it hands the connection over
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.Rate), s.cfg.Burst),
 		quit:    make(chan struct{}),
 	}
@@ -84,13 +96,22 @@ func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 	return c
 }
 
-func (c *conn) send(f *frame) { c.sendAll([]*frame{f}) }
+func (c *conn) send(f *frame) { c.sendAll(f) }
 
-// sendAll queues frames in order, all or none: a broadcast batch costs one
-// lock and one wake-up per connection, not one per event.
-func (c *conn) sendAll(frames []*frame) {
+// sendAll queues frames in order, all or none, and hands the connection to
+// a writer.
+func (c *conn) sendAll(frames ...*frame) {
+	if c.enqueue(frames) {
+		c.writers.push(c)
+	}
+}
+
+// enqueue queues frames in order, all or none, and reports whether the
+// caller must hand c to its writer pool (see markDue): a broadcast hands
+// all its connections over at once.
+func (c *conn) enqueue(frames []*frame) bool {
 	if c.overflowed.Load() {
-		return
+		return false
 	}
 	if !c.queue.push(frames...) {
 		// A peer that cannot keep up must not slow anyone else: drop it,
@@ -98,7 +119,9 @@ func (c *conn) sendAll(frames []*frame) {
 		c.overflowed.Store(true)
 		c.metrics.QueueDrop()
 		c.finish(CloseTryAgain, reasonQueueFull, false)
+		return false
 	}
+	return c.markDue()
 }
 
 // finish asks the writer to close the connection, once; later calls are
@@ -107,6 +130,7 @@ func (c *conn) finish(code int, reason string, drain bool) {
 	c.closeOnce.Do(func() {
 		c.closeCode, c.closeReason, c.drain = code, reason, drain
 		close(c.quit)
+		c.schedule() // the owner closes
 	})
 }
 

@@ -21,12 +21,11 @@ type sendQueue struct {
 	mu     sync.Mutex
 	frames []*frame
 	limit  int
-	ready  chan struct{} // holds a token while frames are waiting
 	room   chan struct{} // gets a token whenever the writer takes frames
 }
 
 func newSendQueue(limit int) *sendQueue {
-	return &sendQueue{limit: limit, ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+	return &sendQueue{limit: limit, room: make(chan struct{}, 1)}
 }
 
 // push appends frames, or none and reports false when they do not fit.
@@ -38,10 +37,6 @@ func (q *sendQueue) push(frames ...*frame) bool {
 	}
 	q.frames = append(q.frames, frames...)
 	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
 	return true
 }
 

@@ -33,10 +33,7 @@ func (c *conn) readLoop(ctx context.Context) {
 		return nil
 	})
 	c.ws.SetPingHandler(func(data string) error {
-		select {
-		case c.pongs <- data:
-		default: // a pong is already due; one answers both
-		}
+		c.queuePong(data)
 		_ = c.extendReadDeadline()
 		return nil
 	})

@@ -27,12 +27,16 @@ type Server struct {
 	ctx     context.Context // ends at shutdown; bounds reads made for connections
 	buffers sync.Pool       // *[]byte for coalescing writes, shared by all connections
 	wbufs   sync.Pool       // the library's write buffers, only held while it writes
+	writers *writerPool     // write for every connection with something due
+	pings   *pingWheel
 }
 
 // NewServer serves connections with cfg's limits (zero values take the
 // defaults) on top of st and hub, which the store already feeds.
 func NewServer(ctx context.Context, cfg Config, st *store.Store, hub *Hub, m *metrics.Metrics, log *slog.Logger) *Server {
 	s := &Server{cfg: cfg.withDefaults(), store: st, hub: hub, metrics: m, log: log, ctx: ctx}
+	s.writers = newWriterPool(s.cfg.Writers)
+	s.pings = newPingWheel(s.cfg.PingInterval)
 	s.buffers.New = func() any {
 		b := make([]byte, 0, 4096)
 		return &b
@@ -93,8 +97,9 @@ func parseParams(c *fiber.Ctx) (Params, error) {
 	return p, nil
 }
 
-// serve runs one connection. It returns only after both of the connection's
-// goroutines are done, since contrib recycles the *websocket.Conn after it.
+// serve runs one connection. It returns only once its writing side is done
+// for good (nothing else can touch the *websocket.Conn then), since contrib
+// recycles it after it.
 func (s *Server) serve(wc *websocket.Conn) {
 	p, _ := wc.Locals(paramsKey).(Params)
 	p.PublicID = s.store.PublicID(p.Client)
@@ -110,13 +115,11 @@ func (s *Server) serve(wc *websocket.Conn) {
 		since = *p.Since
 	}
 	c.log.Info("connection opened", "since", since)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.writeLoop(s.ctx, welcomeSeq)
-	}()
+	s.pings.add(c)
+	go c.runPreamble(s.ctx, welcomeSeq)
 	c.readLoop(s.ctx)
-	<-done
+	<-c.written
+	s.pings.remove(c)
 	s.hub.unregister(c)
 	c.log.Info("connection closed", "code", c.closeCode, "reason", c.closeReason)
 }

@@ -23,3 +23,11 @@ func appendTextFrame(buf, payload []byte) []byte {
 	}
 	return append(buf, payload...)
 }
+
+// appendControlFrame appends an unmasked control frame (ping or pong) with
+// payload, which must be at most 125 bytes (longer is cut).
+func appendControlFrame(buf []byte, op int, payload string) []byte {
+	payload = payload[:min(len(payload), 125)]
+	buf = append(buf, 0x80|byte(op), byte(len(payload)))
+	return append(buf, payload...)
+}
