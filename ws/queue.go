@@ -12,6 +12,25 @@ type frame struct {
 	seq       int64     // events only
 	committed time.Time // events only: when the hub got it, for latency
 	data      []byte
+	// A frame made for one recipient from shared pieces: its payload is
+	// data, then own, then rest (see presenceFrames).
+	own, rest []byte
+}
+
+// appendTo appends f as a WebSocket text frame.
+func (f *frame) appendTo(b []byte) []byte {
+	if f.own == nil {
+		return appendTextFrame(b, f.data)
+	}
+	return appendTextFrameParts(b, f.data, f.own, f.rest)
+}
+
+// payload is f's whole payload (a copy only for frames made of pieces).
+func (f *frame) payload() []byte {
+	if f.own == nil {
+		return f.data
+	}
+	return append(append(append([]byte(nil), f.data...), f.own...), f.rest...)
 }
 
 // sendQueue is a connection's bounded FIFO of frames. Unlike a buffered

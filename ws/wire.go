@@ -9,8 +9,25 @@ const maxBatchBytes = 64 << 10
 // appendTextFrame appends payload as one unmasked, unfragmented WebSocket
 // text frame (RFC 6455 §5.2), as a server sends it.
 func appendTextFrame(buf, payload []byte) []byte {
+	return append(appendTextHeader(buf, len(payload)), payload...)
+}
+
+// appendTextFrameParts appends one text frame whose payload is parts, in
+// order.
+func appendTextFrameParts(buf []byte, parts ...[]byte) []byte {
+	n := 0
+	for _, p := range parts {
+		n += len(p)
+	}
+	buf = appendTextHeader(buf, n)
+	for _, p := range parts {
+		buf = append(buf, p...)
+	}
+	return buf
+}
+
+func appendTextHeader(buf []byte, n int) []byte {
 	const finText = 0x81
-	n := len(payload)
 	switch {
 	case n < 126:
 		buf = append(buf, finText, byte(n))
@@ -21,7 +38,7 @@ func appendTextFrame(buf, payload []byte) []byte {
 		buf = append(buf, finText, 127)
 		buf = binary.BigEndian.AppendUint64(buf, uint64(n))
 	}
-	return append(buf, payload...)
+	return buf
 }
 
 // appendControlFrame appends an unmasked control frame (ping or pong) with

@@ -204,7 +204,7 @@ func (c *conn) writeFrames(ctl []byte, frames []*frame, blocking bool) (*[]byte,
 			c.metrics.Delivery(now.Sub(f.committed))
 		}
 		c.metrics.MessageOut(f.kind)
-		b = appendTextFrame(b, f.data)
+		b = f.appendTo(b)
 		if len(b) < maxBatchBytes && i < len(frames)-1 {
 			continue
 		}
@@ -212,7 +212,7 @@ func (c *conn) writeFrames(ctl []byte, frames []*frame, blocking bool) (*[]byte,
 		if err != nil && !blocking && errors.Is(err, os.ErrDeadlineExceeded) {
 			rest := append(b[:0], b[n:]...)
 			for _, f := range frames[i+1:] {
-				rest = appendTextFrame(rest, f.data)
+				rest = f.appendTo(rest)
 			}
 			*buf = rest
 			return buf, errWouldBlock
