@@ -46,7 +46,7 @@ type conn struct {
 	buffers *sync.Pool // *[]byte for coalescing writes, shared by all connections
 	writers *writerPool
 	ws      *websocket.Conn
-	log     *slog.Logger
+	baseLog *slog.Logger // the server's; see logger
 	Params
 
 	queue   *sendQueue
@@ -65,6 +65,7 @@ type conn struct {
 	inflight    inflight     // mutations submitted, not yet answered
 	stopping    atomic.Bool  // the server is shutting down
 	lingerUntil atomic.Int64 // unix nanoseconds: reading ends then, once our close frame is out
+	peerClosed  bool         // the peer's close frame arrived; the reader's own
 
 	closeOnce   sync.Once
 	quit        chan struct{}
@@ -84,6 +85,7 @@ func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 		buffers: &s.buffers,
 		writers: s.writers,
 		ws:      ws,
+		baseLog: s.log,
 		Params:  p,
 		queue:   newSendQueue(s.cfg.SendQueue),
 		written: make(chan struct{}),
@@ -91,9 +93,15 @@ func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 		limiter: rate.NewLimiter(rate.Limit(s.cfg.Rate), s.cfg.Burst),
 		quit:    make(chan struct{}),
 	}
-	// The client id is a secret, never logged: the public id and name say who.
-	c.log = s.log.With("id", p.PublicID, "name", p.Name, "remote", ws.RemoteAddr().String())
 	return c
+}
+
+// logger is the connection's logger, made when something is logged: a
+// logger kept per connection would cost memory for the life of every idle
+// one. The client id is a secret, never logged: the public id and name say
+// who.
+func (c *conn) logger() *slog.Logger {
+	return c.baseLog.With("id", c.PublicID, "name", c.Name, "remote", c.ws.RemoteAddr().String())
 }
 
 func (c *conn) send(f *frame) { c.sendAll(f) }

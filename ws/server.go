@@ -53,8 +53,10 @@ func (s *Server) Handlers() []fiber.Handler {
 		// Origins are checked before this handler, by the app's origin
 		// rule: it needs the request's Host, which contrib's exact-match
 		// list cannot express.
-		Origins:         []string{"*"},
-		ReadBufferSize:  1024,
+		Origins: []string{"*"},
+		// Frames larger than the read buffer are read in several reads;
+		// 256 bytes hold a typical request, and idle connections are most.
+		ReadBufferSize:  256,
 		WriteBufferSize: 1024,
 		WriteBufferPool: &s.wbufs,
 	})}
@@ -68,6 +70,9 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The public id is an HMAC: computed here, on fasthttp's worker, not on
+	// the connection's goroutine (see serve).
+	p.PublicID = s.store.PublicID(p.Client)
 	c.Locals(paramsKey, p)
 	return c.Next()
 }
@@ -99,27 +104,37 @@ func parseParams(c *fiber.Ctx) (Params, error) {
 
 // serve runs one connection. It returns only once its writing side is done
 // for good (nothing else can touch the *websocket.Conn then), since contrib
-// recycles it after it.
+// recycles it after it. It runs on the connection's reading goroutine, so
+// its one-off work is done in functions of their own (open, closed) and
+// does not keep the stack large while the reader waits.
 func (s *Server) serve(wc *websocket.Conn) {
+	c, welcomeSeq, ok := s.open(wc)
+	if !ok {
+		return
+	}
+	go c.runPreamble(s.ctx, welcomeSeq)
+	c.readLoop(s.ctx)
+	<-c.written
+	s.closed(c)
+}
+
+//go:noinline
+func (s *Server) open(wc *websocket.Conn) (*conn, int64, bool) {
 	p, _ := wc.Locals(paramsKey).(Params)
-	p.PublicID = s.store.PublicID(p.Client)
 	c := s.newConn(wc.Conn, p)
 	welcomeSeq, err := s.hub.register(c)
 	if err != nil {
 		msg := websocket.FormatCloseMessage(CloseGoingAway, "server shutting down")
 		_ = wc.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.cfg.WriteWait))
-		return
+		return nil, 0, false
 	}
-	since := int64(-1)
-	if p.Since != nil {
-		since = *p.Since
-	}
-	c.log.Info("connection opened", "since", since)
 	s.pings.add(c)
-	go c.runPreamble(s.ctx, welcomeSeq)
-	c.readLoop(s.ctx)
-	<-c.written
+	return c, welcomeSeq, true
+}
+
+//go:noinline
+func (s *Server) closed(c *conn) {
 	s.pings.remove(c)
 	s.hub.unregister(c)
-	c.log.Info("connection closed", "code", c.closeCode, "reason", c.closeReason)
+	c.logger().Info("connection closed", "code", c.closeCode, "reason", c.closeReason)
 }

@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"os"
 	"time"
 
@@ -259,8 +260,17 @@ func (c *conn) write(data []byte) error {
 // connection from the start, then writes what became due meanwhile and
 // hands the connection to the pool.
 func (c *conn) runPreamble(ctx context.Context, welcomeSeq int64) {
+	since := int64(-1)
+	if c.Since != nil {
+		since = *c.Since
+	}
+	// Logged here, not on the reader's goroutine: logging takes stack, and
+	// the reader's stack lives as long as the connection.
+	c.logger().Info("connection opened", "since", since)
 	if err := c.preamble(ctx, welcomeSeq); err != nil {
-		c.log.Debug("preamble failed", "err", err)
+		if c.baseLog.Enabled(ctx, slog.LevelDebug) {
+			c.logger().Debug("preamble failed", "err", err)
+		}
 		c.finish(noCloseFrame, "", false)
 	}
 	c.wmu.Lock()
