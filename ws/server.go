@@ -10,6 +10,7 @@ import (
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
+	"github.com/valyala/fasthttp"
 
 	"livedash/metrics"
 	"livedash/models"
@@ -44,7 +45,10 @@ func NewServer(ctx context.Context, cfg Config, st *store.Store, hub *Hub, m *me
 	return s
 }
 
-const paramsKey = "livedash.ws.params"
+const (
+	paramsKey  = "livedash.ws.params"
+	requestKey = "livedash.ws.request" // the *fasthttp.RequestCtx, see dropRequest
+)
 
 // Handlers returns the chain for the /ws route: the upgrade check, then the
 // WebSocket handler.
@@ -74,6 +78,7 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 	// the connection's goroutine (see serve).
 	p.PublicID = s.store.PublicID(p.Client)
 	c.Locals(paramsKey, p)
+	c.Locals(requestKey, c.Context())
 	return c.Next()
 }
 
@@ -121,6 +126,7 @@ func (s *Server) serve(wc *websocket.Conn) {
 //go:noinline
 func (s *Server) open(wc *websocket.Conn) (*conn, int64, bool) {
 	p, _ := wc.Locals(paramsKey).(Params)
+	dropRequest(wc)
 	c := s.newConn(wc.Conn, p)
 	welcomeSeq, err := s.hub.register(c)
 	if err != nil {
@@ -130,6 +136,18 @@ func (s *Server) open(wc *websocket.Conn) (*conn, int64, bool) {
 	}
 	s.pings.add(c)
 	return c, welcomeSeq, true
+}
+
+// dropRequest lets go of the handshake's request and response: fasthttp
+// keeps its RequestCtx, and with it their header buffers (~1.5 KB), until
+// the WebSocket handler returns, though nothing reads them after the
+// upgrade (contrib copied what it keeps). Fresh zero values replace them;
+// fasthttp resets them as usual when it recycles the context.
+func dropRequest(wc *websocket.Conn) {
+	if rc, ok := wc.Locals(requestKey).(*fasthttp.RequestCtx); ok {
+		rc.Request = fasthttp.Request{}
+		rc.Response = fasthttp.Response{}
+	}
 }
 
 //go:noinline
