@@ -69,6 +69,7 @@ type conn struct {
 
 	closeOnce   sync.Once
 	quit        chan struct{}
+	quitting    atomic.Bool // quit is closed; cheaper to test per write than quit
 	closeCode   int
 	closeReason string
 	drain       bool // write what is queued before closing
@@ -137,6 +138,7 @@ func (c *conn) enqueue(frames []*frame) bool {
 func (c *conn) finish(code int, reason string, drain bool) {
 	c.closeOnce.Do(func() {
 		c.closeCode, c.closeReason, c.drain = code, reason, drain
+		c.quitting.Store(true)
 		close(c.quit)
 		c.schedule() // the owner closes
 	})

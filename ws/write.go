@@ -133,14 +133,7 @@ func (c *conn) writeBehind(rest *[]byte) {
 }
 
 // finishing reports whether finish was called.
-func (c *conn) finishing() bool {
-	select {
-	case <-c.quit:
-		return true
-	default:
-		return false
-	}
-}
+func (c *conn) finishing() bool { return c.quitting.Load() }
 
 // finishWrites closes the connection's writing side: what a graceful close
 // drains, the close frame, then the reader's bound. It owns the connection
