@@ -104,7 +104,7 @@ func benchConns(tb testing.TB, h *Hub, n, queue int) []*conn {
 	for i := range conns {
 		// wowned: as if a writer had it, so publishing only queues (the
 		// hand-off to the writer pool is not measured).
-		c := &conn{hub: h, queue: newSendQueue(queue), wowned: true, quit: make(chan struct{}),
+		c := &conn{hub: h, queue: sendQueue{limit: queue}, wowned: true, quit: make(chan struct{}),
 			Params: Params{Client: fmt.Sprintf("bench-%d", i), PublicID: fmt.Sprintf("p-bench-%d", i), Name: fmt.Sprintf("bench-%d", i)}}
 		if _, err := h.register(c); err != nil {
 			tb.Fatal(err)

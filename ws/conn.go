@@ -39,7 +39,7 @@ type Params struct {
 // conn is one WebSocket connection. The handler's goroutine reads; its
 // writes are made by one owner at a time (see write.go).
 type conn struct {
-	cfg     Config
+	cfg     *Config // the server's
 	hub     *Hub
 	store   *store.Store
 	metrics *metrics.Metrics
@@ -49,8 +49,8 @@ type conn struct {
 	baseLog *slog.Logger // the server's; see logger
 	Params
 
-	queue   *sendQueue
-	limiter *rate.Limiter
+	queue   sendQueue
+	limiter *rate.Limiter // made by the first message (see allow): most connections only listen
 
 	// What the writer's owner looks at; see write.go.
 	wmu      sync.Mutex
@@ -79,7 +79,7 @@ type conn struct {
 // newConn makes a connection with everything it needs handed to it.
 func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 	c := &conn{
-		cfg:     s.cfg,
+		cfg:     &s.cfg,
 		hub:     s.hub,
 		store:   s.store,
 		metrics: s.metrics,
@@ -88,12 +88,11 @@ func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 		ws:      ws,
 		baseLog: s.log,
 		Params:  p,
-		queue:   newSendQueue(s.cfg.SendQueue),
 		written: make(chan struct{}),
 		wowned:  true, // by the preamble, until it hands the connection over
-		limiter: rate.NewLimiter(rate.Limit(s.cfg.Rate), s.cfg.Burst),
 		quit:    make(chan struct{}),
 	}
+	c.queue.limit = s.cfg.SendQueue
 	return c
 }
 

@@ -40,11 +40,11 @@ type sendQueue struct {
 	mu     sync.Mutex
 	frames []*frame
 	limit  int
-	room   chan struct{} // gets a token whenever the writer takes frames
+	room   chan struct{} // gets a token whenever the writer takes frames; made by the first waitBelow
 }
 
 func newSendQueue(limit int) *sendQueue {
-	return &sendQueue{limit: limit, room: make(chan struct{}, 1)}
+	return &sendQueue{limit: limit}
 }
 
 // push appends frames, or none and reports false when they do not fit.
@@ -69,9 +69,10 @@ func (q *sendQueue) take(dst []*frame) []*frame {
 	} else {
 		q.frames = q.frames[:0]
 	}
+	room := q.room
 	q.mu.Unlock()
 	select {
-	case q.room <- struct{}{}:
+	case room <- struct{}{}: // never chosen while room is nil
 	default:
 	}
 	return dst
@@ -83,12 +84,16 @@ func (q *sendQueue) waitBelow(n int, quit <-chan struct{}) {
 	for {
 		q.mu.Lock()
 		queued := len(q.frames)
+		if q.room == nil {
+			q.room = make(chan struct{}, 1)
+		}
+		room := q.room
 		q.mu.Unlock()
 		if queued < n {
 			return
 		}
 		select {
-		case <-q.room:
+		case <-room:
 		case <-quit:
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
+	"golang.org/x/time/rate"
 
 	"livedash/models"
 	"livedash/store"
@@ -233,6 +234,9 @@ func (c *conn) query(ctx context.Context, req Request) ([]byte, error) {
 // allow takes one token of the connection's rate limit, answering
 // rate_limited when there is none.
 func (c *conn) allow(id string) bool {
+	if c.limiter == nil { // only the reader calls allow
+		c.limiter = rate.NewLimiter(rate.Limit(c.cfg.Rate), c.cfg.Burst)
+	}
 	if c.limiter.Allow() {
 		return true
 	}

@@ -3,6 +3,7 @@ package ws
 import (
 	"context"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -77,9 +78,32 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 	// The public id is an HMAC: computed here, on fasthttp's worker, not on
 	// the connection's goroutine (see serve).
 	p.PublicID = s.store.PublicID(p.Client)
+	trimHandshake(c)
 	c.Locals(paramsKey, p)
 	c.Locals(requestKey, c.Context())
 	return c.Next()
+}
+
+// upgradeHeaders are the request headers the WebSocket upgrade reads.
+var upgradeHeaders = []string{fiber.HeaderConnection, fiber.HeaderUpgrade, "Sec-Websocket-Key",
+	"Sec-Websocket-Version", "Sec-Websocket-Protocol", "Sec-Websocket-Extensions"}
+
+// trimHandshake drops what the upgrade does not read, once the request is
+// checked and its parameters copied: contrib copies every header and query
+// value of the handshake into maps kept for the life of the connection,
+// and nothing reads them.
+func trimHandshake(c *fiber.Ctx) {
+	h := &c.Request().Header
+	var drop []string
+	h.VisitAll(func(k, _ []byte) {
+		if !slices.ContainsFunc(upgradeHeaders, func(u string) bool { return strings.EqualFold(u, string(k)) }) {
+			drop = append(drop, string(k))
+		}
+	})
+	for _, k := range drop {
+		h.Del(k)
+	}
+	c.Request().URI().QueryArgs().Reset()
 }
 
 // parseParams copies what it keeps: fiber's query strings alias the
