@@ -2,6 +2,7 @@ package ws
 
 import (
 	"cmp"
+	"runtime"
 	"time"
 )
 
@@ -28,6 +29,7 @@ type Config struct {
 	Rate         float64       // messages per second per connection
 	Burst        int           // messages allowed above the rate at once
 	ReplayPage   int           // events read per page when resuming
+	Writers      int           // goroutines writing for connections at most; default 2 per CPU, at least 4
 }
 
 // withDefaults fills in what is zero (or negative, which means nothing).
@@ -40,5 +42,6 @@ func (c Config) withDefaults() Config {
 	c.Rate = cmp.Or(max(c.Rate, 0), DefaultRate)
 	c.Burst = cmp.Or(max(c.Burst, 0), DefaultBurst)
 	c.ReplayPage = cmp.Or(max(c.ReplayPage, 0), DefaultReplayPage)
+	c.Writers = cmp.Or(max(c.Writers, 0), max(4, 2*runtime.GOMAXPROCS(0)))
 	return c
 }

@@ -31,7 +31,8 @@ type Hub struct {
 
 	mu              sync.Mutex
 	conns           map[*conn]struct{}
-	seq             int64 // last seq delivered to every registered connection
+	due             []*conn // scratch: connections to hand to the writers
+	seq             int64   // last seq delivered to every registered connection
 	closing         bool
 	presencePending bool
 	drained         chan struct{} // closed when closing and no conns remain
@@ -115,9 +116,16 @@ func (h *Hub) broadcast(frames []*frame) {
 	if len(fresh) == 0 {
 		return
 	}
+	// Queue everywhere first, then wake the writers once: they write the
+	// broadcast in parallel while it is still being queued.
+	due := h.due[:0]
 	for c := range h.conns {
-		c.sendAll(fresh)
+		if c.enqueue(fresh) {
+			due = append(due, c)
+		}
 	}
+	pushDue(due)
+	h.keepDue(due)
 	h.seq = fresh[len(fresh)-1].seq
 }
 
@@ -183,9 +191,21 @@ func (h *Hub) sendPresence() {
 	users := h.users()
 	listed := users[:min(len(users), maxPresenceUsers)]
 	p := newPresenceFrames(len(h.conns)+h.remoteCount, listed)
+	due := h.due[:0]
 	for c := range h.conns {
-		c.send(p.frameFor(User{ID: c.PublicID, Name: c.Name}))
+		if c.enqueue([]*frame{p.frameFor(User{ID: c.PublicID, Name: c.Name})}) {
+			due = append(due, c)
+		}
 	}
+	pushDue(due)
+	h.keepDue(due)
+}
+
+// keepDue keeps the scratch list for the next broadcast, without holding
+// on to connections. Callers hold h.mu.
+func (h *Hub) keepDue(due []*conn) {
+	clear(due)
+	h.due = due[:0]
 }
 
 // users lists every public id once, here and on the other instances,

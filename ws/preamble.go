@@ -59,7 +59,7 @@ func (c *conn) replay(ctx context.Context, page []models.Event, next, last int64
 		if err != nil {
 			return err
 		}
-		if err := c.writeFrames(frames); err != nil {
+		if _, err := c.writeFrames(nil, frames, true); err != nil {
 			return err
 		}
 		if next = frames[len(frames)-1].seq + 1; next > last {

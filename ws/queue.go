@@ -12,6 +12,25 @@ type frame struct {
 	seq       int64     // events only
 	committed time.Time // events only: when the hub got it, for latency
 	data      []byte
+	// A frame made for one recipient from shared pieces: its payload is
+	// data, then own, then rest (see presenceFrames).
+	own, rest []byte
+}
+
+// appendTo appends f as a WebSocket text frame.
+func (f *frame) appendTo(b []byte) []byte {
+	if f.own == nil {
+		return appendTextFrame(b, f.data)
+	}
+	return appendTextFrameParts(b, f.data, f.own, f.rest)
+}
+
+// payload is f's whole payload (a copy only for frames made of pieces).
+func (f *frame) payload() []byte {
+	if f.own == nil {
+		return f.data
+	}
+	return append(append(append([]byte(nil), f.data...), f.own...), f.rest...)
 }
 
 // sendQueue is a connection's bounded FIFO of frames. Unlike a buffered
@@ -21,12 +40,11 @@ type sendQueue struct {
 	mu     sync.Mutex
 	frames []*frame
 	limit  int
-	ready  chan struct{} // holds a token while frames are waiting
-	room   chan struct{} // gets a token whenever the writer takes frames
+	room   chan struct{} // gets a token whenever the writer takes frames; made by the first waitBelow
 }
 
 func newSendQueue(limit int) *sendQueue {
-	return &sendQueue{limit: limit, ready: make(chan struct{}, 1), room: make(chan struct{}, 1)}
+	return &sendQueue{limit: limit}
 }
 
 // push appends frames, or none and reports false when they do not fit.
@@ -38,10 +56,6 @@ func (q *sendQueue) push(frames ...*frame) bool {
 	}
 	q.frames = append(q.frames, frames...)
 	q.mu.Unlock()
-	select {
-	case q.ready <- struct{}{}:
-	default:
-	}
 	return true
 }
 
@@ -55,9 +69,10 @@ func (q *sendQueue) take(dst []*frame) []*frame {
 	} else {
 		q.frames = q.frames[:0]
 	}
+	room := q.room
 	q.mu.Unlock()
 	select {
-	case q.room <- struct{}{}:
+	case room <- struct{}{}: // never chosen while room is nil
 	default:
 	}
 	return dst
@@ -69,12 +84,16 @@ func (q *sendQueue) waitBelow(n int, quit <-chan struct{}) {
 	for {
 		q.mu.Lock()
 		queued := len(q.frames)
+		if q.room == nil {
+			q.room = make(chan struct{}, 1)
+		}
+		room := q.room
 		q.mu.Unlock()
 		if queued < n {
 			return
 		}
 		select {
-		case <-q.room:
+		case <-room:
 		case <-quit:
 			return
 		}

@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/fasthttp/websocket"
+	"golang.org/x/time/rate"
 
 	"livedash/models"
 	"livedash/store"
@@ -23,77 +24,92 @@ import (
 // step with the frames (a parser of our own would start mid-frame, after
 // what the library had buffered).
 func (c *conn) readLoop(ctx context.Context) {
-	cfg := c.cfg
+	// Most connections spend their life parked in NextReader below, so
+	// this loop keeps its frame small and the work of a frame in onFrame:
+	// the parked chain of calls fits in half of a 4 KiB stack, which lets
+	// the runtime shrink an idle reader's stack to that.
+	c.startReading()
+	for {
+		typ, r, err := c.ws.NextReader()
+		if err != nil {
+			c.endRead(c.peerClosed)
+			return
+		}
+		if !c.onFrame(ctx, typ, r) {
+			return
+		}
+	}
+}
+
+//go:noinline
+func (c *conn) startReading() {
 	// No SetReadLimit: the library would close with 1009 at the frame header,
 	// before we could answer too_large as the contract asks. readFrame
 	// enforces the limit instead and never reads past it.
-	_ = c.ws.SetReadDeadline(time.Now().Add(cfg.PongWait))
+	_ = c.ws.SetReadDeadline(time.Now().Add(c.cfg.PongWait))
 	c.ws.SetPongHandler(func(string) error {
 		_ = c.extendReadDeadline()
 		return nil
 	})
 	c.ws.SetPingHandler(func(data string) error {
-		select {
-		case c.pongs <- data:
-		default: // a pong is already due; one answers both
-		}
+		c.queuePong(data)
 		_ = c.extendReadDeadline()
 		return nil
 	})
-	peerClosed := false
 	c.ws.SetCloseHandler(func(code int, text string) error {
-		peerClosed = true
+		c.peerClosed = true
 		return nil
 	})
-	for {
-		typ, r, err := c.ws.NextReader()
-		if err != nil {
-			c.endRead(peerClosed)
-			return
-		}
-		if c.extendReadDeadline() != nil {
-			// Closing: this frame stays unanswered, and its sender may retry
-			// it under the same id on its next connection. The library
-			// skips what is left of it at the next NextReader.
-			continue
-		}
-		msg, tooLarge, err := readFrame(r, cfg.ReadLimit)
-		if err != nil {
-			c.endRead(false)
-			return
-		}
-		if tooLarge {
-			c.metrics.Error(string(CodeTooLarge))
-			c.send(&frame{kind: "error", data: encodeError("", models.Errorf(CodeTooLarge, "",
-				"frames may have at most %d bytes", cfg.ReadLimit))})
-			c.inflight.wait()
-			c.finish(CloseTooLarge, "frame too large", true)
-			continue
-		}
-		// Every frame read gets a reply. A peer that pipelines faster than it
-		// reads would otherwise fill its own send queue with replies and be
-		// dropped as a slow consumer; instead we stop reading until the
-		// writer has made room, which pushes back through TCP. Half the
-		// queue stays free for broadcasts and acks still to come.
-		c.queue.waitBelow(max(1, c.cfg.SendQueue/2), c.quit)
-		if typ != websocket.TextMessage {
-			c.metrics.MessageIn("invalid")
-			if c.allow("") {
-				c.replyError("", models.Errorf(models.CodeBadRequest, "", "send JSON in text frames, not binary"))
-			}
-			continue
-		}
-		if !utf8.Valid(msg) {
-			// RFC 6455 §8.1: a text frame that is not UTF-8 fails the
-			// connection. Answering it instead would echo a request id
-			// with its bad bytes replaced, which the client cannot match.
-			c.metrics.MessageIn("invalid")
-			c.inflight.wait()
-			c.finish(CloseInvalidPayload, "text frame is not valid UTF-8", true)
-			continue
-		}
-		c.handle(ctx, msg)
+}
+
+// onFrame handles one frame the peer sent; false: reading is over.
+//
+//go:noinline
+func (c *conn) onFrame(ctx context.Context, typ int, r io.Reader) bool {
+	cfg := c.cfg
+	if c.extendReadDeadline() != nil {
+		// Closing: this frame stays unanswered, and its sender may retry
+		// it under the same id on its next connection. The library
+		// skips what is left of it at the next NextReader.
+		return true
 	}
+	msg, tooLarge, err := readFrame(r, cfg.ReadLimit)
+	if err != nil {
+		c.endRead(false)
+		return false
+	}
+	if tooLarge {
+		c.metrics.Error(string(CodeTooLarge))
+		c.send(&frame{kind: "error", data: encodeError("", models.Errorf(CodeTooLarge, "",
+			"frames may have at most %d bytes", cfg.ReadLimit))})
+		c.inflight.wait()
+		c.finish(CloseTooLarge, "frame too large", true)
+		return true
+	}
+	// Every frame read gets a reply. A peer that pipelines faster than it
+	// reads would otherwise fill its own send queue with replies and be
+	// dropped as a slow consumer; instead we stop reading until the
+	// writer has made room, which pushes back through TCP. Half the
+	// queue stays free for broadcasts and acks still to come.
+	c.queue.waitBelow(max(1, c.cfg.SendQueue/2), c.quit)
+	if typ != websocket.TextMessage {
+		c.metrics.MessageIn("invalid")
+		if c.allow("") {
+			c.replyError("", models.Errorf(models.CodeBadRequest, "", "send JSON in text frames, not binary"))
+		}
+		return true
+	}
+	if !utf8.Valid(msg) {
+		// RFC 6455 §8.1: a text frame that is not UTF-8 fails the
+		// connection. Answering it instead would echo a request id
+		// with its bad bytes replaced, which the client cannot match.
+		c.metrics.MessageIn("invalid")
+		c.inflight.wait()
+		c.finish(CloseInvalidPayload, "text frame is not valid UTF-8", true)
+		return true
+	}
+	c.handle(ctx, msg)
+	return true
 }
 
 // endRead picks how the connection closes once reading stops. Graceful
@@ -208,7 +224,7 @@ func (c *conn) query(ctx context.Context, req Request) ([]byte, error) {
 	v, err := c.store.Query(ctx, req.Query, models.Args{ID: req.RecordID, Limit: req.Limit})
 	if err != nil {
 		if models.AsError(err).Code == models.CodeInternal {
-			c.log.Error("query failed", "type", req.Type, "err", err)
+			c.logger().Error("query failed", "type", req.Type, "err", err)
 		}
 		return nil, err
 	}
@@ -218,6 +234,9 @@ func (c *conn) query(ctx context.Context, req Request) ([]byte, error) {
 // allow takes one token of the connection's rate limit, answering
 // rate_limited when there is none.
 func (c *conn) allow(id string) bool {
+	if c.limiter == nil { // only the reader calls allow
+		c.limiter = rate.NewLimiter(rate.Limit(c.cfg.Rate), c.cfg.Burst)
+	}
 	if c.limiter.Allow() {
 		return true
 	}
@@ -230,8 +249,8 @@ func (c *conn) allow(id string) bool {
 // only at debug level: at info a hostile client could flood the log.
 func (c *conn) replyError(id string, err *models.Error) {
 	c.metrics.Error(string(err.Code))
-	if c.log.Enabled(context.Background(), slog.LevelDebug) {
-		c.log.Debug("request failed", "id", id, "code", err.Code, "message", err.Message)
+	if c.baseLog.Enabled(context.Background(), slog.LevelDebug) {
+		c.logger().Debug("request failed", "id", id, "code", err.Code, "message", err.Message)
 	}
 	c.send(&frame{kind: "error", data: encodeError(id, err)})
 }

@@ -2,51 +2,146 @@ package ws
 
 import (
 	"context"
+	"errors"
+	"log/slog"
+	"os"
 	"time"
 
 	"github.com/fasthttp/websocket"
 )
 
-// writeLoop is the only writer of the socket. It sends the welcome and any
-// replay first, then queued frames and pings, until finish is called.
-func (c *conn) writeLoop(ctx context.Context, welcomeSeq int64) {
-	cfg := c.cfg
-	defer c.endReading()
-	if err := c.preamble(ctx, welcomeSeq); err != nil {
-		c.log.Debug("preamble failed", "err", err)
-		c.finish(noCloseFrame, "", false)
-		return
+// Writes. A connection has no writer goroutine of its own: whoever owns it
+// writes, one owner at a time (conn.wowned):
+//
+//   - first the goroutine that sends the welcome and any replay (preamble);
+//   - then, each time something is due (frames queued, a ping or a pong), a
+//     goroutine of the writer pool, which writes what is due without waiting
+//     on the peer (tryWait) and gives the connection back;
+//   - a connection whose socket does not take everything at once gets a
+//     goroutine of its own until it has caught up (writeBehind), so a slow
+//     peer never holds a pool writer for longer than tryWait;
+//   - a closing connection gets a goroutine that writes its close and bounds
+//     the reader (finishWrites); it owns the connection to the end.
+//
+// Every write has a deadline: tryWait in the pool, WriteWait otherwise.
+
+// tryWait is how long a pool writer waits for a socket to take a write
+// before it hands the connection to a goroutine of its own.
+const tryWait = time.Millisecond
+
+// errWouldBlock reports a write left unfinished after tryWait.
+var errWouldBlock = errors.New("ws: socket would block")
+
+// schedule notes that c has something due and hands it to the pool unless
+// an owner has it already (the owner looks again before letting go).
+func (c *conn) schedule() {
+	if c.markDue() {
+		c.writers.push(c)
 	}
-	ping := time.NewTicker(cfg.PingInterval)
-	defer ping.Stop()
-	var batch []*frame
+}
+
+// markDue notes that something is due and reports whether the caller must
+// hand c to the pool.
+func (c *conn) markDue() bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	c.wdue = true
+	if c.wowned {
+		return false
+	}
+	c.wowned = true
+	return true
+}
+
+// queuePong notes that a pong answering data is due.
+func (c *conn) queuePong(data string) {
+	c.wmu.Lock()
+	c.pong, c.pongDue = data, true // a pong already due: the last one answers both
+	c.wmu.Unlock()
+	c.schedule()
+}
+
+// queuePing notes that a ping is due; the ping wheel calls it. The caller
+// hands c to the pool when it reports true (see markDue).
+func (c *conn) queuePing() bool {
+	c.wmu.Lock()
+	c.pingDue = true
+	c.wmu.Unlock()
+	return c.markDue()
+}
+
+// writeTurn writes whatever is due until nothing is, then gives the
+// connection up. It runs on its owner: a pool writer (blocking false) or
+// a goroutine of the connection's own (blocking true). batch is scratch
+// space, returned for reuse.
+func (c *conn) writeTurn(batch []*frame, blocking bool) []*frame {
 	for {
-		select {
-		case <-c.queue.ready:
-			if batch = c.queue.take(batch); c.writeFrames(batch) != nil {
-				c.finish(noCloseFrame, "", false)
-				return
+		c.wmu.Lock()
+		if !c.wdue {
+			c.wowned = false
+			c.wmu.Unlock()
+			return batch
+		}
+		c.wdue = false
+		ping, pongDue, pong := c.pingDue, c.pongDue, c.pong
+		c.pingDue, c.pongDue, c.pong = false, false, ""
+		c.wmu.Unlock()
+		if c.finishing() {
+			if blocking {
+				c.finishWrites()
+			} else {
+				go c.finishWrites()
 			}
-			// Idle connections are most of them: hold no frames between
-			// batches, and no large slice after a burst.
-			if clear(batch); cap(batch) > 64 {
-				batch = nil
-			}
-		case data := <-c.pongs:
-			if err := c.ws.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(cfg.WriteWait)); err != nil {
-				c.finish(noCloseFrame, "", false)
-				return
-			}
-		case <-ping.C:
-			if err := c.ws.WriteControl(websocket.PingMessage, nil, time.Now().Add(cfg.WriteWait)); err != nil {
-				c.finish(noCloseFrame, "", false)
-				return
-			}
-		case <-c.quit:
-			c.close()
-			return
+			return batch
+		}
+		var ctl []byte
+		if pongDue {
+			ctl = appendControlFrame(ctl, websocket.PongMessage, pong)
+		}
+		if ping {
+			ctl = appendControlFrame(ctl, websocket.PingMessage, "")
+		}
+		batch = c.queue.take(batch)
+		rest, err := c.writeFrames(ctl, batch, blocking)
+		if errors.Is(err, errWouldBlock) {
+			go c.writeBehind(rest)
+		} else if err != nil {
+			c.finish(noCloseFrame, "", false)
+		}
+		// Idle connections are most of them: hold no frames between
+		// turns, and no large slice after a burst.
+		if clear(batch); cap(batch) > 64 {
+			batch = nil
+		}
+		if errors.Is(err, errWouldBlock) {
+			return batch
 		}
 	}
+}
+
+// writeBehind finishes, on a goroutine of the connection's own, what a pool
+// writer could not write at once, then goes on writing with WriteWait
+// deadlines until nothing is due. A peer that does not read long enough
+// for a write to time out, or fills its queue, is closed.
+func (c *conn) writeBehind(rest *[]byte) {
+	err := c.writeRaw(*rest, c.cfg.WriteWait)
+	c.buffers.Put(rest)
+	if err != nil {
+		c.finish(noCloseFrame, "", false)
+	}
+	c.writeTurn(nil, true)
+}
+
+// finishing reports whether finish was called.
+func (c *conn) finishing() bool { return c.quitting.Load() }
+
+// finishWrites closes the connection's writing side: what a graceful close
+// drains, the close frame, then the reader's bound. It owns the connection
+// to the end, so nothing else writes after it.
+func (c *conn) finishWrites() {
+	defer close(c.written)
+	defer c.endReading()
+	c.close()
 }
 
 // endReading bounds the reader once the writer is done. fasthttp closes a
@@ -77,47 +172,102 @@ func (c *conn) close() {
 // flushQueue writes what is queued now; on a graceful close it carries the
 // last acks out before the close frame.
 func (c *conn) flushQueue() error {
-	return c.writeFrames(c.queue.take(nil))
+	_, err := c.writeFrames(nil, c.queue.take(nil), true)
+	return err
 }
 
-// writeFrames sends frames coalesced into as few writes as possible. The
-// bytes go straight to the socket: the library has no batch write, and one
-// syscall per frame was most of the server's CPU under fan-out. Only this
-// goroutine writes data frames, and each socket write is atomic, so frames
-// never interleave with the library's control frames.
-func (c *conn) writeFrames(frames []*frame) error {
+// writeFrames sends control bytes ctl, then frames, coalesced into as few
+// writes as possible. The bytes go straight to the socket: the library has
+// no batch write, and one syscall per frame was most of the server's CPU
+// under fan-out. Only the connection's owner writes, and control frames
+// other than the close go the same way, so frames never interleave.
+//
+// When blocking is false and the socket does not take a write within
+// tryWait, it returns errWouldBlock and the bytes still to write (the rest
+// of that write and every frame after it), in a buffer from c.buffers.
+func (c *conn) writeFrames(ctl []byte, frames []*frame, blocking bool) (*[]byte, error) {
 	buf := c.buffers.Get().(*[]byte)
-	defer c.buffers.Put(buf)
-	b := (*buf)[:0]
+	b := append((*buf)[:0], ctl...)
+	wait := c.cfg.WriteWait
+	if !blocking {
+		wait = tryWait
+	}
 	now := time.Now()
 	for i, f := range frames {
 		if !f.committed.IsZero() {
 			c.metrics.Delivery(now.Sub(f.committed))
 		}
 		c.metrics.MessageOut(f.kind)
-		b = appendTextFrame(b, f.data)
-		if len(b) >= maxBatchBytes || i == len(frames)-1 {
-			if err := c.writeRaw(b); err != nil {
-				*buf = b[:0]
-				return err
+		b = f.appendTo(b)
+		if len(b) < maxBatchBytes && i < len(frames)-1 {
+			continue
+		}
+		n, err := c.writeSome(b, wait)
+		if err != nil && !blocking && errors.Is(err, os.ErrDeadlineExceeded) {
+			rest := append(b[:0], b[n:]...)
+			for _, f := range frames[i+1:] {
+				rest = f.appendTo(rest)
 			}
-			b = b[:0]
+			*buf = rest
+			return buf, errWouldBlock
+		}
+		if err != nil {
+			*buf = b[:0]
+			c.buffers.Put(buf)
+			return nil, err
+		}
+		b = b[:0]
+	}
+	var err error
+	if len(b) > 0 { // control frames alone
+		var n int
+		if n, err = c.writeSome(b, wait); err != nil && !blocking && errors.Is(err, os.ErrDeadlineExceeded) {
+			*buf = append(b[:0], b[n:]...)
+			return buf, errWouldBlock
 		}
 	}
-	*buf = b
-	return nil
+	*buf = b[:0]
+	c.buffers.Put(buf)
+	return nil, err
 }
 
-func (c *conn) writeRaw(b []byte) error {
+func (c *conn) writeSome(b []byte, wait time.Duration) (int, error) {
 	nc := c.ws.NetConn()
-	if err := nc.SetWriteDeadline(time.Now().Add(c.cfg.WriteWait)); err != nil {
-		return err
+	if err := nc.SetWriteDeadline(time.Now().Add(wait)); err != nil {
+		return 0, err
 	}
-	_, err := nc.Write(b)
+	return nc.Write(b)
+}
+
+func (c *conn) writeRaw(b []byte, wait time.Duration) error {
+	_, err := c.writeSome(b, wait)
 	return err
 }
 
 // write sends one frame; the preamble uses it before the queue takes over.
 func (c *conn) write(data []byte) error {
-	return c.writeRaw(appendTextFrame(make([]byte, 0, len(data)+10), data))
+	return c.writeRaw(appendTextFrame(make([]byte, 0, len(data)+10), data), c.cfg.WriteWait)
+}
+
+// runPreamble sends the welcome and any replay on a goroutine that owns the
+// connection from the start, then writes what became due meanwhile and
+// hands the connection to the pool.
+func (c *conn) runPreamble(ctx context.Context, welcomeSeq int64) {
+	since := int64(-1)
+	if c.Since != nil {
+		since = *c.Since
+	}
+	// Logged here, not on the reader's goroutine: logging takes stack, and
+	// the reader's stack lives as long as the connection.
+	c.logger().Info("connection opened", "since", since)
+	if err := c.preamble(ctx, welcomeSeq); err != nil {
+		if c.baseLog.Enabled(ctx, slog.LevelDebug) {
+			c.logger().Debug("preamble failed", "err", err)
+		}
+		c.finish(noCloseFrame, "", false)
+	}
+	c.wmu.Lock()
+	c.wdue = true // look at least once: the queue may hold frames
+	c.wmu.Unlock()
+	c.writeTurn(nil, true)
 }

@@ -58,6 +58,9 @@ type lgResult struct {
 	RSSMB               *float64         `json:"rss_mb"`
 	RSSBaselineMB       *float64         `json:"rss_baseline_mb"`
 	RSSPerConnKB        *float64         `json:"rss_per_conn_kb"`
+	ServerGoroutines    *float64         `json:"server_goroutines"`
+	HeapInusePerConnKB  *float64         `json:"heap_inuse_per_conn_kb"`
+	StackInusePerConnKB *float64         `json:"stack_inuse_per_conn_kb"`
 	LoadgenCPUS         float64          `json:"loadgen_cpu_s"`
 	Aborted             string           `json:"aborted"`
 	Notes               []string         `json:"notes"`
@@ -91,7 +94,8 @@ func freeAddr() (string, error) {
 	return addr, nil
 }
 
-// raiseFDLimit lifts the soft open-files limit to the hard one, so the
+// raiseFDLimit lifts the soft open-files limit to the hard one (and the hard
+// one too when it is short and we may), so the
 // server and loadgen (which inherit it) can open need sockets each. Go
 // raises its own soft limit at start-up but restores the original one in
 // the processes it starts, unless the program set the limit itself.
@@ -99,6 +103,13 @@ func raiseFDLimit(need int) (uint64, error) {
 	var rl syscall.Rlimit
 	if err := syscall.Getrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {
 		return 0, err
+	}
+	if want := uint64(need) + 1024; rl.Max < want {
+		// Only a privileged user may raise the hard limit; try, quietly.
+		raised := syscall.Rlimit{Cur: want, Max: want}
+		if syscall.Setrlimit(syscall.RLIMIT_NOFILE, &raised) == nil {
+			rl = raised
+		}
 	}
 	rl.Cur = rl.Max
 	if err := syscall.Setrlimit(syscall.RLIMIT_NOFILE, &rl); err != nil {

@@ -7,14 +7,14 @@ import (
 )
 
 var tableHeader = []string{"scenario", "load", "conns", "acked/s", "ack p99 ms", "deliveries/s", "delivery p99 ms",
-	"gaps", "reads/s", "read p99 ms", "RSS KB/conn", "errors", "CPU s: server+loadgen+other", "targets"}
+	"gaps", "reads/s", "read p99 ms", "RSS KB/conn", "heap+stack KB/conn", "goroutines", "errors", "CPU s: server+loadgen+other", "targets"}
 
 // cells is one row of the table; "-" where the scenario does not measure it.
 func (r row) cells() []string {
 	c := []string{r.Scenario, r.Load}
 	res := r.Result
 	if res == nil {
-		c = append(c, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-")
+		c = append(c, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-")
 	} else {
 		ack := []string{"-", "-"}
 		if res.MutationsAcked > 0 {
@@ -32,8 +32,15 @@ func (r row) cells() []string {
 		if res.RSSPerConnKB != nil {
 			rss = fmtNum(*res.RSSPerConnKB, "")
 		}
+		mem, gor := "-", "-"
+		if res.HeapInusePerConnKB != nil && res.StackInusePerConnKB != nil {
+			mem = fmtNum(*res.HeapInusePerConnKB, "") + "+" + fmtNum(*res.StackInusePerConnKB, "")
+		}
+		if res.ServerGoroutines != nil {
+			gor = thousands(int64(*res.ServerGoroutines))
+		}
 		c = append(c, thousands(int64(res.Conns)), ack[0], ack[1], del[0], del[1],
-			thousands(int64(seqProblems(res))), reads[0], reads[1], rss, thousands(res.ErrorsTotal),
+			thousands(int64(seqProblems(res))), reads[0], reads[1], rss, mem, gor, thousands(res.ErrorsTotal),
 			fmt.Sprintf("%.1f + %.1f + %.1f", r.ServerCPUS, res.LoadgenCPUS, r.OtherCPUS))
 	}
 	var t []string

@@ -77,6 +77,13 @@ type Result struct {
 	RSSPerConnKB  *float64 `json:"rss_per_conn_kb"` // (peak - baseline) / conns
 	RSSSource     string   `json:"rss_source"`
 
+	// The server's Go runtime with every connection open (from its
+	// /metrics), and the growth over the baseline per connection.
+	ServerGoroutines    *float64 `json:"server_goroutines"`
+	GoroutinesPerConn   *float64 `json:"goroutines_per_conn"`
+	HeapInusePerConnKB  *float64 `json:"heap_inuse_per_conn_kb"`
+	StackInusePerConnKB *float64 `json:"stack_inuse_per_conn_kb"`
+
 	LoadgenCPUS     float64 `json:"loadgen_cpu_s"` // this process's user+system CPU for the run: near wall time x cores means the load generator, not the server, was the limit
 	LoadgenMaxRSSMB float64 `json:"loadgen_max_rss_mb"`
 
@@ -186,6 +193,10 @@ func writeDetails(w io.Writer, r *Result) {
 		fmt.Fprintf(w, "server RSS (%s): peak %s MB, baseline %s MB, %s KB per connection\n",
 			r.RSSSource, fopt(r.RSSMB, 1), fopt(r.RSSBaselineMB, 1), fopt(r.RSSPerConnKB, 2))
 	}
+	if r.ServerGoroutines != nil {
+		fmt.Fprintf(w, "server runtime (/metrics): %s goroutines (%s per connection); per connection: heap in use %s KB, stacks %s KB\n",
+			fopt(r.ServerGoroutines, 0), fopt(r.GoroutinesPerConn, 2), fopt(r.HeapInusePerConnKB, 2), fopt(r.StackInusePerConnKB, 2))
+	}
 	if r.Aborted != "" {
 		fmt.Fprintf(w, "run aborted: %s\n", r.Aborted)
 	}
@@ -214,4 +225,17 @@ func formatCounts(m map[string]int64) string {
 		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
 	}
 	return strings.Join(parts, " ")
+}
+
+// setRuntime records the server's runtime figures at the peak, per
+// connection over the baseline taken before connecting.
+func (r *Result) setRuntime(base, peak runtimeStats) {
+	r.ServerGoroutines = ptr(peak.Goroutines)
+	if r.Conns <= 0 {
+		return
+	}
+	n := float64(r.Conns)
+	r.GoroutinesPerConn = ptr((peak.Goroutines - base.Goroutines) / n)
+	r.HeapInusePerConnKB = ptr(max(peak.HeapInuse-base.HeapInuse, 0) / 1024 / n)
+	r.StackInusePerConnKB = ptr(max(peak.StackInuse-base.StackInuse, 0) / 1024 / n)
 }

@@ -48,6 +48,13 @@ func parseVmRSS(status []byte) (int64, error) {
 // parseMetricsRSS finds process_resident_memory_bytes in a Prometheus text
 // exposition (value may be in float/exponent form), in bytes.
 func parseMetricsRSS(body []byte) (int64, error) {
+	v, err := parseMetric(body, "process_resident_memory_bytes")
+	return int64(v), err
+}
+
+// parseMetric finds an unlabelled (or first labelled) sample of name in a
+// Prometheus text exposition.
+func parseMetric(body []byte, metric string) (float64, error) {
 	sc := bufio.NewScanner(bytes.NewReader(body))
 	sc.Buffer(make([]byte, 64*1024), 1<<20)
 	for sc.Scan() {
@@ -66,23 +73,52 @@ func parseMetricsRSS(body []byte) (int64, error) {
 				rest = line[j+1:]
 			}
 		}
-		if name != "process_resident_memory_bytes" {
+		if name != metric {
 			continue
 		}
 		f := strings.Fields(rest)
 		if len(f) < 1 {
-			return 0, errors.New("process_resident_memory_bytes: no value")
+			return 0, fmt.Errorf("%s: no value", metric)
 		}
 		v, err := strconv.ParseFloat(f[0], 64)
 		if err != nil || v < 0 {
-			return 0, fmt.Errorf("process_resident_memory_bytes: bad value %q", f[0])
+			return 0, fmt.Errorf("%s: bad value %q", metric, f[0])
 		}
-		return int64(v), nil
+		return v, nil
 	}
 	if err := sc.Err(); err != nil {
 		return 0, err
 	}
-	return 0, errors.New("no process_resident_memory_bytes in /metrics")
+	return 0, fmt.Errorf("no %s in /metrics", metric)
+}
+
+// runtimeStats are the server's Go runtime figures from its /metrics: what
+// the RSS per connection is made of.
+type runtimeStats struct {
+	Goroutines float64 // go_goroutines
+	HeapInuse  float64 // go_memstats_heap_inuse_bytes
+	StackInuse float64 // go_memstats_stack_inuse_bytes
+}
+
+func readRuntimeStats(ctx context.Context, api *apiClient) (runtimeStats, error) {
+	var st runtimeStats
+	b, err := api.get(ctx, "/metrics")
+	if err != nil {
+		return st, err
+	}
+	for _, m := range []struct {
+		name string
+		dst  *float64
+	}{
+		{"go_goroutines", &st.Goroutines},
+		{"go_memstats_heap_inuse_bytes", &st.HeapInuse},
+		{"go_memstats_stack_inuse_bytes", &st.StackInuse},
+	} {
+		if *m.dst, err = parseMetric(b, m.name); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
 }
 
 // rssReader returns the server's RSS in bytes.

@@ -132,6 +132,7 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 		r.logf("no RSS from %s: %v", rssSource, rss.lastErr)
 	}
 	rss.start(ctx, time.Second)
+	rtBase, rtBaseErr := readRuntimeStats(ctx, r.api)
 
 	// 3. Connect.
 	connStart := time.Now()
@@ -220,6 +221,9 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 
 	// 7. RSS while every connection is still open, then close.
 	peak, rssErr := rss.finish(context.Background())
+	rtCtx, rtCancel := context.WithTimeout(context.Background(), 5*time.Second)
+	rt, rtErr := readRuntimeStats(rtCtx, r.api)
+	rtCancel()
 	r.closeAll()
 
 	res := r.result(final, writeStart, writeEnd, connectDur)
@@ -241,6 +245,11 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 		}
 	} else if rssErr != nil {
 		res.Notes = append(res.Notes, "rss: "+rssErr.Error())
+	}
+	if err := errors.Join(rtBaseErr, rtErr); err != nil {
+		res.Notes = append(res.Notes, "runtime stats: "+err.Error())
+	} else {
+		res.setRuntime(rtBase, rt)
 	}
 	switch {
 	case errors.Is(ctx.Err(), context.DeadlineExceeded):
