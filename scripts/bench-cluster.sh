@@ -14,7 +14,7 @@ cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   as_pg "$BIN/pg_ctl" stop -m fast -D "$DIR/pg" >/dev/null 2>&1 || true
-  rm -rf "$DIR"
+  [ -n "${KEEP:-}" ] && echo "kept $DIR" || rm -rf "$DIR"
 }
 trap cleanup EXIT INT TERM
 . ./scripts/lib.sh # we are at the repository root (cd above)
@@ -27,6 +27,9 @@ go build -o "$DIR/livedash" . && go build -o "$DIR/loadgen" ./cmd/loadgen
 "$DIR/livedash" --addr "$A" --db "$URL" --rate 1000000 --burst 1000000 --log-level warn > "$DIR/a.log" 2>&1 & pids+=($!)
 "$DIR/livedash" --addr "$B" --db "$URL" --rate 1000000 --burst 1000000 --log-level warn > "$DIR/b.log" 2>&1 & pids+=($!)
 for _ in $(seq 100); do curl -fs "http://$A/healthz" >/dev/null && curl -fs "http://$B/healthz" >/dev/null && break; sleep 0.1; done
+for addr in "$A" "$B"; do
+  curl -fs "http://$addr/healthz" >/dev/null || { echo "instance $addr did not come up:" >&2; cat "$DIR"/a.log "$DIR"/b.log >&2; exit 1; }
+done
 LG="$DIR/loadgen --duration $DURATION"
 echo "== writes through one instance (4 writers on A)"
 $LG --addr "$A" --name pg-writes-one --listeners 0 --writers 4 --depth 32

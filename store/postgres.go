@@ -104,8 +104,22 @@ func (d *postgresDialect) initLock(ctx context.Context) (func(), error) {
 	return func() { _ = conn.Close(context.Background()) }, nil
 }
 
+// transaction takes the seq counter's row lock first, so batches of all
+// instances run one after the other. Taken only at the end (when the batch
+// knows how many seqs it needs), two instances' batches would lock the same
+// hot rows (a leading score) in different orders and deadlock; PostgreSQL
+// sees that only after deadlock_timeout (1 s), and writes over two
+// instances fell to about 120 acked/s each, with a p50 of a second. With
+// the lock first they cannot deadlock: the reservation at the end then
+// finds the row already locked by its own transaction.
 func (d *postgresDialect) transaction(s *Store, fn func(tx *gorm.DB) error) error {
-	return s.write.Transaction(fn)
+	return s.write.Transaction(func(tx *gorm.DB) error {
+		var seq int64
+		if err := tx.Raw("SELECT seq FROM seq_counter WHERE id = 1 FOR UPDATE").Scan(&seq).Error; err != nil {
+			return err
+		}
+		return fn(tx)
+	})
 }
 
 func (d *postgresDialect) forUpdate(tx *gorm.DB) *gorm.DB {

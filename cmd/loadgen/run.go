@@ -16,6 +16,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	ldclient "livedash/client"
+	"livedash/models"
 )
 
 // runner holds one run's state.
@@ -93,15 +94,51 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	}
 	defer r.api.close()
 
-	// 1. Snapshot, and records for the writers to target.
-	ct, err := dialControl(ctx, cfg.Addr, r.runID)
+	st, err := r.prepare(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("server at %s not usable: %w", cfg.Addr, err)
+		return nil, err
 	}
+	mem := r.startMemory(ctx)
+	connStart := time.Now()
+	conns := r.connect(ctx)
+	connectDur := time.Since(connStart)
+	writeStart, writeEnd := r.load(ctx, conns)
+	if unacked := r.waitReplies(ctx); unacked > 0 {
+		r.addErr("no_reply", int64(unacked))
+	}
+	final := r.finalSeq(st.Seq)
+	behind := r.drain(ctx, final)
+	r.logf("final seq %d; %d connections short of it after drain", final, behind)
+
+	// Memory while every connection is still open, then close.
+	mem.finish()
+	r.closeAll()
+
+	res := r.result(final, writeStart, writeEnd, connectDur)
+	mem.report(res)
+	cpu1, maxRSS := selfUsage()
+	res.LoadgenCPUS = (cpu1 - cpu0).Seconds()
+	res.LoadgenMaxRSSMB = float64(maxRSS) / (1 << 20)
+	switch {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		res.Aborted = "deadline"
+	case ctx.Err() != nil:
+		res.Aborted = "interrupted"
+	}
+	return res, nil
+}
+
+// prepare takes the snapshot, notes the records the writers will target,
+// and seeds what the mix needs.
+func (r *runner) prepare(ctx context.Context) (models.State, error) {
+	ct, err := dialControl(ctx, r.cfg.Addr, r.runID)
+	if err != nil {
+		return models.State{}, fmt.Errorf("server at %s not usable: %w", r.cfg.Addr, err)
+	}
+	defer ct.close() // before the RSS baseline
 	st, err := ct.state(ctx)
 	if err != nil {
-		ct.close()
-		return nil, fmt.Errorf("server at %s not usable: %w", cfg.Addr, err)
+		return st, fmt.Errorf("server at %s not usable: %w", r.cfg.Addr, err)
 	}
 	r.logf("run %s: server seq %d, %d items, %d scores", r.runID, st.Seq, len(st.Items), len(st.Scores))
 	for _, s := range st.Scores {
@@ -110,44 +147,94 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	for _, it := range st.Items {
 		r.itemIDs = append(r.itemIDs, it.ID)
 	}
-	err = r.seed(ctx, ct)
-	ct.close() // before the RSS baseline
-	if err != nil {
-		return nil, err
-	}
+	return st, r.seed(ctx, ct)
+}
 
-	// 2. RSS baseline and sampler.
-	var rss *rssSampler
-	rssSource := ""
-	if cfg.PID > 0 {
-		rss, rssSource = &rssSampler{read: procRSS(cfg.PID)}, fmt.Sprintf("/proc/%d/status", cfg.PID)
-	} else {
-		rss, rssSource = &rssSampler{read: metricsRSS(r.api)}, "/metrics"
-	}
-	rss.sample(ctx)
-	baseline := int64(-1)
-	if rss.samples > 0 {
-		baseline = rss.last
-	} else {
-		r.logf("no RSS from %s: %v", rssSource, rss.lastErr)
-	}
-	rss.start(ctx, time.Second)
-	rtBase, rtBaseErr := readRuntimeStats(ctx, r.api)
+// memory follows the server's memory over the run: RSS sampled from a
+// baseline taken before any connection, and the Go runtime's figures.
+type memory struct {
+	rss      *rssSampler
+	source   string
+	baseline int64 // -1 when unknown
+	peak     int64
+	rssErr   error
+	api      *apiClient
+	rtBase   runtimeStats
+	rt       runtimeStats
+	rtErr    error
+}
 
-	// 3. Connect.
-	connStart := time.Now()
+func (r *runner) startMemory(ctx context.Context) *memory {
+	m := &memory{baseline: -1, api: r.api}
+	if r.cfg.PID > 0 {
+		m.rss, m.source = &rssSampler{read: procRSS(r.cfg.PID)}, fmt.Sprintf("/proc/%d/status", r.cfg.PID)
+	} else {
+		m.rss, m.source = &rssSampler{read: metricsRSS(r.api)}, "/metrics"
+	}
+	m.rss.sample(ctx)
+	if m.rss.samples > 0 {
+		m.baseline = m.rss.last
+	} else {
+		r.logf("no RSS from %s: %v", m.source, m.rss.lastErr)
+	}
+	m.rss.start(ctx, time.Second)
+	m.rtBase, m.rtErr = readRuntimeStats(ctx, r.api)
+	return m
+}
+
+func (m *memory) finish() {
+	m.peak, m.rssErr = m.rss.finish(context.Background())
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	var err error
+	m.rt, err = readRuntimeStats(ctx, m.api)
+	m.rtErr = errors.Join(m.rtErr, err)
+}
+
+func (m *memory) report(res *Result) {
+	res.RSSSource = m.source
+	if m.peak >= 0 {
+		res.RSSMB = ptr(float64(m.peak) / (1 << 20))
+		if m.baseline >= 0 {
+			res.RSSBaselineMB = ptr(float64(m.baseline) / (1 << 20))
+		}
+		if res.Conns > 0 {
+			delta := m.peak
+			if m.baseline >= 0 {
+				delta = max(m.peak-m.baseline, 0)
+			}
+			res.RSSPerConnKB = ptr(float64(delta) / 1024 / float64(res.Conns))
+		}
+	} else if m.rssErr != nil {
+		res.Notes = append(res.Notes, "rss: "+m.rssErr.Error())
+	}
+	if m.rtErr != nil {
+		res.Notes = append(res.Notes, "runtime stats: "+m.rtErr.Error())
+	} else {
+		res.setRuntime(m.rtBase, m.rt)
+	}
+}
+
+// connect opens every listener and writer and returns how many connected.
+func (r *runner) connect(ctx context.Context) int {
+	start := time.Now()
 	r.connectAll(ctx)
-	connectDur := time.Since(connStart)
 	conns := 0
 	for _, c := range r.clients {
 		if c != nil {
 			conns++
 		}
 	}
-	r.logf("connected %d/%d in %.1fs", conns, len(r.clients), connectDur.Seconds())
+	r.logf("connected %d/%d in %.1fs", conns, len(r.clients), time.Since(start).Seconds())
+	return conns
+}
 
-	// 4. Write (and read, with --readers).
-	writeStart := r.nowUs()
+// load runs the writers (and readers, with --readers) for the duration and
+// returns when the window began and ended. They end early only if they all
+// stop by themselves (budget spent, connections failed).
+func (r *runner) load(ctx context.Context, conns int) (writeStart, writeEnd int64) {
+	cfg := r.cfg
+	writeStart = r.nowUs()
 	var budget, readBudget atomic.Int64
 	budget.Store(cfg.MaxMutations)
 	readBudget.Store(cfg.MaxReads)
@@ -168,8 +255,6 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 		r.logf("%d readers sending GET %s for %s", cfg.Readers, readPath, cfg.Duration)
 		r.startReaders(ctx, stop, &readBudget, &wwg)
 	}
-	// Writers and readers end early only if they all stop by themselves
-	// (budget spent, connections failed).
 	var writersDone chan struct{}
 	if len(r.writers) > 0 || len(r.rdrs) > 0 {
 		writersDone = make(chan struct{})
@@ -187,77 +272,28 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	}
 	close(stop)
 	wwg.Wait()
-	writeEnd := r.nowUs()
+	return writeStart, r.nowUs()
+}
 
-	// 5. Wait for outstanding replies.
-	unacked := r.waitReplies(ctx)
-	if unacked > 0 {
-		r.addErr("no_reply", int64(unacked))
-	}
-
-	// 6. The final seq: the last one we produced, or later if the server
-	// says so (another producer); then let listeners catch up to it.
-	final := st.Seq
+// finalSeq is the last seq the run must see delivered: the last one we
+// produced, or later if the server says so (another producer).
+func (r *runner) finalSeq(snapshot int64) int64 {
+	final := snapshot
 	for _, w := range r.writers {
 		w.mu.Lock()
 		for _, a := range w.acks {
-			if a.seq > final {
-				final = a.seq
-			}
+			final = max(final, a.seq)
 		}
 		w.mu.Unlock()
 	}
-	sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-	if st2, err := finalState(sctx, cfg.Addr, r.runID); err == nil {
-		if st2.Seq > final {
-			final = st2.Seq
-		}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if st, err := finalState(ctx, r.cfg.Addr, r.runID); err == nil {
+		final = max(final, st.Seq)
 	} else {
 		r.noteErr("final state: " + err.Error())
 	}
-	cancel()
-	behind := r.drain(ctx, final)
-	r.logf("final seq %d; %d connections short of it after drain", final, behind)
-
-	// 7. RSS while every connection is still open, then close.
-	peak, rssErr := rss.finish(context.Background())
-	rtCtx, rtCancel := context.WithTimeout(context.Background(), 5*time.Second)
-	rt, rtErr := readRuntimeStats(rtCtx, r.api)
-	rtCancel()
-	r.closeAll()
-
-	res := r.result(final, writeStart, writeEnd, connectDur)
-	res.RSSSource = rssSource
-	cpu1, maxRSS := selfUsage()
-	res.LoadgenCPUS = (cpu1 - cpu0).Seconds()
-	res.LoadgenMaxRSSMB = float64(maxRSS) / (1 << 20)
-	if peak >= 0 {
-		res.RSSMB = ptr(float64(peak) / (1 << 20))
-		if baseline >= 0 {
-			res.RSSBaselineMB = ptr(float64(baseline) / (1 << 20))
-		}
-		if res.Conns > 0 {
-			delta := peak
-			if baseline >= 0 {
-				delta = max(peak-baseline, 0)
-			}
-			res.RSSPerConnKB = ptr(float64(delta) / 1024 / float64(res.Conns))
-		}
-	} else if rssErr != nil {
-		res.Notes = append(res.Notes, "rss: "+rssErr.Error())
-	}
-	if err := errors.Join(rtBaseErr, rtErr); err != nil {
-		res.Notes = append(res.Notes, "runtime stats: "+err.Error())
-	} else {
-		res.setRuntime(rtBase, rt)
-	}
-	switch {
-	case errors.Is(ctx.Err(), context.DeadlineExceeded):
-		res.Aborted = "deadline"
-	case ctx.Err() != nil:
-		res.Aborted = "interrupted"
-	}
-	return res, nil
+	return final
 }
 
 func rateText(cfg Config) string {
@@ -462,93 +498,8 @@ func (r *runner) result(final, writeStart, writeEnd int64, connectDur time.Durat
 		SentByType: map[string]int64{},
 		RunID:      r.runID,
 	}
-
-	// Writers: counts, ack latency, seq -> send time.
-	ackHist := newHistogram()
-	var lastAck int64
-	minSeq, maxSeq := int64(-1), int64(-1)
-	for _, w := range r.writers {
-		res.MutationsSent += w.sent
-		for k, n := range w.sentByOp {
-			if n > 0 {
-				res.SentByType[opKind(k).String()] += n
-			}
-		}
-		res.MutationsAcked += w.acked
-		res.MutationsFailed += w.failed
-		ackHist.merge(w.ackHist)
-		for code, n := range w.errs {
-			res.Errors[code] += n
-		}
-		lastAck = max(lastAck, w.lastAckUs)
-		for _, a := range w.acks {
-			if minSeq < 0 || a.seq < minSeq {
-				minSeq = a.seq
-			}
-			maxSeq = max(maxSeq, a.seq)
-		}
-	}
-	var sendBySeq []int64 // sendUs+1; 0 = not ours
-	if minSeq >= 0 {
-		sendBySeq = make([]int64, maxSeq-minSeq+1)
-		for _, w := range r.writers {
-			for _, a := range w.acks {
-				if sendBySeq[a.seq-minSeq] != 0 {
-					res.AckSeqDups++
-					continue
-				}
-				sendBySeq[a.seq-minSeq] = a.sendUs + 1
-			}
-		}
-	}
-
-	// Clients: the gap check and delivery latency.
-	delHist := newHistogram()
-	var windowDeliveries, lastDelivery int64
-	for _, c := range r.clients {
-		if c == nil {
-			res.ConnsFailed++
-			continue
-		}
-		res.Conns++
-		alive := !c.dropped.Load()
-		if !alive {
-			res.Disconnects++
-		}
-		g := checkLog(&c.log, final, alive)
-		res.Gaps += g.missing
-		res.LostAfterDisconnect += g.lostTail
-		res.Undelivered += g.undelivered
-		if g.undelivered > 0 {
-			res.BehindAtEnd++
-		}
-		res.Dups += g.dups
-		res.OutOfOrder += g.outOfOrder
-		res.Stale += g.stale
-		if !g.ok() {
-			res.ClientsWithGaps++
-		}
-		res.Deliveries += c.log.received
-		res.PresenceFrames += c.presence
-		base := c.log.base
-		for i, t := range c.log.times {
-			if t == 0 {
-				continue
-			}
-			recv := int64(t) - 1
-			if recv >= writeStart {
-				windowDeliveries++
-				lastDelivery = max(lastDelivery, recv)
-			}
-			seq := base + 1 + int64(i)
-			if seq >= minSeq && seq <= maxSeq && minSeq >= 0 {
-				if s := sendBySeq[seq-minSeq]; s != 0 {
-					delHist.record(recv - (s - 1))
-				}
-			}
-		}
-	}
-
+	ackHist, lastAck, sends := r.writerResults(res)
+	delHist, windowDeliveries, lastDelivery := r.clientResults(res, final, writeStart, sends)
 	r.readResults(res, writeStart)
 	r.mu.Lock()
 	for code, n := range r.errs {
@@ -576,6 +527,114 @@ func (r *runner) result(final, writeStart, writeEnd int64, connectDur time.Durat
 	res.CheckOK = res.Gaps == 0 && res.Undelivered == 0 && res.Dups == 0 && res.OutOfOrder == 0 && res.Stale == 0 &&
 		res.Disconnects == 0 && res.LostAfterDisconnect == 0 && res.AckSeqDups == 0
 	return res
+}
+
+// sendTimes maps the seqs our writers produced to when they were sent, for
+// delivery latency.
+type sendTimes struct {
+	minSeq, maxSeq int64   // -1 when no mutation was acked
+	bySeq          []int64 // sendUs+1; 0 = not ours
+}
+
+// at returns when the mutation of seq was sent, if it was ours.
+func (s sendTimes) at(seq int64) (int64, bool) {
+	if s.minSeq < 0 || seq < s.minSeq || seq > s.maxSeq {
+		return 0, false
+	}
+	t := s.bySeq[seq-s.minSeq]
+	return t - 1, t != 0
+}
+
+// writerResults counts what the writers sent and had acked, and collects
+// ack latency and the send time of every seq.
+func (r *runner) writerResults(res *Result) (ackHist *histogram, lastAck int64, sends sendTimes) {
+	ackHist = newHistogram()
+	sends = sendTimes{minSeq: -1, maxSeq: -1}
+	for _, w := range r.writers {
+		res.MutationsSent += w.sent
+		for k, n := range w.sentByOp {
+			if n > 0 {
+				res.SentByType[opKind(k).String()] += n
+			}
+		}
+		res.MutationsAcked += w.acked
+		res.MutationsFailed += w.failed
+		ackHist.merge(w.ackHist)
+		for code, n := range w.errs {
+			res.Errors[code] += n
+		}
+		lastAck = max(lastAck, w.lastAckUs)
+		for _, a := range w.acks {
+			if sends.minSeq < 0 || a.seq < sends.minSeq {
+				sends.minSeq = a.seq
+			}
+			sends.maxSeq = max(sends.maxSeq, a.seq)
+		}
+	}
+	if sends.minSeq < 0 {
+		return ackHist, lastAck, sends
+	}
+	sends.bySeq = make([]int64, sends.maxSeq-sends.minSeq+1)
+	for _, w := range r.writers {
+		for _, a := range w.acks {
+			if sends.bySeq[a.seq-sends.minSeq] != 0 {
+				res.AckSeqDups++
+				continue
+			}
+			sends.bySeq[a.seq-sends.minSeq] = a.sendUs + 1
+		}
+	}
+	return ackHist, lastAck, sends
+}
+
+// clientResults checks every connection's log for gaps and collects
+// delivery latency of our own mutations.
+func (r *runner) clientResults(res *Result, final, writeStart int64, sends sendTimes) (delHist *histogram, windowDeliveries, lastDelivery int64) {
+	delHist = newHistogram()
+	for _, c := range r.clients {
+		if c == nil {
+			res.ConnsFailed++
+			continue
+		}
+		res.Conns++
+		alive := !c.dropped.Load()
+		if !alive {
+			res.Disconnects++
+		}
+		res.addGapCheck(checkLog(&c.log, final, alive))
+		res.Deliveries += c.log.received
+		res.PresenceFrames += c.presence
+		for i, t := range c.log.times {
+			if t == 0 {
+				continue
+			}
+			recv := int64(t) - 1
+			if recv >= writeStart {
+				windowDeliveries++
+				lastDelivery = max(lastDelivery, recv)
+			}
+			if sent, ok := sends.at(c.log.base + 1 + int64(i)); ok {
+				delHist.record(recv - sent)
+			}
+		}
+	}
+	return delHist, windowDeliveries, lastDelivery
+}
+
+// addGapCheck adds one connection's log check to the totals.
+func (res *Result) addGapCheck(g gapReport) {
+	res.Gaps += g.missing
+	res.LostAfterDisconnect += g.lostTail
+	res.Undelivered += g.undelivered
+	if g.undelivered > 0 {
+		res.BehindAtEnd++
+	}
+	res.Dups += g.dups
+	res.OutOfOrder += g.outOfOrder
+	res.Stale += g.stale
+	if !g.ok() {
+		res.ClientsWithGaps++
+	}
 }
 
 func latencyOf(h *histogram) latency {
