@@ -346,3 +346,18 @@ func (s *Store) Score(ctx context.Context, id int64) (models.Score, error) {
 	sc, _ := v.(models.Score)
 	return sc, err
 }
+
+// checkUpdateCommitted checks what every update does, whatever it changes:
+// it takes the next seq, keeps created_at, moves updated_at on, and
+// publishes its event. Timestamps are {created_at, updated_at}.
+func checkUpdateCommitted(tb testing.TB, s *Store, published []models.Event, res Result, seq int64, typ string, before, after [2]time.Time) {
+	tb.Helper()
+	if res.Seq != seq+1 {
+		tb.Errorf("seq = %d, want %d", res.Seq, seq+1)
+	}
+	if !after[0].Equal(before[0]) || after[1].Before(before[1]) {
+		tb.Errorf("timestamps %v/%v after update of %v/%v", after[0], after[1], before[0], before[1])
+	}
+	checkTimestamps(tb, res.Data)
+	checkPublished(tb, s, published, res, typ)
+}

@@ -10,6 +10,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // lockedBuffer collects log output from the store's goroutines.
@@ -40,17 +42,7 @@ func withLog(b *lockedBuffer) func(*Options) {
 // the later gets a suffixed one, and a warning names both.
 func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
 	sqliteOnly(t)
-	path := filepath.Join(t.TempDir(), "old.db")
-	s, _ := MustOpenStore(t, withPath(path))
-	seq := s.Seq()
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-
-	db, err := openSQLite(path, SyncNormal, true, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, seq, db := legacyDatabase(t, "old.db")
 	now := time.Now().UTC()
 	old := []models.Score{
 		{ID: 101, Player: "Νίκος", Points: 1},
@@ -123,7 +115,7 @@ func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
 
 	// The migrated store follows the new rule: the taken key conflicts for
 	// newcomers and for the later twin; the twin can still score and rename.
-	_, err = s2.Mutate(context.Background(), Origin{}, &models.CreateScore{Player: "νίκος"})
+	_, err := s2.Mutate(context.Background(), Origin{}, &models.CreateScore{Player: "νίκος"})
 	wantError(t, err, models.CodeConflict, "player")
 	_, err = s2.Mutate(context.Background(), Origin{}, &models.UpdateScore{ID: 102, Player: ptr("ΝΊΚΟΣ")})
 	wantError(t, err, models.CodeConflict, "player")
@@ -162,15 +154,7 @@ func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
 // share a key.
 func TestMigrateKeysSuffixAvoidsExistingKeys(t *testing.T) {
 	sqliteOnly(t)
-	path := filepath.Join(t.TempDir(), "odd.db")
-	s, _ := MustOpenStore(t, withPath(path))
-	if err := s.Close(); err != nil {
-		t.Fatal(err)
-	}
-	db, err := openSQLite(path, SyncNormal, true, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
+	path, _, db := legacyDatabase(t, "odd.db")
 	now := time.Now().UTC()
 	old := []models.Score{
 		{ID: 201, Player: "bo", PlayerKey: "bo"},
@@ -198,4 +182,22 @@ func TestMigrateKeysSuffixAvoidsExistingKeys(t *testing.T) {
 	if got := playerKeyOf(t, s2, 202); got != "bo\u2060#202#" {
 		t.Errorf("score 202 key %+q", got)
 	}
+}
+
+// legacyDatabase makes a database with the demo data and opens it raw, with
+// no store on it, so a test can write rows as an older version would have.
+// It returns the path, the last seq, and the raw handle.
+func legacyDatabase(tb testing.TB, name string) (string, int64, *gorm.DB) {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), name)
+	s, _ := MustOpenStore(tb, withPath(path))
+	seq := s.Seq()
+	if err := s.Close(); err != nil {
+		tb.Fatal(err)
+	}
+	db, err := openSQLite(path, SyncNormal, true, 1)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return path, seq, db
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"livedash/models"
 )
@@ -63,18 +64,12 @@ func TestUpdateItem(t *testing.T) {
 			u.ID = created.ID
 			res := mustMutate(t, s, &u)
 
-			if res.Seq != seq+1 {
-				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
-			}
 			it := decodeData[models.Item](t, res.Data)
 			if it.ID != created.ID || it.Name != tt.wantName || it.Description != tt.wantDesc || it.Version != 2 {
 				t.Errorf("item = %+v, want id %d name %q description %q version 2", it, created.ID, tt.wantName, tt.wantDesc)
 			}
-			if !it.CreatedAt.Equal(created.CreatedAt) || it.UpdatedAt.Before(created.UpdatedAt) {
-				t.Errorf("timestamps %v/%v after update of %v/%v", it.CreatedAt, it.UpdatedAt, created.CreatedAt, created.UpdatedAt)
-			}
-			checkTimestamps(t, res.Data)
-			checkPublished(t, s, rec.since(n), res, "item.updated")
+			checkUpdateCommitted(t, s, rec.since(n), res, seq, "item.updated",
+				[2]time.Time{created.CreatedAt, created.UpdatedAt}, [2]time.Time{it.CreatedAt, it.UpdatedAt})
 			stored, err := s.Item(context.Background(), it.ID)
 			if err != nil {
 				t.Fatal(err)

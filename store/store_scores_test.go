@@ -4,6 +4,7 @@ import (
 	"context"
 	"math"
 	"testing"
+	"time"
 
 	"livedash/models"
 )
@@ -91,18 +92,12 @@ func TestUpdateScore(t *testing.T) {
 			u.ID = created.ID
 			res := mustMutate(t, s, &u)
 
-			if res.Seq != seq+1 {
-				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
-			}
 			sc := decodeData[models.Score](t, res.Data)
 			if sc.ID != created.ID || sc.Player != tt.wantPlayer || sc.Points != tt.wantPoints || sc.Version != 2 {
 				t.Errorf("score = %+v, want id %d player %q points %d version 2", sc, created.ID, tt.wantPlayer, tt.wantPoints)
 			}
-			if !sc.CreatedAt.Equal(created.CreatedAt) || sc.UpdatedAt.Before(created.UpdatedAt) {
-				t.Errorf("timestamps %v/%v after update of %v/%v", sc.CreatedAt, sc.UpdatedAt, created.CreatedAt, created.UpdatedAt)
-			}
-			checkTimestamps(t, res.Data)
-			checkPublished(t, s, rec.since(n), res, "score.updated")
+			checkUpdateCommitted(t, s, rec.since(n), res, seq, "score.updated",
+				[2]time.Time{created.CreatedAt, created.UpdatedAt}, [2]time.Time{sc.CreatedAt, sc.UpdatedAt})
 			checkJSON(t, mustStoredScore(t, s, sc.ID), res.Data)
 			if key := playerKeyOf(t, s, sc.ID); key != tt.wantKey {
 				t.Errorf("player_key = %q, want %q", key, tt.wantKey)
