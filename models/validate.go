@@ -33,4 +33,3 @@ func ParseVersion(s string) (int64, error) {
 func errVersion() *Error {
 	return Errorf(CodeInvalid, "version", "version must be a positive integer")
 }
-

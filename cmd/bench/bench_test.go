@@ -253,7 +253,7 @@ func TestScenarios(t *testing.T) {
 
 func TestJudge(t *testing.T) {
 	s := scenarios(10 * time.Second)[2] // crowd
-	kb := 12.0 // at most 12 KB: met
+	kb := 12.0                          // at most 12 KB: met
 	r := &row{Result: &lgResult{RSSPerConnKB: &kb, DeliveryP99Ms: 99.9}}
 	judge(s, r)
 	if !r.Met || r.Problem != "" || len(r.Verdicts) != 2 {
