@@ -201,22 +201,28 @@ func nginxConfig(t *testing.T, dir, listen string, a, b string) string {
 	return path
 }
 
-// Dashboards connected through nginx reconnect through it to the other
-// instance when theirs is killed, and resume with nothing lost or repeated.
-func TestClusterBehindNginx(t *testing.T) {
-	nginx := "/usr/sbin/nginx"
-	if _, err := os.Stat(nginx); err != nil {
+// needNginx skips the test without Debian's nginx, or fails it when the
+// PostgreSQL tests are required (.ci/run).
+func needNginx(t *testing.T) {
+	t.Helper()
+	if _, err := os.Stat(nginxPath); err != nil {
 		if os.Getenv("LIVEDASH_POSTGRES") == "required" {
 			t.Fatal("nginx is required for the cluster tests: install Debian's nginx")
 		}
 		t.Skip("nginx not installed")
 	}
-	url := pgtest.StartPostgres(t)
-	a, b := startServer(t, url), startServer(t, url)
+}
+
+const nginxPath = "/usr/sbin/nginx"
+
+// startNginx runs nginx with deploy/nginx.conf in front of instances a and
+// b, waits until it proxies, and returns its loopback address.
+func startNginx(t *testing.T, a, b string) string {
+	t.Helper()
 	dir := t.TempDir()
 	listen := freeAddr(t)
-	conf := nginxConfig(t, dir, listen, a.addr, b.addr)
-	cmd := exec.Command(nginx, "-c", conf, "-p", dir)
+	conf := nginxConfig(t, dir, listen, a, b)
+	cmd := exec.Command(nginxPath, "-c", conf, "-p", dir)
 	// A file, not a pipe: a worker outliving its master must not hold
 	// Wait; and a group of its own, so cleanup kills the workers too.
 	outFile, err := os.Create(filepath.Join(dir, "stdout.log"))
@@ -245,6 +251,16 @@ func TestClusterBehindNginx(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	return listen
+}
+
+// Dashboards connected through nginx reconnect through it to the other
+// instance when theirs is killed, and resume with nothing lost or repeated.
+func TestClusterBehindNginx(t *testing.T) {
+	needNginx(t)
+	url := pgtest.StartPostgres(t)
+	a, b := startServer(t, url), startServer(t, url)
+	proxy := "http://" + startNginx(t, a.addr, b.addr)
 	var streams []*apptest.Stream
 	var dashboards []*client.Client
 	for i := range 4 {
@@ -256,6 +272,7 @@ func TestClusterBehindNginx(t *testing.T) {
 	ctx := context.Background()
 	writer := dashboards[0]
 	var firstSeq, seq int64
+	var err error
 	for i := range 10 {
 		if _, seq, err = writer.IncrementScore(ctx, 1, 1); err != nil {
 			t.Fatal(err)
