@@ -375,10 +375,14 @@ func (w *window) waitBadge(d time.Duration, state string) {
 }
 
 // waitStill waits until no score row moves (clicks must not land on a
-// sliding row).
+// sliding row) and the chart has drawn from the histories, which also puts
+// a sparkline in every row: a click whose press and release land on
+// different nodes is no click at all.
 func (w *window) waitStill() {
 	w.t.Helper()
-	w.waitFor("score rows at rest", `!document.getElementById('score-list').dataset.animating`)
+	w.waitFor("score rows at rest", `!document.getElementById('score-list').dataset.animating &&
+		!!document.querySelector('[data-testid="score-chart"]').dataset.lines &&
+		[...document.querySelectorAll('[data-testid="score-row"]')].every((r) => !!r.querySelector('[data-testid="score-spark"] canvas'))`)
 }
 
 // click clicks the first element matching the CSS selector with the mouse,
