@@ -1,6 +1,8 @@
 package client
 
 import (
+	"livedash/models"
+
 	"context"
 	"encoding/json"
 	"time"
@@ -32,12 +34,12 @@ type undoSeq struct {
 // 100; at most 1000). A deleted item still has its history; an id no event
 // mentions is CodeNotFound.
 func (c *Client) ItemHistory(ctx context.Context, id int64, limit int) ([]HistoryEvent, error) {
-	return c.history(ctx, "item.history", id, limit)
+	return c.history(ctx, string(models.QueryItemHistory), id, limit)
 }
 
 // ScoreHistory is ItemHistory for a score.
 func (c *Client) ScoreHistory(ctx context.Context, id int64, limit int) ([]HistoryEvent, error) {
-	return c.history(ctx, "score.history", id, limit)
+	return c.history(ctx, string(models.QueryScoreHistory), id, limit)
 }
 
 func (c *Client) history(ctx context.Context, typ string, id int64, limit int) ([]HistoryEvent, error) {

@@ -54,37 +54,33 @@ type empty struct{}
 // seq above its Seq. It sees every mutation this client was answered before.
 func (c *Client) State(ctx context.Context) (models.State, error) {
 	var st models.State
-	return st, c.query(ctx, "state.get", empty{}, &st)
+	return st, c.query(ctx, string(models.QueryState), empty{}, &st)
 }
 
 // Items lists the items by id.
 func (c *Client) Items(ctx context.Context) ([]models.Item, error) {
-	var v struct {
-		Items []models.Item `json:"items"`
-	}
-	err := c.query(ctx, "item.list", empty{}, &v)
+	var v models.ItemList
+	err := c.query(ctx, string(models.QueryItemList), empty{}, &v)
 	return v.Items, err
 }
 
 // Item reads one item; a missing one is CodeNotFound.
 func (c *Client) Item(ctx context.Context, id int64) (models.Item, error) {
 	var it models.Item
-	return it, c.query(ctx, "item.get", byID{ID: id}, &it)
+	return it, c.query(ctx, string(models.QueryItemGet), byID{ID: id}, &it)
 }
 
 // Scores lists the leaderboard: points descending, then id.
 func (c *Client) Scores(ctx context.Context) ([]models.Score, error) {
-	var v struct {
-		Scores []models.Score `json:"scores"`
-	}
-	err := c.query(ctx, "score.list", empty{}, &v)
+	var v models.ScoreList
+	err := c.query(ctx, string(models.QueryScoreList), empty{}, &v)
 	return v.Scores, err
 }
 
 // Score reads one score; a missing one is CodeNotFound.
 func (c *Client) Score(ctx context.Context, id int64) (models.Score, error) {
 	var sc models.Score
-	return sc, c.query(ctx, "score.get", byID{ID: id}, &sc)
+	return sc, c.query(ctx, string(models.QueryScoreGet), byID{ID: id}, &sc)
 }
 
 // Ping asks the server for an answer, after every request made before it.

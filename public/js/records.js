@@ -51,22 +51,17 @@ export function applyEvent(state, ev) {
   switch (ev.type) {
     case 'item.created':
     case 'item.updated':
-      prev = state.items.get(d.id);
-      state.items.set(d.id, d);
-      break;
     case 'item.deleted':
-      prev = state.items.get(d.id);
-      state.items.delete(d.id);
-      break;
     case 'score.created':
     case 'score.updated':
-      prev = state.scores.get(d.id);
-      state.scores.set(d.id, d);
+    case 'score.deleted': {
+      // "item.updated" -> the items map; a delete removes, the rest put.
+      const records = ev.type.startsWith('item.') ? state.items : state.scores;
+      prev = records.get(d.id);
+      if (ev.type.endsWith('.deleted')) records.delete(d.id);
+      else records.set(d.id, d);
       break;
-    case 'score.deleted':
-      prev = state.scores.get(d.id);
-      state.scores.delete(d.id);
-      break;
+    }
     case 'state.reset':
       prev = { items: [...state.items.values()], scores: [...state.scores.values()] };
       refill(state.items, d.items, compareItems);
