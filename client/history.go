@@ -1,11 +1,11 @@
 package client
 
 import (
-	"livedash/models"
-
 	"context"
 	"encoding/json"
 	"time"
+
+	"livedash/models"
 )
 
 // HistoryEvent is one event of a record's history, as the server logged it.
