@@ -12,6 +12,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 )
@@ -55,6 +56,14 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 	})
 	defer watchdog.Stop()
 
+	if cfg.CPUProfile != "" {
+		stop, err := startCPUProfile(cfg.CPUProfile)
+		if err != nil {
+			fmt.Fprintln(stderr, "loadgen:", err)
+			return exitSetup
+		}
+		defer stop()
+	}
 	res, err := runLoad(ctx, cfg, stderr)
 	if err != nil {
 		fmt.Fprintln(stderr, "loadgen:", err)
@@ -78,4 +87,21 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 		return exitCheckFail
 	}
 	return exitOK
+}
+
+// startCPUProfile profiles loadgen itself: on a shared machine its CPU is
+// CPU the server does not get, so it is worth knowing where it goes.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
