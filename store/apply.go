@@ -12,8 +12,9 @@ import (
 
 // applyFunc runs one validated mutation inside the writer's transaction. It
 // reads what it must check before it writes anything, so an *models.Error
-// return leaves no partial write.
-type applyFunc func(tx *gorm.DB, now time.Time) (change, error)
+// return leaves no partial write. scores holds the batch's merged
+// increments (see pendingScores).
+type applyFunc func(tx *gorm.DB, now time.Time, scores *pendingScores) (change, error)
 
 // change is what a successful mutation produced: the event to log and the
 // record that is both the ack's data and the event's data.
@@ -35,23 +36,25 @@ type change struct {
 func applierOf(m models.Mutation) (applyFunc, error) {
 	switch m := m.(type) {
 	case *models.CreateItem:
-		return func(tx *gorm.DB, now time.Time) (change, error) { return createItem(tx, m, now) }, nil
+		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return createItem(tx, m, now) }, nil
 	case *models.UpdateItem:
-		return func(tx *gorm.DB, now time.Time) (change, error) { return updateItem(tx, m, now) }, nil
+		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return updateItem(tx, m, now) }, nil
 	case *models.DeleteItem:
-		return func(tx *gorm.DB, _ time.Time) (change, error) { return deleteItem(tx, m) }, nil
+		return func(tx *gorm.DB, _ time.Time, _ *pendingScores) (change, error) { return deleteItem(tx, m) }, nil
 	case *models.CreateScore:
-		return func(tx *gorm.DB, now time.Time) (change, error) { return createScore(tx, m, now) }, nil
+		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return createScore(tx, m, now) }, nil
 	case *models.UpdateScore:
-		return func(tx *gorm.DB, now time.Time) (change, error) { return updateScore(tx, m, now) }, nil
+		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return updateScore(tx, m, now) }, nil
 	case *models.IncrementScore:
-		return func(tx *gorm.DB, now time.Time) (change, error) { return incrementScore(tx, m, now) }, nil
+		return func(tx *gorm.DB, now time.Time, scores *pendingScores) (change, error) {
+			return scores.increment(tx, m, now)
+		}, nil
 	case *models.DeleteScore:
-		return func(tx *gorm.DB, _ time.Time) (change, error) { return deleteScore(tx, m) }, nil
+		return func(tx *gorm.DB, _ time.Time, _ *pendingScores) (change, error) { return deleteScore(tx, m) }, nil
 	case *models.ResetDemo:
-		return resetDemo, nil
+		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return resetDemo(tx, now) }, nil
 	case *models.Undo:
-		return func(tx *gorm.DB, now time.Time) (change, error) { return undo(tx, m, now) }, nil
+		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return undo(tx, m, now) }, nil
 	}
 	return nil, fmt.Errorf("store: no way to apply %T", m)
 }

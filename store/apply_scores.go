@@ -56,8 +56,8 @@ func updateScore(tx *gorm.DB, m *models.UpdateScore, now time.Time) (change, err
 // incrementScore is one atomic UPDATE, so increments stay exact even when several
 // servers share one database. It is raw SQL, scanned by hand (still bound by
 // GORM, so still portable), because the ORM's update and scan paths were a
-// third of the writer's time. The guard keeps points inside int64: SQLite
-// would otherwise turn an overflowing sum into a float.
+// third of the writer's time. The guard keeps points inside int64 (see
+// pointsFit). Within a batch, pendingScores merges later increments.
 func incrementScore(tx *gorm.DB, m *models.IncrementScore, now time.Time) (change, error) {
 	guard, bound := "points <= ?", int64(math.MaxInt64)-m.By
 	if m.By < 0 {
@@ -74,7 +74,7 @@ func incrementScore(tx *gorm.DB, m *models.IncrementScore, now time.Time) (chang
 		if err := tx.Select("id").First(&s, m.ID).Error; err != nil {
 			return change{}, notFound(err, "score", m.ID)
 		}
-		return change{}, models.Errorf(models.CodeInvalid, "by", "points would leave the 64-bit range")
+		return change{}, pointsOutOfRange()
 	}
 	by := m.By
 	return change{eventType: "score.updated", record: s, delta: &by, kind: models.RecordScore, id: s.ID}, nil

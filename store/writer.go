@@ -74,6 +74,7 @@ type batch struct {
 	base     int64 // what turns the batch's own seqs into the log's
 	seq      int64 // while applying, the batch's last own seq; after, the log's
 	now      time.Time
+	scores   pendingScores
 }
 
 // maxAttempts bounds how often a batch's transaction runs when the database
@@ -202,6 +203,11 @@ func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
 				continue
 			}
 		}
+		if r.readsScores {
+			if err := b.scores.flush(tx); err != nil {
+				return err
+			}
+		}
 		if r.readsLog {
 			if err := b.flushEvents(tx); err != nil {
 				return err
@@ -211,7 +217,7 @@ func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
 			return err
 		}
 	}
-	return nil
+	return b.scores.flush(tx)
 }
 
 // flushEvents writes the batch's events that are not in the log yet. A
@@ -232,7 +238,7 @@ func (b *batch) flushEvents(tx *gorm.DB) error {
 // apply runs request i and records its reply, event and outcome.
 func (b *batch) apply(tx *gorm.DB, i int) error {
 	r := b.reqs[i]
-	ch, err := r.apply(tx, b.now)
+	ch, err := r.apply(tx, b.now, &b.scores)
 	var appErr *models.Error
 	if errors.As(err, &appErr) {
 		b.replies[i].err = appErr
@@ -260,7 +266,7 @@ func (b *batch) apply(tx *gorm.DB, i int) error {
 	}
 	b.seq++
 	b.events = append(b.events, models.Event{Seq: b.seq, Type: ch.eventType, Data: data,
-		ActorID: r.origin.publicID, ActorName: r.origin.Name, Delta: ch.delta, At: b.now,
+		ActorID: r.origin.PublicID, ActorName: r.origin.Name, Delta: ch.delta, At: b.now,
 		RecordType: ch.kind, RecordID: ch.id, Before: before, UndoOf: ch.undoOf})
 	b.replies[i].res = Result{Seq: b.seq, Data: data}
 	b.fresh[i] = true

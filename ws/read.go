@@ -198,7 +198,7 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 		c.send(&frame{kind: "ack", data: encodeAck(req.ID, 0, data)})
 		return
 	}
-	origin := store.Origin{Client: c.Client, Name: c.Name, RequestID: req.ID, Remember: c.Remember}
+	origin := store.Origin{Client: c.Client, Name: c.Name, RequestID: req.ID, Remember: c.Remember, PublicID: c.PublicID}
 	c.inflight.add()
 	started := time.Now()
 	err := c.store.Submit(origin, req.Mutation, func(res store.Result, err error) {

@@ -1,0 +1,96 @@
+package store
+
+import (
+	"math"
+	"time"
+
+	"gorm.io/gorm"
+
+	"livedash/models"
+)
+
+// pendingScores merges a batch's increments of the same score: the first
+// increment of a score writes it (the atomic UPDATE, which also locks the
+// row on PostgreSQL), later ones change the copy in memory, and one UPDATE
+// per changed score writes the sum back before anything else reads scores.
+// Each increment still gets its own event, seq and ack with the record as it
+// stood after it. Under the writes benchmark (70 % increments over a few hot
+// scores) this turns most of the writer's UPDATEs into map lookups.
+type pendingScores struct {
+	rows map[int64]*pendingScore
+}
+
+type pendingScore struct {
+	score models.Score
+	dirty bool // changed in memory since it was read or written
+}
+
+// increment applies m to the score in memory when the batch already holds
+// it, else in the database.
+func (p *pendingScores) increment(tx *gorm.DB, m *models.IncrementScore, now time.Time) (change, error) {
+	row, ok := p.rows[m.ID]
+	if !ok {
+		ch, err := incrementScore(tx, m, now)
+		if err != nil {
+			return ch, err
+		}
+		if p.rows == nil {
+			p.rows = make(map[int64]*pendingScore)
+		}
+		p.rows[m.ID] = &pendingScore{score: ch.record.(models.Score)}
+		return ch, nil
+	}
+	s := &row.score
+	if !pointsFit(s.Points, m.By) {
+		return change{}, pointsOutOfRange()
+	}
+	s.Points += m.By
+	s.Version++
+	s.UpdatedAt = now
+	row.dirty = true
+	by := m.By
+	return change{eventType: "score.updated", record: *s, delta: &by, kind: models.RecordScore, id: s.ID}, nil
+}
+
+// flush writes the scores changed in memory and forgets them all, since the
+// mutation that asked for it may change or delete any score.
+func (p *pendingScores) flush(tx *gorm.DB) error {
+	for id, row := range p.rows {
+		if !row.dirty {
+			continue
+		}
+		s := row.score
+		err := tx.Exec("UPDATE scores SET points = ?, version = ?, updated_at = ? WHERE id = ?",
+			s.Points, s.Version, s.UpdatedAt, id).Error
+		if err != nil {
+			return err
+		}
+	}
+	clear(p.rows)
+	return nil
+}
+
+// pointsFit reports whether points + by stays inside int64: SQLite would
+// turn an overflowing sum into a float.
+func pointsFit(points, by int64) bool {
+	if by < 0 {
+		return points >= math.MinInt64-by
+	}
+	return points <= math.MaxInt64-by
+}
+
+func pointsOutOfRange() error {
+	return models.Errorf(models.CodeInvalid, "by", "points would leave the 64-bit range")
+}
+
+// readsScores reports whether applying m may read or write scores other than
+// through pendingScores, so the batch must write its merged increments
+// first. Item mutations never touch scores; anything not listed does, so a
+// new mutation type is safe by default.
+func readsScores(m models.Mutation) bool {
+	switch m.(type) {
+	case *models.IncrementScore, *models.CreateItem, *models.UpdateItem, *models.DeleteItem:
+		return false
+	}
+	return true
+}
