@@ -73,7 +73,7 @@ func fakeLoadgen(args []string) int {
 	pid := fs.Int("pid", 0, "")
 	name := fs.String("name", "", "")
 	fs.Bool("json", false, "")
-	for _, f := range []string{"duration", "drain", "deadline", "listeners", "writers", "depth", "rate", "mix", "ramp", "batch", "readers"} {
+	for _, f := range []string{"duration", "drain", "deadline", "listeners", "writers", "depth", "rate", "mix", "ramp", "batch", "readers", "timeline"} {
 		fs.String(f, "", "")
 	}
 	if err := fs.Parse(args); err != nil {

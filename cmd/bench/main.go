@@ -36,6 +36,7 @@ type config struct {
 	Timeout  time.Duration
 	Keep     string
 	Profile  string
+	Trace    string
 	JSON     bool
 	Strict   bool
 }
@@ -59,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.Timeout, "timeout", 8*time.Minute, "hard limit for the whole benchmark, builds included")
 	fs.StringVar(&c.Keep, "keep", "", "keep the server logs, loadgen's stderr and JSON reports, and summary.json in this directory (default: a temporary one, removed)")
 	fs.StringVar(&c.Profile, "profile", "", "save a CPU profile of each server while its writers send, as <dir>/<scenario>.cpu.pprof, then its heap profile and /metrics (.heap.pprof, .metrics.txt)")
+	fs.StringVar(&c.Trace, "trace", "", "save a runtime trace of each server while its writers send, as <dir>/<scenario>.trace (go tool trace)")
 	fs.BoolVar(&c.JSON, "json", false, "print the results as JSON instead of the table")
 	fs.BoolVar(&c.Strict, "strict", false, "exit with status 2 when a target is missed, too")
 	if err := fs.Parse(args); err != nil {
@@ -153,8 +155,11 @@ func run(ctx context.Context, cfg config, log io.Writer) ([]row, error) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if cfg.Profile != "" {
-		if err := os.MkdirAll(cfg.Profile, 0o755); err != nil {
+	for _, d := range []string{cfg.Profile, cfg.Trace} {
+		if d == "" {
+			continue
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
 	}
@@ -212,7 +217,7 @@ func run(ctx context.Context, cfg config, log io.Writer) ([]row, error) {
 func runScenario(ctx context.Context, cfg config, s scenario, bin, lg, work, dir string, r *row, log io.Writer) {
 	db := filepath.Join(work, s.Name+".db")
 	fmt.Fprintf(log, "bench: %s: starting a fresh server on %s\n", s.Name, db)
-	srv, err := startServer(ctx, bin, db, filepath.Join(dir, s.Name+".server.log"), cfg.Profile != "")
+	srv, err := startServer(ctx, bin, db, filepath.Join(dir, s.Name+".server.log"), cfg.Profile != "" || cfg.Trace != "")
 	if err != nil {
 		r.Problem = err.Error()
 		return
@@ -247,13 +252,40 @@ func runScenario(ctx context.Context, cfg config, s scenario, bin, lg, work, dir
 			}()
 		}
 	}
+	traceDone := make(chan struct{})
+	if cfg.Trace != "" {
+		path := filepath.Join(cfg.Trace, s.Name+".trace")
+		secs := int(cfg.Duration / time.Second)
+		profiling := onWriting
+		onWriting = func() {
+			if profiling != nil {
+				profiling()
+			}
+			go func() {
+				defer close(traceDone)
+				url := fmt.Sprintf("http://%s/debug/pprof/trace?seconds=%d", srv.pprof, secs)
+				if err := fetchTo(ctx, url, time.Duration(secs+15)*time.Second, path); err != nil {
+					fmt.Fprintf(log, "bench: %s: trace: %v\n", s.Name, err)
+					return
+				}
+				fmt.Fprintf(log, "bench: %s: runtime trace in %s\n", s.Name, path)
+			}()
+		}
+	} else {
+		close(traceDone)
+	}
 	fmt.Fprintf(log, "bench: %s: %s (server %s, pid %d)\n", s.Name, s.Load, srv.addr, srv.pid())
 	cpu0, _ := cpuSeconds(srv.pid())
 	all0, allErr := machineCPU()
 	start := time.Now()
-	res, err := runLoadgen(ctx, lg, s.loadgenArgs(srv.addr, srv.pid(), cfg.Duration),
+	lgArgs := append(s.loadgenArgs(srv.addr, srv.pid(), cfg.Duration), "--timeline", filepath.Join(dir, s.Name+".timeline.csv"))
+	res, err := runLoadgen(ctx, lg, lgArgs,
 		filepath.Join(dir, s.Name+".loadgen.log"), s.deadline(cfg.Duration)+10*time.Second, onWriting)
 	r.WallS = time.Since(start).Seconds()
+	select {
+	case <-traceDone:
+	case <-time.After(30 * time.Second):
+	}
 	if cpu1, err := cpuSeconds(srv.pid()); err == nil {
 		r.ServerCPUS = cpu1 - cpu0
 	}

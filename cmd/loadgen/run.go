@@ -115,6 +115,11 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	r.closeAll()
 
 	res := r.result(final, writeStart, writeEnd, connectDur)
+	if cfg.Timeline != "" {
+		if err := r.writeTimeline(cfg.Timeline); err != nil {
+			res.Notes = append(res.Notes, "timeline: "+err.Error())
+		}
+	}
 	mem.report(res)
 	cpu1, maxRSS := selfUsage()
 	res.LoadgenCPUS = (cpu1 - cpu0).Seconds()
