@@ -145,7 +145,7 @@ func (r *runner) prepare(ctx context.Context) (models.State, error) {
 	if err != nil {
 		return st, fmt.Errorf("server at %s not usable: %w", r.cfg.Addr, err)
 	}
-	r.logf("run %s: server seq %d, %d items, %d scores", r.runID, st.Seq, len(st.Items), len(st.Scores))
+	r.logf("run %s (started %s): server seq %d, %d items, %d scores", r.runID, r.start.UTC().Format("15:04:05.000000"), st.Seq, len(st.Items), len(st.Scores))
 	for _, s := range st.Scores {
 		r.scoreIDs = append(r.scoreIDs, s.ID)
 	}
