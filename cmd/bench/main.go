@@ -127,16 +127,17 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 
 // row is one scenario's outcome.
 type row struct {
-	Scenario   string    `json:"scenario"`
-	Load       string    `json:"load"`
-	Result     *lgResult `json:"loadgen,omitempty"`
-	ServerCPUS float64   `json:"server_cpu_s"` // the server's CPU seconds during the loadgen run
-	OtherCPUS  float64   `json:"other_cpu_s"`  // CPU seconds of the rest of the machine meanwhile (not server, not loadgen)
-	WallS      float64   `json:"wall_s"`       // the loadgen run's wall time
-	Verdicts   []verdict `json:"verdicts"`
-	Met        bool      `json:"met"`     // every target met, and the run complete
-	Problem    string    `json:"problem"` // why the run is incomplete or did not happen
-	Profile    string    `json:"profile,omitempty"`
+	Scenario   string       `json:"scenario"`
+	Load       string       `json:"load"`
+	Result     *lgResult    `json:"loadgen,omitempty"`
+	ServerCPUS float64      `json:"server_cpu_s"`  // the server's CPU seconds during the loadgen run
+	OtherCPUS  float64      `json:"other_cpu_s"`   // CPU seconds of the rest of the machine meanwhile (not server, not loadgen)
+	Net        *netCounters `json:"net,omitempty"` // the machine's TCP loss counters during the loadgen run
+	WallS      float64      `json:"wall_s"`        // the loadgen run's wall time
+	Verdicts   []verdict    `json:"verdicts"`
+	Met        bool         `json:"met"`     // every target met, and the run complete
+	Problem    string       `json:"problem"` // why the run is incomplete or did not happen
+	Profile    string       `json:"profile,omitempty"`
 }
 
 // buildBinaries is build; tests replace it.
@@ -277,6 +278,7 @@ func runScenario(ctx context.Context, cfg config, s scenario, bin, lg, work, dir
 	fmt.Fprintf(log, "bench: %s: %s (server %s, pid %d)\n", s.Name, s.Load, srv.addr, srv.pid())
 	cpu0, _ := cpuSeconds(srv.pid())
 	all0, allErr := machineCPU()
+	net0, netErr := readNetCounters()
 	start := time.Now()
 	lgArgs := append(s.loadgenArgs(srv.addr, srv.pid(), cfg.Duration), "--timeline", filepath.Join(dir, s.Name+".timeline.csv"))
 	res, err := runLoadgen(ctx, lg, lgArgs,
@@ -290,6 +292,11 @@ func runScenario(ctx context.Context, cfg config, s scenario, bin, lg, work, dir
 		r.ServerCPUS = cpu1 - cpu0
 	}
 	all1, allErr1 := machineCPU()
+	if net1, err := readNetCounters(); err == nil && netErr == nil {
+		d := net1.sub(net0)
+		r.Net = &d
+		fmt.Fprintf(log, "bench: %s: machine TCP during the run: %s\n", s.Name, d)
+	}
 	if onWriting != nil {
 		select {
 		case err := <-profileDone:
