@@ -18,6 +18,8 @@ func (r *runner) writeTimeline(path string) error {
 		writer        int
 		sendUs, ackUs int64
 		recv          []int64
+		lastClient    int // the client that received it last
+		lastUs        int64
 	}
 	muts := map[int64]*mut{}
 	for _, w := range r.writers {
@@ -34,6 +36,9 @@ func (r *runner) writeTimeline(path string) error {
 		for i, t := range c.log.times {
 			if m := muts[c.log.base+1+int64(i)]; m != nil && t != 0 {
 				m.recv = append(m.recv, int64(t)-1)
+				if int64(t)-1 >= m.lastUs {
+					m.lastUs, m.lastClient = int64(t)-1, c.idx
+				}
 			}
 		}
 	}
@@ -47,7 +52,7 @@ func (r *runner) writeTimeline(path string) error {
 		return err
 	}
 	bw := bufio.NewWriter(f)
-	fmt.Fprintln(bw, "seq,writer,send_us,ack_us,deliveries,first_us,p50_us,p99_us,last_us")
+	fmt.Fprintln(bw, "seq,writer,send_us,ack_us,deliveries,first_us,p50_us,p99_us,last_us,last_client")
 	for _, s := range seqs {
 		m := muts[s]
 		slices.Sort(m.recv)
@@ -57,7 +62,7 @@ func (r *runner) writeTimeline(path string) error {
 			}
 			return m.recv[min(len(m.recv)-1, len(m.recv)*p/100)]
 		}
-		fmt.Fprintf(bw, "%d,%d,%d,%d,%d,%d,%d,%d,%d\n", s, m.writer, m.sendUs, m.ackUs, len(m.recv), at(0), at(50), at(99), at(100))
+		fmt.Fprintf(bw, "%d,%d,%d,%d,%d,%d,%d,%d,%d,%d\n", s, m.writer, m.sendUs, m.ackUs, len(m.recv), at(0), at(50), at(99), at(100), m.lastClient)
 	}
 	if err := bw.Flush(); err != nil {
 		f.Close()
