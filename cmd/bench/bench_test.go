@@ -73,7 +73,7 @@ func fakeLoadgen(args []string) int {
 	pid := fs.Int("pid", 0, "")
 	name := fs.String("name", "", "")
 	fs.Bool("json", false, "")
-	for _, f := range []string{"duration", "drain", "deadline", "listeners", "writers", "depth", "rate", "mix", "ramp", "batch", "readers"} {
+	for _, f := range []string{"duration", "drain", "deadline", "listeners", "writers", "depth", "rate", "mix", "ramp", "batch", "readers", "timeline"} {
 		fs.String(f, "", "")
 	}
 	if err := fs.Parse(args); err != nil {
@@ -119,6 +119,10 @@ func TestBenchEndToEndWithFakes(t *testing.T) {
 		work = dir
 		return self, self, nil
 	}
+	origSync := syncDisks
+	t.Cleanup(func() { syncDisks = origSync })
+	syncs := 0
+	syncDisks = func() { syncs++ }
 	keep := t.TempDir()
 	prof := t.TempDir()
 	var stdout, stderr bytes.Buffer
@@ -165,6 +169,10 @@ func TestBenchEndToEndWithFakes(t *testing.T) {
 		if _, err := os.Stat(filepath.Join(keep, name+".json")); err != nil {
 			t.Error(err)
 		}
+	}
+	// Each scenario starts after the previous one's files are on disk.
+	if syncs != 3 {
+		t.Errorf("dirty pages flushed %d times, want once per scenario (3)", syncs)
 	}
 	if !strings.Contains(stderr.String(), "server stopped") {
 		t.Errorf("no stop reported:\n%s", stderr.String())

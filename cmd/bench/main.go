@@ -36,6 +36,7 @@ type config struct {
 	Timeout  time.Duration
 	Keep     string
 	Profile  string
+	Trace    string
 	JSON     bool
 	Strict   bool
 }
@@ -59,6 +60,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.DurationVar(&c.Timeout, "timeout", 8*time.Minute, "hard limit for the whole benchmark, builds included")
 	fs.StringVar(&c.Keep, "keep", "", "keep the server logs, loadgen's stderr and JSON reports, and summary.json in this directory (default: a temporary one, removed)")
 	fs.StringVar(&c.Profile, "profile", "", "save a CPU profile of each server while its writers send, as <dir>/<scenario>.cpu.pprof, then its heap profile and /metrics (.heap.pprof, .metrics.txt)")
+	fs.StringVar(&c.Trace, "trace", "", "save a runtime trace of each server while its writers send, as <dir>/<scenario>.trace (go tool trace)")
 	fs.BoolVar(&c.JSON, "json", false, "print the results as JSON instead of the table")
 	fs.BoolVar(&c.Strict, "strict", false, "exit with status 2 when a target is missed, too")
 	if err := fs.Parse(args); err != nil {
@@ -125,20 +127,24 @@ func realMain(args []string, stdout, stderr io.Writer) int {
 
 // row is one scenario's outcome.
 type row struct {
-	Scenario   string    `json:"scenario"`
-	Load       string    `json:"load"`
-	Result     *lgResult `json:"loadgen,omitempty"`
-	ServerCPUS float64   `json:"server_cpu_s"` // the server's CPU seconds during the loadgen run
-	OtherCPUS  float64   `json:"other_cpu_s"`  // CPU seconds of the rest of the machine meanwhile (not server, not loadgen)
-	WallS      float64   `json:"wall_s"`       // the loadgen run's wall time
-	Verdicts   []verdict `json:"verdicts"`
-	Met        bool      `json:"met"`     // every target met, and the run complete
-	Problem    string    `json:"problem"` // why the run is incomplete or did not happen
-	Profile    string    `json:"profile,omitempty"`
+	Scenario   string       `json:"scenario"`
+	Load       string       `json:"load"`
+	Result     *lgResult    `json:"loadgen,omitempty"`
+	ServerCPUS float64      `json:"server_cpu_s"`  // the server's CPU seconds during the loadgen run
+	OtherCPUS  float64      `json:"other_cpu_s"`   // CPU seconds of the rest of the machine meanwhile (not server, not loadgen)
+	Net        *netCounters `json:"net,omitempty"` // the machine's TCP loss counters during the loadgen run
+	WallS      float64      `json:"wall_s"`        // the loadgen run's wall time
+	Verdicts   []verdict    `json:"verdicts"`
+	Met        bool         `json:"met"`     // every target met, and the run complete
+	Problem    string       `json:"problem"` // why the run is incomplete or did not happen
+	Profile    string       `json:"profile,omitempty"`
 }
 
 // buildBinaries is build; tests replace it.
 var buildBinaries = build
+
+// syncDisks writes every dirty page of the machine to disk; tests replace it.
+var syncDisks = syscall.Sync
 
 func run(ctx context.Context, cfg config, log io.Writer) ([]row, error) {
 	all, _ := selectScenarios(scenarios(cfg.Duration), cfg.Only)
@@ -153,8 +159,11 @@ func run(ctx context.Context, cfg config, log io.Writer) ([]row, error) {
 	} else if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	if cfg.Profile != "" {
-		if err := os.MkdirAll(cfg.Profile, 0o755); err != nil {
+	for _, d := range []string{cfg.Profile, cfg.Trace} {
+		if d == "" {
+			continue
+		}
+		if err := os.MkdirAll(d, 0o755); err != nil {
 			return nil, err
 		}
 	}
@@ -211,8 +220,17 @@ func run(ctx context.Context, cfg config, log io.Writer) ([]row, error) {
 // server and judges the result into r.
 func runScenario(ctx context.Context, cfg config, s scenario, bin, lg, work, dir string, r *row, log io.Writer) {
 	db := filepath.Join(work, s.Name+".db")
+	// The previous scenario's files (its server log: 20,000 lines for the
+	// crowd; profiles, traces, binaries) are dirty pages the kernel writes
+	// back 30 s later, in the middle of this run. On ext4 a commit's fsync
+	// then waits for that writeback too: a fan-out run right after the
+	// crowd had its commits, acks and deliveries held up for 0.2-0.5 s.
+	// Flush them now, so every scenario starts with a quiet disk.
+	t := time.Now()
+	syncDisks()
+	fmt.Fprintf(log, "bench: %s: flushed dirty pages in %.2fs\n", s.Name, time.Since(t).Seconds())
 	fmt.Fprintf(log, "bench: %s: starting a fresh server on %s\n", s.Name, db)
-	srv, err := startServer(ctx, bin, db, filepath.Join(dir, s.Name+".server.log"), cfg.Profile != "")
+	srv, err := startServer(ctx, bin, db, filepath.Join(dir, s.Name+".server.log"), cfg.Profile != "" || cfg.Trace != "")
 	if err != nil {
 		r.Problem = err.Error()
 		return
@@ -247,17 +265,50 @@ func runScenario(ctx context.Context, cfg config, s scenario, bin, lg, work, dir
 			}()
 		}
 	}
+	traceDone := make(chan struct{})
+	if cfg.Trace != "" {
+		path := filepath.Join(cfg.Trace, s.Name+".trace")
+		secs := int(cfg.Duration / time.Second)
+		profiling := onWriting
+		onWriting = func() {
+			if profiling != nil {
+				profiling()
+			}
+			go func() {
+				defer close(traceDone)
+				url := fmt.Sprintf("http://%s/debug/pprof/trace?seconds=%d", srv.pprof, secs)
+				if err := fetchTo(ctx, url, time.Duration(secs+15)*time.Second, path); err != nil {
+					fmt.Fprintf(log, "bench: %s: trace: %v\n", s.Name, err)
+					return
+				}
+				fmt.Fprintf(log, "bench: %s: runtime trace in %s\n", s.Name, path)
+			}()
+		}
+	} else {
+		close(traceDone)
+	}
 	fmt.Fprintf(log, "bench: %s: %s (server %s, pid %d)\n", s.Name, s.Load, srv.addr, srv.pid())
 	cpu0, _ := cpuSeconds(srv.pid())
 	all0, allErr := machineCPU()
+	net0, netErr := readNetCounters()
 	start := time.Now()
-	res, err := runLoadgen(ctx, lg, s.loadgenArgs(srv.addr, srv.pid(), cfg.Duration),
+	lgArgs := append(s.loadgenArgs(srv.addr, srv.pid(), cfg.Duration), "--timeline", filepath.Join(dir, s.Name+".timeline.csv"))
+	res, err := runLoadgen(ctx, lg, lgArgs,
 		filepath.Join(dir, s.Name+".loadgen.log"), s.deadline(cfg.Duration)+10*time.Second, onWriting)
 	r.WallS = time.Since(start).Seconds()
+	select {
+	case <-traceDone:
+	case <-time.After(30 * time.Second):
+	}
 	if cpu1, err := cpuSeconds(srv.pid()); err == nil {
 		r.ServerCPUS = cpu1 - cpu0
 	}
 	all1, allErr1 := machineCPU()
+	if net1, err := readNetCounters(); err == nil && netErr == nil {
+		d := net1.sub(net0)
+		r.Net = &d
+		fmt.Fprintf(log, "bench: %s: machine TCP during the run: %s\n", s.Name, d)
+	}
 	if onWriting != nil {
 		select {
 		case err := <-profileDone:

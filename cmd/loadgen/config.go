@@ -37,6 +37,7 @@ type Config struct {
 	NoHeader     bool
 	Quiet        bool
 	CPUProfile   string
+	Timeline     string // CSV file: one row per mutation acked, with its delivery times
 }
 
 // maxConns stays under the loopback ephemeral port range (32768-60999).
@@ -82,6 +83,7 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	fs.BoolVar(&c.NoHeader, "no-header", false, "table output without the header line (to append rows)")
 	fs.BoolVar(&c.Quiet, "quiet", false, "no progress lines on stderr")
 	fs.StringVar(&c.CPUProfile, "cpuprofile", "", "write loadgen's own CPU profile to this file (where the load generator's time goes)")
+	fs.StringVar(&c.Timeline, "timeline", "", "write one CSV row per acked mutation to this file: seq, writer, when it was sent, acked, and first/median/99th/last delivered (µs since the run started)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

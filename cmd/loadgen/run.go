@@ -115,6 +115,11 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	r.closeAll()
 
 	res := r.result(final, writeStart, writeEnd, connectDur)
+	if cfg.Timeline != "" {
+		if err := r.writeTimeline(cfg.Timeline); err != nil {
+			res.Notes = append(res.Notes, "timeline: "+err.Error())
+		}
+	}
 	mem.report(res)
 	cpu1, maxRSS := selfUsage()
 	res.LoadgenCPUS = (cpu1 - cpu0).Seconds()
@@ -140,7 +145,7 @@ func (r *runner) prepare(ctx context.Context) (models.State, error) {
 	if err != nil {
 		return st, fmt.Errorf("server at %s not usable: %w", r.cfg.Addr, err)
 	}
-	r.logf("run %s: server seq %d, %d items, %d scores", r.runID, st.Seq, len(st.Items), len(st.Scores))
+	r.logf("run %s (started %s): server seq %d, %d items, %d scores", r.runID, r.start.UTC().Format("15:04:05.000000"), st.Seq, len(st.Items), len(st.Scores))
 	for _, s := range st.Scores {
 		r.scoreIDs = append(r.scoreIDs, s.ID)
 	}

@@ -47,10 +47,12 @@ type pendingReq struct {
 	op     opKind
 }
 
-// ackRec joins a seq to the send time of the mutation that produced it.
+// ackRec joins a seq to the send time of the mutation that produced it,
+// and to when its ack arrived.
 type ackRec struct {
 	seq    int64
 	sendUs int64
+	ackUs  int64
 }
 
 // rateLimitBackoff is how long a writer pauses after a rate_limited error.
@@ -281,7 +283,7 @@ func (w *writer) onAck(f frameHead, b []byte, now int64) {
 		w.lastAckUs = now
 	}
 	if f.HasSeq {
-		w.acks = append(w.acks, ackRec{seq: f.Seq, sendUs: p.sendUs})
+		w.acks = append(w.acks, ackRec{seq: f.Seq, sendUs: p.sendUs, ackUs: now})
 	} else {
 		w.errs["ack_without_seq"]++
 	}
