@@ -15,14 +15,14 @@ import (
 	"livedash/store"
 )
 
-// readLoop runs on the handler's goroutine until the peer goes away or a
-// read fails. Once the connection is closing it goes on reading, dropping
-// what arrives, until the peer's close frame or the linger deadline that the
-// writer sets after our close frame: closing a socket with unread data makes
-// the kernel send a reset, which can destroy our close frame before the peer
-// has read it. The library's own parser does this reading, so it stays in
-// step with the frames (a parser of our own would start mid-frame, after
-// what the library had buffered).
+// readLoop runs on the connection's reading goroutine until the peer goes
+// away or a read fails. Once the connection is closing it goes on reading,
+// dropping what arrives, until the peer's close frame or the linger deadline
+// that the writer sets after our close frame: closing a socket with unread
+// data makes the kernel send a reset, which can destroy our close frame
+// before the peer has read it. The library's own parser does this reading,
+// so it stays in step with the frames (a parser of our own would start
+// mid-frame, after what the library had buffered).
 func (c *conn) readLoop(ctx context.Context) {
 	// Most connections spend their life parked in NextReader below, so
 	// this loop keeps its frame small and the work of a frame in onFrame:
