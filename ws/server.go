@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net"
 	"reflect"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
@@ -76,7 +77,18 @@ func (s *Server) Handlers() []fiber.Handler {
 		ReadBufferSize:  256,
 		WriteBufferSize: 1024,
 		WriteBufferPool: &s.wbufs,
+		RecoverHandler:  s.recovered,
 	})}
+}
+
+// recovered ends a connection whose handler panicked. contrib's default
+// would answer with the panic in a frame and leave the socket open:
+// fasthttp leaves hijacked sockets to us (KeepHijackedConns).
+func (s *Server) recovered(wc *websocket.Conn) {
+	if r := recover(); r != nil {
+		s.log.Error("websocket handler panicked", "panic", r, "stack", string(debug.Stack()))
+		_ = wc.Close()
+	}
 }
 
 func (s *Server) checkUpgrade(c *fiber.Ctx) error {
