@@ -175,19 +175,13 @@ func (s *Server) serve(wc *websocket.Conn) {
 		return
 	}
 	go c.runPreamble(s.ctx, welcomeSeq)
+	read := s.reader(c)
 	if h.keepsSocket && readsSocket(c.ws.NetConn()) {
-		go s.run(c)
+		go read()
 		return
 	}
 	dropRequest(h.request)
-	s.run(c)
-}
-
-// run reads the connection until it is done, then closes it.
-func (s *Server) run(c *conn) {
-	c.readLoop(s.ctx)
-	<-c.written
-	s.closed(c)
+	read()
 }
 
 //go:noinline

@@ -147,7 +147,7 @@ func (c *conn) finishWrites() {
 // endReading bounds the reader once the writer is done. The socket is
 // closed only once the reader is done (Server.closed), so a read deadline
 // is what ends it. After our own close frame the reader
-// gets a moment to read the peer's answer (see readLoop); otherwise it stops
+// gets a moment to read the peer's answer (see Server.reader); otherwise it stops
 // at once.
 func (c *conn) endReading() {
 	if c.closeCode == noCloseFrame || c.closeCode == CloseNormal {
