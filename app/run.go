@@ -101,6 +101,10 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	hs.SecureErrorLogMessage = true                       // its error texts quote no request bytes
 	hs.ConnState = silent.track
 	hs.CloseOnShutdown = true // answers during the stop say Connection: close
+	// WebSocket connections close their sockets themselves, so their
+	// handler can return right after the upgrade and fasthttp recycle the
+	// request's context (ws.Server.serve).
+	hs.KeepHijackedConns = true
 	api := &handlers.API{Store: st, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
 	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg)
 	s := &server{log: log, store: st, hub: hub, http: srv, silent: silent, stopConns: stopConns, presence: make(chan struct{})}

@@ -36,8 +36,8 @@ type Params struct {
 	Epoch    string
 }
 
-// conn is one WebSocket connection. The handler's goroutine reads; its
-// writes are made by one owner at a time (see write.go).
+// conn is one WebSocket connection. Its reading goroutine (see serve) reads;
+// its writes are made by one owner at a time (see write.go).
 type conn struct {
 	cfg     *Config // the server's
 	hub     *Hub

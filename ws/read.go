@@ -15,29 +15,44 @@ import (
 	"livedash/store"
 )
 
-// readLoop runs on the handler's goroutine until the peer goes away or a
-// read fails. Once the connection is closing it goes on reading, dropping
-// what arrives, until the peer's close frame or the linger deadline that the
-// writer sets after our close frame: closing a socket with unread data makes
-// the kernel send a reset, which can destroy our close frame before the peer
-// has read it. The library's own parser does this reading, so it stays in
-// step with the frames (a parser of our own would start mid-frame, after
-// what the library had buffered).
-func (c *conn) readLoop(ctx context.Context) {
-	// Most connections spend their life parked in NextReader below, so
-	// this loop keeps its frame small and the work of a frame in onFrame:
-	// the parked chain of calls fits in half of a 4 KiB stack, which lets
-	// the runtime shrink an idle reader's stack to that.
-	c.startReading()
-	for {
-		typ, r, err := c.ws.NextReader()
-		if err != nil {
-			c.endRead(c.peerClosed)
-			return
+// reader returns c's reading: it reads until the peer goes away or a read
+// fails, then ends the connection once its writing side is done (closed).
+// Once the connection is closing it goes on reading, dropping what
+// arrives, until the peer's close frame or the linger deadline that the
+// writer sets after our close frame: closing a socket with unread data
+// makes the kernel send a reset, which can destroy our close frame before
+// the peer has read it. The library's own parser does this reading, so it
+// stays in step with the frames (a parser of our own would start
+// mid-frame, after what the library had buffered).
+//
+// Most connections spend their life parked in NextReader below, on a
+// goroutine that runs the returned function as its whole body (a function
+// value: go adds no wrapper frame then). An idle connection costs a 2 KiB
+// stack only if that goroutine starts with 2 KiB and the parked chain of
+// calls fits in it: the runtime never shrinks a 4 KiB stack back (it would
+// have to be used under a quarter, its 800-byte reserve included), and it
+// starts goroutines at the average stack in use plus 928 bytes, rounded up
+// to a power of two, which idle readers keep at 2 KiB. So the loop keeps
+// its frame small and the work of a frame in onFrame, set-up in
+// startReading and the end in closed (none inlined): the parked chain is
+// 1,096 bytes at gopark, of the 1,120 that a 2 KiB stack allows
+// (GOTRACEBACK=system, docs/BENCHMARKS.md). faults' memory test checks
+// the stacks of idle connections.
+func (s *Server) reader(c *conn) func() {
+	return func() {
+		c.startReading()
+		for {
+			typ, r, err := c.ws.NextReader()
+			if err != nil {
+				c.endRead(c.peerClosed)
+				break
+			}
+			if !c.onFrame(s.ctx, typ, r) {
+				break
+			}
 		}
-		if !c.onFrame(ctx, typ, r) {
-			return
-		}
+		<-c.written
+		s.closed(c)
 	}
 }
 

@@ -3,12 +3,16 @@ package ws
 import (
 	"context"
 	"log/slog"
+	"net"
+	"reflect"
+	"runtime/debug"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	wslib "github.com/fasthttp/websocket"
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
@@ -46,10 +50,19 @@ func NewServer(ctx context.Context, cfg Config, st *store.Store, hub *Hub, m *me
 	return s
 }
 
-const (
-	paramsKey  = "livedash.ws.params"
-	requestKey = "livedash.ws.request" // the *fasthttp.RequestCtx, see dropRequest
-)
+// handshakeKey names the handshake in contrib's locals: checkUpgrade hands
+// it to serve through them.
+const handshakeKey = "livedash.ws.handshake"
+
+// handshake is what checkUpgrade learned, for serve.
+type handshake struct {
+	params  Params
+	request *fasthttp.RequestCtx // see dropRequest
+	// fasthttp leaves hijacked sockets open when the handler returns
+	// (KeepHijackedConns): serve may then hand the connection to a
+	// goroutine of its own (see serve).
+	keepsSocket bool
+}
 
 // Handlers returns the chain for the /ws route: the upgrade check, then the
 // WebSocket handler.
@@ -64,7 +77,18 @@ func (s *Server) Handlers() []fiber.Handler {
 		ReadBufferSize:  256,
 		WriteBufferSize: 1024,
 		WriteBufferPool: &s.wbufs,
+		RecoverHandler:  s.recovered,
 	})}
+}
+
+// recovered ends a connection whose handler panicked. contrib's default
+// would answer with the panic in a frame and leave the socket open:
+// fasthttp leaves hijacked sockets to us (KeepHijackedConns).
+func (s *Server) recovered(wc *websocket.Conn) {
+	if r := recover(); r != nil {
+		s.log.Error("websocket handler panicked", "panic", r, "stack", string(debug.Stack()))
+		_ = wc.Close()
+	}
 }
 
 func (s *Server) checkUpgrade(c *fiber.Ctx) error {
@@ -79,8 +103,7 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 	// the connection's goroutine (see serve).
 	p.PublicID = s.store.PublicID(p.Client)
 	trimHandshake(c)
-	c.Locals(paramsKey, p)
-	c.Locals(requestKey, c.Context())
+	c.Locals(handshakeKey, handshake{params: p, request: c.Context(), keepsSocket: c.App().Server().KeepHijackedConns})
 	return c.Next()
 }
 
@@ -131,27 +154,39 @@ func parseParams(c *fiber.Ctx) (Params, error) {
 	return p, nil
 }
 
-// serve runs one connection. It returns only once its writing side is done
-// for good (nothing else can touch the *websocket.Conn then), since contrib
-// recycles it after it. It runs on the connection's reading goroutine, so
-// its one-off work is done in functions of their own (open, closed) and
-// does not keep the stack large while the reader waits.
+// serve runs one connection on the library's connection (wc.Conn) alone:
+// contrib recycles its wrapper wc once serve returns, so nothing keeps wc.
+//
+// When it can, serve returns right after the upgrade and a goroutine of
+// the connection's own reads: fasthttp then recycles its RequestCtx and
+// contrib its wrapper (together ~2.8 KB, held for the life of an idle
+// connection otherwise), and the reader's parked chain of calls is
+// shallower. It can when fasthttp leaves the socket open after the handler
+// (keepsSocket) and reads it directly (readsSocket). Otherwise the
+// connection is read on the handler's goroutine, which returns once the
+// connection is done.
+//
+// The handler's one-off work is done in functions of their own (open,
+// closed) so that it does not keep the reading stack large.
 func (s *Server) serve(wc *websocket.Conn) {
-	c, welcomeSeq, ok := s.open(wc)
+	h, _ := wc.Locals(handshakeKey).(handshake)
+	c, welcomeSeq, ok := s.open(wc.Conn, h.params)
 	if !ok {
 		return
 	}
 	go c.runPreamble(s.ctx, welcomeSeq)
-	c.readLoop(s.ctx)
-	<-c.written
-	s.closed(c)
+	read := s.reader(c)
+	if h.keepsSocket && readsSocket(c.ws.NetConn()) {
+		go read()
+		return
+	}
+	dropRequest(h.request)
+	read()
 }
 
 //go:noinline
-func (s *Server) open(wc *websocket.Conn) (*conn, int64, bool) {
-	p, _ := wc.Locals(paramsKey).(Params)
-	dropRequest(wc)
-	c := s.newConn(wc.Conn, p)
+func (s *Server) open(ws *wslib.Conn, p Params) (*conn, int64, bool) {
+	c := s.newConn(ws, p)
 	if p.Since != nil && s.store.Shared() {
 		// Resuming after another instance: let this one catch up first.
 		ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
@@ -161,28 +196,63 @@ func (s *Server) open(wc *websocket.Conn) (*conn, int64, bool) {
 	welcomeSeq, err := s.hub.register(c)
 	if err != nil {
 		msg := websocket.FormatCloseMessage(CloseGoingAway, "server shutting down")
-		_ = wc.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.cfg.WriteWait))
+		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.cfg.WriteWait))
+		_ = ws.Close()
 		return nil, 0, false
 	}
 	s.pings.add(c)
 	return c, welcomeSeq, true
 }
 
-// dropRequest lets go of the handshake's request and response: fasthttp
-// keeps its RequestCtx, and with it their header buffers (~1.5 KB), until
-// the WebSocket handler returns, though nothing reads them after the
-// upgrade (contrib copied what it keeps). Fresh zero values replace them;
-// fasthttp resets them as usual when it recycles the context.
-func dropRequest(wc *websocket.Conn) {
-	if rc, ok := wc.Locals(requestKey).(*fasthttp.RequestCtx); ok {
+// readsSocket reports whether nc, the connection fasthttp hijacked, reads
+// straight from the socket. When the client sent bytes after its handshake
+// without waiting for our answer, fasthttp's request reader holds them and
+// nc reads through that reader, which fasthttp puts back in its pool when
+// the hijack handler returns (hijackConnHandler: releaseReader), for
+// another connection to fill: such a connection must be read on the
+// handler's goroutine. fasthttp has no API that tells, so this looks at
+// the reader field (r) of its hijackConn and compares it with the socket;
+// anything unexpected counts as not reading the socket, which only costs
+// memory. TestReadsSocket pins fasthttp's side.
+func readsSocket(nc net.Conn) bool {
+	u, ok := nc.(interface{ UnsafeConn() net.Conn })
+	if !ok {
+		return false
+	}
+	v := reflect.ValueOf(nc)
+	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
+		return false
+	}
+	r := v.Elem().FieldByName("r")
+	if r.Kind() != reflect.Interface || r.IsNil() {
+		return false
+	}
+	sock := reflect.ValueOf(u.UnsafeConn())
+	return sock.Kind() == reflect.Pointer && r.Elem().Type() == sock.Type() && r.Elem().Pointer() == sock.Pointer()
+}
+
+// dropRequest lets go of the handshake's request and response when the
+// handler's goroutine reads the connection: fasthttp keeps its RequestCtx,
+// and with it their header buffers (~1.5 KB), until the handler returns,
+// though nothing reads them after the upgrade (contrib copied what it
+// keeps). Fresh zero values replace them; fasthttp resets them as usual
+// when it recycles the context.
+func dropRequest(rc *fasthttp.RequestCtx) {
+	if rc != nil {
 		rc.Request = fasthttp.Request{}
 		rc.Response = fasthttp.Response{}
 	}
 }
 
+// closed ends a connection whose reading and writing are done. It closes
+// the socket: fasthttp leaves that to us when it keeps hijacked sockets
+// (with KeepHijackedConns off, Close does nothing and fasthttp closes it
+// once the handler returns).
+//
 //go:noinline
 func (s *Server) closed(c *conn) {
 	s.pings.remove(c)
 	s.hub.unregister(c)
 	c.logger().Info("connection closed", "code", c.closeCode, "reason", c.closeReason)
+	_ = c.ws.Close()
 }

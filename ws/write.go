@@ -144,10 +144,10 @@ func (c *conn) finishWrites() {
 	c.close()
 }
 
-// endReading bounds the reader once the writer is done. fasthttp closes a
-// hijacked socket only after the handler returns, so Close would not wake
-// the reader; a read deadline does. After our own close frame the reader
-// gets a moment to read the peer's answer (see readLoop); otherwise it stops
+// endReading bounds the reader once the writer is done. The socket is
+// closed only once the reader is done (Server.closed), so a read deadline
+// is what ends it. After our own close frame the reader
+// gets a moment to read the peer's answer (see Server.reader); otherwise it stops
 // at once.
 func (c *conn) endReading() {
 	if c.closeCode == noCloseFrame || c.closeCode == CloseNormal {
