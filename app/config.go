@@ -25,6 +25,7 @@ type Config struct {
 	LogLevel    string
 	ReadTimeout time.Duration
 	PprofAddr   string
+	GCHeapMB    int64 // see tuneGC
 	Origins     []string // extra allowed Origins ("*" allows any)
 	Hosts       []string // extra allowed Host names ("*" allows any)
 	WS          ws.Config
@@ -49,6 +50,7 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	f.str(&cfg.Synchronous, "synchronous", store.SyncFull, "SQLite synchronous mode: FULL (an ack survives power loss) or NORMAL (survives a crash of the process, faster)")
 	f.str(&cfg.LogLevel, "log-level", "info", "debug, info, warn or error")
 	f.str(&cfg.PprofAddr, "pprof-addr", "", "address for Go's pprof profiles, e.g. 127.0.0.1:6060 (empty: off)")
+	f.integer(&cfg.GCHeapMB, "gc-heap-mb", DefaultGCHeapMB, "heap size in MB under which the garbage collector runs less often than GOGC says (up to GOGC=500); 0 leaves GOGC alone")
 	f.integer(&cfg.Retention, "retention", store.DefaultRetention, "events kept in the log for resuming clients, histories and undo")
 	f.dur(&cfg.ReadTimeout, "read-timeout", DefaultReadTimeout, "time a client has to send a whole HTTP request, the WebSocket handshake included")
 	f.dur(&cfg.WS.PingInterval, "ping-interval", ws.DefaultPingInterval, "how often the server pings each WebSocket")
@@ -90,6 +92,8 @@ func (cfg Config) check(sendQueue, burst int64) error {
 	switch {
 	case cfg.Retention < 1:
 		return fmt.Errorf("--retention must be at least 1")
+	case cfg.GCHeapMB < 0:
+		return fmt.Errorf("--gc-heap-mb must be 0 or more")
 	case sendQueue < 1 || burst < 1 || cfg.WS.Rate <= 0 || cfg.WS.ReadLimit < 1:
 		return fmt.Errorf("--send-queue, --burst, --rate and --read-limit must be positive")
 	case cfg.WS.PongWait <= cfg.WS.PingInterval:

@@ -42,6 +42,7 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	}
 	level, _ := parseLevel(cfg.LogLevel) // checked by parseConfig
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level}))
+	tuneGC(cfg.GCHeapMB)
 	s, err := newServer(ctx, cfg, log)
 	if err != nil {
 		return err
