@@ -25,7 +25,7 @@ type Config struct {
 	LogLevel    string
 	ReadTimeout time.Duration
 	PprofAddr   string
-	GCHeapMB    int64 // see tuneGC
+	GCHeapMB    int64    // see tuneGC
 	Origins     []string // extra allowed Origins ("*" allows any)
 	Hosts       []string // extra allowed Host names ("*" allows any)
 	WS          ws.Config
