@@ -258,3 +258,43 @@ func BenchmarkWriteFrames(b *testing.B) {
 		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/16, "ns/frame")
 	})
 }
+
+// BenchmarkPoolWrite writes one event frame per write to a loopback
+// WebSocket, as a pool writer does for each connection of a broadcast:
+// with a write deadline of tryWait per write (before) or through the raw
+// socket without one (tryWrite).
+func BenchmarkPoolWrite(b *testing.B) {
+	out, err := json.Marshal(benchEvent(b, 1))
+	if err != nil {
+		b.Fatal(err)
+	}
+	msg := appendTextFrame(nil, out)
+	for _, tc := range []struct {
+		name  string
+		write func(c *conn) (int, error)
+	}{
+		{"via=deadline", func(c *conn) (int, error) {
+			nc := c.ws.NetConn()
+			if err := nc.SetWriteDeadline(time.Now().Add(tryWait)); err != nil {
+				return 0, err
+			}
+			return nc.Write(msg)
+		}},
+		{"via=tryWrite", func(c *conn) (int, error) { return c.tryWrite(msg) }},
+	} {
+		b.Run(tc.name, func(b *testing.B) {
+			c := benchSocket(b)
+			b.SetBytes(int64(len(msg)))
+			b.ReportAllocs()
+			for b.Loop() {
+				n, err := tc.write(c)
+				if err != nil && n < len(msg) { // the reader fell behind
+					_, err = c.writeWithin(msg[max(n, 0):], time.Second)
+				}
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"syscall"
 
 	"github.com/fasthttp/websocket"
 	"golang.org/x/time/rate"
@@ -46,7 +47,8 @@ type conn struct {
 	buffers *sync.Pool // *[]byte for coalescing writes, shared by all connections
 	writers *writerPool
 	ws      *websocket.Conn
-	baseLog *slog.Logger // the server's; see logger
+	raw     syscall.RawConn // ws's socket, for the pool's writes; nil: not a socket (see rawConnOf)
+	baseLog *slog.Logger    // the server's; see logger
 	Params
 
 	queue   sendQueue
@@ -86,6 +88,7 @@ func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 		buffers: &s.buffers,
 		writers: s.writers,
 		ws:      ws,
+		raw:     rawConnOf(ws.NetConn()),
 		baseLog: s.log,
 		Params:  p,
 		written: make(chan struct{}),

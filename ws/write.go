@@ -16,20 +16,23 @@ import (
 //   - first the goroutine that sends the welcome and any replay (preamble);
 //   - then, each time something is due (frames queued, a ping or a pong), a
 //     goroutine of the writer pool, which writes what is due without waiting
-//     on the peer (tryWait) and gives the connection back;
+//     on the peer (tryWrite) and gives the connection back;
 //   - a connection whose socket does not take everything at once gets a
 //     goroutine of its own until it has caught up (writeBehind), so a slow
-//     peer never holds a pool writer for longer than tryWait;
+//     peer never holds a pool writer;
 //   - a closing connection gets a goroutine that writes its close and bounds
 //     the reader (finishWrites); it owns the connection to the end.
 //
-// Every write has a deadline: tryWait in the pool, WriteWait otherwise.
+// A pool writer never waits on a socket: it writes what the socket takes
+// at once (tryWrite) and leaves the rest to writeBehind. Every other write
+// has a WriteWait deadline, cleared once the write is done, so that no
+// deadline is left on the socket when the pool writes next.
 
-// tryWait is how long a pool writer waits for a socket to take a write
-// before it hands the connection to a goroutine of its own.
+// tryWait bounds a pool write where tryWrite cannot be used (not a
+// socket): how long it may wait for the peer to take it.
 const tryWait = time.Millisecond
 
-// errWouldBlock reports a write left unfinished after tryWait.
+// errWouldBlock reports a write that the socket did not take at once.
 var errWouldBlock = errors.New("ws: socket would block")
 
 // schedule notes that c has something due and hands it to the pool unless
@@ -182,16 +185,12 @@ func (c *conn) flushQueue() error {
 // under fan-out. Only the connection's owner writes, and control frames
 // other than the close go the same way, so frames never interleave.
 //
-// When blocking is false and the socket does not take a write within
-// tryWait, it returns errWouldBlock and the bytes still to write (the rest
+// When blocking is false and the socket does not take a write at once, it
+// returns errWouldBlock and the bytes still to write (the rest
 // of that write and every frame after it), in a buffer from c.buffers.
 func (c *conn) writeFrames(ctl []byte, frames []*frame, blocking bool) (*[]byte, error) {
 	buf := c.buffers.Get().(*[]byte)
 	b := append((*buf)[:0], ctl...)
-	wait := c.cfg.WriteWait
-	if !blocking {
-		wait = tryWait
-	}
 	now := time.Now()
 	for i, f := range frames {
 		if !f.committed.IsZero() {
@@ -202,8 +201,8 @@ func (c *conn) writeFrames(ctl []byte, frames []*frame, blocking bool) (*[]byte,
 		if len(b) < maxBatchBytes && i < len(frames)-1 {
 			continue
 		}
-		n, err := c.writeSome(b, wait)
-		if err != nil && !blocking && errors.Is(err, os.ErrDeadlineExceeded) {
+		n, err := c.writeSome(b, blocking)
+		if errors.Is(err, errWouldBlock) {
 			rest := append(b[:0], b[n:]...)
 			for _, f := range frames[i+1:] {
 				rest = f.appendTo(rest)
@@ -221,7 +220,7 @@ func (c *conn) writeFrames(ctl []byte, frames []*frame, blocking bool) (*[]byte,
 	var err error
 	if len(b) > 0 { // control frames alone
 		var n int
-		if n, err = c.writeSome(b, wait); err != nil && !blocking && errors.Is(err, os.ErrDeadlineExceeded) {
+		if n, err = c.writeSome(b, blocking); errors.Is(err, errWouldBlock) {
 			*buf = append(b[:0], b[n:]...)
 			return buf, errWouldBlock
 		}
@@ -231,16 +230,40 @@ func (c *conn) writeFrames(ctl []byte, frames []*frame, blocking bool) (*[]byte,
 	return nil, err
 }
 
-func (c *conn) writeSome(b []byte, wait time.Duration) (int, error) {
+// writeSome writes b, waiting up to WriteWait when blocking; otherwise it
+// writes what the socket takes at once and reports errWouldBlock, with how
+// much was written, when that is not all of b.
+func (c *conn) writeSome(b []byte, blocking bool) (int, error) {
+	if blocking {
+		return c.writeWithin(b, c.cfg.WriteWait)
+	}
+	if c.raw == nil {
+		n, err := c.writeWithin(b, tryWait)
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			err = errWouldBlock
+		}
+		return n, err
+	}
+	return c.tryWrite(b)
+}
+
+// writeWithin writes b with a deadline of wait, then clears the deadline:
+// the pool's writes (tryWrite) would fail on one left behind once it is
+// past.
+func (c *conn) writeWithin(b []byte, wait time.Duration) (int, error) {
 	nc := c.ws.NetConn()
 	if err := nc.SetWriteDeadline(time.Now().Add(wait)); err != nil {
 		return 0, err
 	}
-	return nc.Write(b)
+	n, err := nc.Write(b)
+	if derr := nc.SetWriteDeadline(time.Time{}); err == nil {
+		err = derr
+	}
+	return n, err
 }
 
 func (c *conn) writeRaw(b []byte, wait time.Duration) error {
-	_, err := c.writeSome(b, wait)
+	_, err := c.writeWithin(b, wait)
 	return err
 }
 

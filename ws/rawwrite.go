@@ -1,0 +1,94 @@
+package ws
+
+import (
+	"errors"
+	"net"
+	"os"
+	"sync"
+	"syscall"
+)
+
+// rawConnOf returns the socket under nc for tryWrite, or nil when nc is
+// not a socket (the pool then writes with a tryWait deadline). fasthttp's
+// hijacked connection wraps the *net.TCPConn.
+func rawConnOf(nc net.Conn) syscall.RawConn {
+	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
+		nc = u.UnsafeConn()
+	}
+	sc, ok := nc.(syscall.Conn)
+	if !ok {
+		return nil
+	}
+	raw, err := sc.SyscallConn()
+	if err != nil {
+		return nil
+	}
+	return raw
+}
+
+// tryWrite makes one write system call with b and never waits: Go's
+// sockets are non-blocking, and the callback tells the runtime not to wait
+// for the socket to become writable. A write deadline per pool write cost
+// a runtime timer each (set, then fired a millisecond later, for every
+// connection of every broadcast). The runtime holds the socket's write
+// lock during the callback, as for any Write, so the socket cannot be
+// closed under it and writes through net.Conn (the library's close frame)
+// do not interleave with it.
+func (c *conn) tryWrite(b []byte) (int, error) {
+	w := rawWrites.Get().(*rawWrite)
+	w.b = b
+	err := c.raw.Write(w.fn)
+	n, werr := w.n, w.err
+	*w = rawWrite{fn: w.fn}
+	rawWrites.Put(w)
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		// A deadline from some other write is past: let writeBehind,
+		// which sets its own, write it.
+		return 0, errWouldBlock
+	case err != nil:
+		return 0, err
+	}
+	return n, werr
+}
+
+// rawWrite is one tryWrite's callback and its results; recycled, because a
+// closure made per write would be garbage three times for every
+// connection of every broadcast.
+type rawWrite struct {
+	b   []byte
+	n   int
+	err error
+	fn  func(fd uintptr) bool // write, bound once
+}
+
+var rawWrites = sync.Pool{New: func() any {
+	w := new(rawWrite)
+	w.fn = w.write
+	return w
+}}
+
+// write is the callback: it never asks the runtime to wait for the socket.
+func (w *rawWrite) write(fd uintptr) bool {
+	w.n, w.err = writeNow(int(fd), w.b)
+	return true
+}
+
+// writeNow writes what the socket takes of b at once; errWouldBlock when
+// that is not all of it.
+func writeNow(fd int, b []byte) (int, error) {
+	for {
+		n, err := syscall.Write(fd, b)
+		switch {
+		case err == syscall.EINTR:
+			continue
+		case err == syscall.EAGAIN:
+			return 0, errWouldBlock
+		case err != nil:
+			return 0, os.NewSyscallError("write", err)
+		case n < len(b):
+			return n, errWouldBlock
+		}
+		return n, nil
+	}
+}
