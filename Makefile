@@ -24,7 +24,7 @@ test-short:
 
 # A short run of every fuzz target; the seed corpora live in testdata/fuzz.
 fuzz:
-	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./ws/
+	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./protocol/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSON$$' -fuzztime=$(FUZZTIME) ./models/
 	$(GO) test -run='^$$' -fuzz='^FuzzRESTBodies$$' -fuzztime=$(FUZZTIME) ./faults/
 

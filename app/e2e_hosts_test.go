@@ -10,7 +10,7 @@ import (
 	"github.com/fasthttp/websocket"
 
 	"livedash/app/apptest"
-	"livedash/handlers"
+	"livedash/protocol"
 )
 
 // The Host rule stops DNS rebinding: a page on a name that resolves to the
@@ -72,7 +72,7 @@ func TestHostCheck(t *testing.T) {
 			} {
 				status, body := hostRequest(t, addr, host, r.method, r.path)
 				if !tc.ok {
-					if status != http.StatusForbidden || !strings.Contains(string(body), `"`+string(handlers.CodeForbidden)+`"`) {
+					if status != http.StatusForbidden || !strings.Contains(string(body), `"`+string(protocol.CodeForbidden)+`"`) {
 						t.Fatalf("%s %s with Host %s: %d %.200s, want 403 forbidden", r.method, r.path, host, status, body)
 					}
 				} else if status != http.StatusOK {
@@ -103,7 +103,7 @@ func hostRequest(tb testing.TB, addr, host, method, path string) (int, []byte) {
 	req := fmt.Appendf(nil, "%s %s HTTP/1.1\r\nHost: %s\r\nContent-Length: 0\r\nConnection: close\r\n\r\n", method, path, host)
 	resp, raw := rawExchange(tb, addr, req)
 	if resp.StatusCode == http.StatusForbidden {
-		requireErrorResponse(tb, resp, raw, http.StatusForbidden, handlers.CodeForbidden, "")
+		requireErrorResponse(tb, resp, raw, http.StatusForbidden, protocol.CodeForbidden, "")
 	}
 	return resp.StatusCode, raw
 }

@@ -12,8 +12,8 @@ import (
 	"time"
 
 	"livedash/app/apptest"
-	"livedash/handlers"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // errorCount is livedash_errors_total for code, 0 while it has no series.
@@ -57,16 +57,16 @@ func TestFrameworkErrorsAreJSONWithTheirStatus(t *testing.T) {
 		{"a folder with a slash", request("GET", "/js/", ""), http.StatusNotFound, models.CodeNotFound},
 		{"a folder, HEAD", request("HEAD", "/css", ""), http.StatusNotFound, models.CodeNotFound},
 		{"no such path", request("GET", "/"+marker, ""), http.StatusNotFound, models.CodeNotFound},
-		{"an unknown method", request("PROPFIND", "/api/items", ""), http.StatusMethodNotAllowed, handlers.CodeMethodNotAllowed},
-		{"a method the path does not take", request("PUT", "/api/items", "Content-Length: 0\r\n"), http.StatusMethodNotAllowed, handlers.CodeMethodNotAllowed},
+		{"an unknown method", request("PROPFIND", "/api/items", ""), http.StatusMethodNotAllowed, protocol.CodeMethodNotAllowed},
+		{"a method the path does not take", request("PUT", "/api/items", "Content-Length: 0\r\n"), http.StatusMethodNotAllowed, protocol.CodeMethodNotAllowed},
 		{"headers over the limit", request("GET", "/api/state", "Cookie: c="+strings.Repeat(marker, 3000)+"\r\n"),
-			http.StatusRequestHeaderFieldsTooLarge, handlers.CodeHeadersTooLarge},
+			http.StatusRequestHeaderFieldsTooLarge, protocol.CodeHeadersTooLarge},
 		{"a malformed Content-Length", request("POST", "/api/items", "Content-Length: "+marker+"\r\n"), http.StatusBadRequest, models.CodeBadRequest},
 		{"a malformed request line", []byte("GET /" + marker + "\r\n\r\n"), http.StatusBadRequest, models.CodeBadRequest},
 		{"headers not finished within the read timeout", fmt.Appendf(nil, "GET /api/state HTTP/1.1\r\nHost: %s\r\nX-Slow: %s\r\n", srv.Addr, marker),
-			http.StatusRequestTimeout, handlers.CodeRequestTimeout},
+			http.StatusRequestTimeout, protocol.CodeRequestTimeout},
 		{"a body not finished within the read timeout", request("POST", "/api/items", "Content-Type: application/json\r\nContent-Length: 100\r\n"),
-			http.StatusRequestTimeout, handlers.CodeRequestTimeout},
+			http.StatusRequestTimeout, protocol.CodeRequestTimeout},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {

@@ -15,7 +15,7 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/client"
-	"livedash/ws"
+	"livedash/protocol"
 )
 
 // A client that never reads fills its send queue and is closed; the others
@@ -119,7 +119,7 @@ func TestOversizedFrameGetsTooLargeAnd1009(t *testing.T) {
 	// close after the first, so a failing later fragment is expected.
 	_ = c.Conn.WriteMessage(websocket.TextMessage, []byte(payload))
 	e := c.WaitType("error")
-	if e.Error == nil || e.Error.Code != ws.CodeTooLarge {
+	if e.Error == nil || e.Error.Code != protocol.CodeTooLarge {
 		t.Fatalf("got %s, want too_large", e.Raw)
 	}
 	if code, _ := c.WaitClose(); code != websocket.CloseMessageTooBig {
@@ -195,7 +195,7 @@ func TestRateLimitAnswersWithoutClosing(t *testing.T) {
 	limited := 0
 	for i := 0; i < 20; i++ {
 		if err := <-errs; err != nil {
-			if client.CodeOf(err) != client.CodeRateLimited {
+			if client.CodeOf(err) != protocol.CodeRateLimited {
 				t.Fatalf("reply %d: %v", i, err)
 			}
 			limited++

@@ -8,6 +8,8 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/client"
+	"livedash/models"
+	"livedash/protocol"
 )
 
 // A client that drops and resumes with since/epoch gets exactly the events
@@ -51,7 +53,7 @@ func TestResumeReplaysExactlyTheMissedEvents(t *testing.T) {
 			t.Fatalf("event %d has seq %d, want %d", i, ev.Seq, first+1+int64(i))
 		}
 	}
-	if f := rs.All(); f[0].Type != client.TypeWelcome || rs.Count(client.TypeResync) != 0 {
+	if f := rs.All(); f[0].Type != protocol.TypeWelcome || rs.Count(protocol.TypeResync) != 0 {
 		t.Fatalf("after the resume: %s", apptest.Describe(f))
 	}
 }
@@ -134,11 +136,11 @@ func TestResumeOutsideTheLogGetsResync(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			stream := apptest.NewStream(t)
 			srv.DialClient(t, client.Options{Since: tc.since, Epoch: tc.epoch, OnEvent: stream.Add})
-			r, ok := stream.WaitType(client.TypeResync, 1).Resync()
+			r, ok := stream.WaitType(protocol.TypeResync, 1).Resync()
 			if !ok || r.Epoch != st.Epoch || r.Seq < last {
 				t.Fatalf("resync %+v", r)
 			}
-			if f := stream.All(); f[0].Type != client.TypeWelcome || f[1].Type != client.TypeResync {
+			if f := stream.All(); f[0].Type != protocol.TypeWelcome || f[1].Type != protocol.TypeResync {
 				t.Fatalf("%s, want welcome then resync", apptest.Describe(f))
 			}
 		})
@@ -179,7 +181,7 @@ func TestIdempotentRetryOnANewConnection(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, _, fail := c1.IncrementScore(bump, 999, 1)
-	if client.CodeOf(fail) != client.CodeNotFound {
+	if client.CodeOf(fail) != models.CodeNotFound {
 		t.Fatalf("increment of a missing score: %v", fail)
 	}
 	c1.Close()
@@ -213,11 +215,11 @@ func TestIdempotentRetryOnANewConnection(t *testing.T) {
 	}
 }
 
-func asError(tb testing.TB, err error) *client.Error {
+func asError(tb testing.TB, err error) *models.Error {
 	tb.Helper()
-	var e *client.Error
+	var e *models.Error
 	if !errors.As(err, &e) {
-		tb.Fatalf("%v is not a *client.Error", err)
+		tb.Fatalf("%v is not a *models.Error", err)
 	}
 	return e
 }

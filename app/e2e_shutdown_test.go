@@ -48,7 +48,7 @@ func TestGracefulStopSends1001AndLosesNoAckedMutation(t *testing.T) {
 						if acked[name] = seq; len(acked) == 50 {
 							close(flowing)
 						}
-					case errors.Is(err, client.ErrClosed), code == client.CodeInternal, code == client.CodeUnavailable:
+					case errors.Is(err, client.ErrClosed), code == models.CodeInternal, code == models.CodeUnavailable:
 					default:
 						t.Errorf("writer %d: unexpected error %v", i, err)
 					}
@@ -138,7 +138,7 @@ func TestQueries(t *testing.T) {
 	if err := c.Ping(ctx); err != nil {
 		t.Fatalf("ping: %v", err)
 	}
-	if _, err := c.Item(ctx, 999); client.CodeOf(err) != client.CodeNotFound {
+	if _, err := c.Item(ctx, 999); client.CodeOf(err) != models.CodeNotFound {
 		t.Fatalf("missing item: %v", err)
 	}
 	// The shape of a read's reply, which the client does not show: data,

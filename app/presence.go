@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"livedash/models"
+	"livedash/protocol"
 	"livedash/store"
 	"livedash/ws"
 )
@@ -31,9 +32,9 @@ func sharePresence(ctx context.Context, st *store.Store, hub *ws.Hub, log *slog.
 		shares, err := st.SharePresence(qctx, instance, count, data)
 		cancel()
 		if err == nil {
-			remoteCount, remoteUsers := 0, []ws.User(nil)
+			remoteCount, remoteUsers := 0, []protocol.User(nil)
 			for _, sh := range shares {
-				var us []ws.User
+				var us []protocol.User
 				if json.Unmarshal(sh.Users, &us) == nil {
 					remoteUsers = append(remoteUsers, us...)
 				}

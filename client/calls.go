@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"unicode/utf8"
+
+	"livedash/protocol"
 )
 
 // call is one request from its first send until its reply. It survives
@@ -27,12 +29,6 @@ type call struct {
 	seq  int64
 	data json.RawMessage
 	err  error
-}
-
-type outFrame struct {
-	Type string          `json:"type"`
-	ID   string          `json:"id"`
-	Data json.RawMessage `json:"data"`
 }
 
 type requestIDKey struct{}
@@ -76,7 +72,7 @@ func (c *Client) do(ctx context.Context, typ string, data any, mutation bool) (i
 		if id == "" {
 			id = c.idPrefix + strconv.FormatUint(c.nextReq, 36)
 		}
-		frame, err := json.Marshal(outFrame{Type: typ, ID: id, Data: payload})
+		frame, err := json.Marshal(protocol.RequestFrame{Type: typ, ID: id, Data: payload})
 		if err != nil {
 			c.mu.Unlock()
 			return 0, nil, err

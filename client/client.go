@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"livedash/protocol"
 )
 
 // ConnState is where a Client is in its life; see the package comment.
@@ -62,7 +64,7 @@ type Client struct {
 	epoch      string // the epoch seq belongs to
 	positioned bool   // seq and epoch name a position the server can resume from
 	everLive   bool
-	welcome    Welcome
+	welcome    protocol.Welcome
 }
 
 // Dial opens the first connection to the server at serverURL (its base,
@@ -168,7 +170,7 @@ func (c *Client) ConnState() ConnState {
 
 // Welcome is what the server said when the current (or last) connection
 // opened.
-func (c *Client) Welcome() Welcome {
+func (c *Client) Welcome() protocol.Welcome {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.welcome

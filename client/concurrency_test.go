@@ -11,6 +11,7 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/client"
+	"livedash/protocol"
 )
 
 // Many goroutines share one client while its connection is cut under them
@@ -86,7 +87,7 @@ func TestConcurrentUseAcrossDrops(t *testing.T) {
 		t.Fatalf("seq %d after %d increments from %d", st.Seq, goroutines*each, start.Seq)
 	}
 	apptest.RequireConsecutive(t, rec.WaitSeq(st.Seq), start.Seq+1, st.Seq)
-	if n := rec.Count(client.TypeWelcome); n < 4 {
+	if n := rec.Count(protocol.TypeWelcome); n < 4 {
 		t.Fatalf("%d connections, want at least 4", n)
 	}
 }
@@ -142,7 +143,7 @@ func TestNoGoroutineLeftAfterClose(t *testing.T) {
 		t.Fatal(err)
 	}
 	px.cut()
-	rec.WaitType(client.TypeWelcome, 2)
+	rec.WaitType(protocol.TypeWelcome, 2)
 	if _, err := c.Items(apptest.Ctx(t)); err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"livedash/models"
 )
 
 const (
@@ -100,14 +102,14 @@ func (c *Client) connect(ctx context.Context) (*conn, error) {
 	return cn, nil
 }
 
-// handshakeError turns a refused upgrade into the server's *Error when its
+// handshakeError turns a refused upgrade into the server's *models.Error when its
 // body carries one.
 func handshakeError(err error, resp *http.Response) error {
 	if !errors.Is(err, websocket.ErrBadHandshake) || resp == nil {
 		return fmt.Errorf("livedash: connect: %w", err)
 	}
 	var body struct {
-		Error *Error `json:"error"`
+		Error *models.Error `json:"error"`
 	}
 	raw, _ := io.ReadAll(resp.Body)
 	if json.Unmarshal(raw, &body) == nil && body.Error != nil {

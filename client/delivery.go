@@ -3,6 +3,8 @@ package client
 import (
 	"context"
 	"sync"
+
+	"livedash/protocol"
 )
 
 // delivery hands the stream to OnEvent on a goroutine of its own. The
@@ -74,7 +76,7 @@ func (d *delivery) handled(ev Event) {
 	switch {
 	case ev.Seq > 0:
 		seq = ev.Seq
-	case ev.Type == TypeResync:
+	case ev.Type == protocol.TypeResync:
 		r, _ := ev.Resync()
 		seq, epoch = r.Seq, r.Epoch
 	default:

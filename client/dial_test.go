@@ -12,6 +12,7 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/client"
+	"livedash/protocol"
 )
 
 // Options the server would refuse at every handshake fail Dial at once.
@@ -50,7 +51,7 @@ func TestDialRejectsBadOptions(t *testing.T) {
 func TestDialFailures(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	_, err := client.Dial(apptest.Ctx(t), srv.URL, client.Options{Header: http.Header{"Origin": {"https://evil.example"}}})
-	if client.CodeOf(err) != client.CodeForbidden {
+	if client.CodeOf(err) != protocol.CodeForbidden {
 		t.Fatalf("foreign Origin: %v", err)
 	}
 
@@ -114,7 +115,7 @@ func TestDeadConnectionIsReplaced(t *testing.T) {
 	opts.KeepAlive = 40 * time.Millisecond // dead after 100ms of silence
 	c, rec := dial(t, px.URL(), opts)
 	px.hold() // silence, without closing anything
-	w, _ := rec.WaitType(client.TypeWelcome, 2).Welcome()
+	w, _ := rec.WaitType(protocol.TypeWelcome, 2).Welcome()
 	if !w.Resumed {
 		t.Fatalf("welcome %+v, want resumed", w)
 	}

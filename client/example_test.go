@@ -9,6 +9,7 @@ import (
 
 	"livedash/client"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // A program that follows the dashboard: it loads the snapshot when the
@@ -35,7 +36,7 @@ func Example() {
 	// A fresh client has no state: a welcome, then a resync.
 	var snapshot models.State
 	for ev := range stream {
-		if ev.Type == client.TypeResync {
+		if ev.Type == protocol.TypeResync {
 			if snapshot, err = alice.State(ctx); err != nil {
 				log.Fatal(err)
 			}
@@ -90,7 +91,7 @@ func ExampleClient_UpdateItem() {
 
 	// A second update from the same, now stale, version is refused.
 	_, _, err = c.UpdateItem(ctx, client.ItemUpdate{ID: it.ID, Version: seen, Name: new("Blackboard")})
-	var e *client.Error
+	var e *models.Error
 	if errors.As(err, &e) {
 		fmt.Println(e.Code, e.Field)
 	}

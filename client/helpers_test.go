@@ -9,6 +9,7 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/client"
+	"livedash/models"
 )
 
 // wait bounds every wait of a test for something the server must do.
@@ -50,11 +51,11 @@ func mustDecode(tb testing.TB, raw []byte, v any) bool {
 	return true
 }
 
-func requireError(tb testing.TB, what string, err error, code client.Code, field string) {
+func requireError(tb testing.TB, what string, err error, code models.Code, field string) {
 	tb.Helper()
-	var e *client.Error
+	var e *models.Error
 	if !errors.As(err, &e) {
-		tb.Fatalf("%s: got %v, want a *client.Error", what, err)
+		tb.Fatalf("%s: got %v, want a *models.Error", what, err)
 	}
 	if e.Code != code || field != "" && e.Field != field || e.Message == "" {
 		tb.Fatalf("%s: got %+v, want code %s, field %q", what, e, code, field)

@@ -58,8 +58,8 @@ func TestHistoryAndUndo(t *testing.T) {
 	if h := hist[1]; h.Actor == nil || h.Actor.Name != "Alice" || len(h.Before) == 0 {
 		t.Errorf("update in history = %+v, want Alice as actor and a before", h)
 	}
-	if hist[2].UndoOf != renamed {
-		t.Errorf("undo in history has undo_of %d, want %d", hist[2].UndoOf, renamed)
+	if u := hist[2].UndoOf; u == nil || *u != renamed {
+		t.Errorf("undo in history has undo_of %v, want %d", u, renamed)
 	}
 	if last, err := c.ItemHistory(ctx, it.ID, 1); err != nil || len(last) != 1 || last[0].Seq != undone {
 		t.Errorf("ItemHistory limit 1 = %+v, %v", last, err)
@@ -77,13 +77,13 @@ func TestHistoryAndUndo(t *testing.T) {
 	}
 
 	_, _, err = c.Undo(ctx, created) // the rename and its undo moved it on
-	requireError(t, "Undo of a create since changed", err, client.CodeConflict, "version")
+	requireError(t, "Undo of a create since changed", err, models.CodeConflict, "version")
 	_, _, err = c.Undo(ctx, 1)
-	requireError(t, "Undo of the reset", err, client.CodeInvalid, "seq")
+	requireError(t, "Undo of the reset", err, models.CodeInvalid, "seq")
 	_, _, err = c.Undo(ctx, 1<<40)
-	requireError(t, "Undo beyond the log", err, client.CodeNotFound, "seq")
+	requireError(t, "Undo beyond the log", err, models.CodeNotFound, "seq")
 	_, err = c.ScoreHistory(ctx, 999, 0)
-	requireError(t, "ScoreHistory of an unknown id", err, client.CodeNotFound, "id")
+	requireError(t, "ScoreHistory of an unknown id", err, models.CodeNotFound, "id")
 	_, err = c.ItemHistory(ctx, it.ID, 1001)
-	requireError(t, "ItemHistory over the limit", err, client.CodeInvalid, "limit")
+	requireError(t, "ItemHistory over the limit", err, models.CodeInvalid, "limit")
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // NewItem is the data of CreateItem.
@@ -38,61 +39,57 @@ type ScoreUpdate struct {
 	Points  *int64  `json:"points,omitempty"`
 }
 
-type byID struct {
-	ID      int64 `json:"id"`
-	Version int64 `json:"version,omitempty"`
+// expected is a delete's expected version: 0 is none.
+func expected(v int64) *int64 {
+	if v == 0 {
+		return nil
+	}
+	return &v
 }
-
-type increment struct {
-	ID int64 `json:"id"`
-	By int64 `json:"by"`
-}
-
-type empty struct{}
 
 // State loads one consistent snapshot; after it, apply only events with a
 // seq above its Seq. It sees every mutation this client was answered before.
 func (c *Client) State(ctx context.Context) (models.State, error) {
 	var st models.State
-	return st, c.query(ctx, string(models.QueryState), empty{}, &st)
+	return st, c.query(ctx, string(models.QueryState), protocol.Empty{}, &st)
 }
 
 // Items lists the items by id.
 func (c *Client) Items(ctx context.Context) ([]models.Item, error) {
 	var v models.ItemList
-	err := c.query(ctx, string(models.QueryItemList), empty{}, &v)
+	err := c.query(ctx, string(models.QueryItemList), protocol.Empty{}, &v)
 	return v.Items, err
 }
 
 // Item reads one item; a missing one is CodeNotFound.
 func (c *Client) Item(ctx context.Context, id int64) (models.Item, error) {
 	var it models.Item
-	return it, c.query(ctx, string(models.QueryItemGet), byID{ID: id}, &it)
+	return it, c.query(ctx, string(models.QueryItemGet), protocol.ByID{ID: id}, &it)
 }
 
 // Scores lists the leaderboard: points descending, then id.
 func (c *Client) Scores(ctx context.Context) ([]models.Score, error) {
 	var v models.ScoreList
-	err := c.query(ctx, string(models.QueryScoreList), empty{}, &v)
+	err := c.query(ctx, string(models.QueryScoreList), protocol.Empty{}, &v)
 	return v.Scores, err
 }
 
 // Score reads one score; a missing one is CodeNotFound.
 func (c *Client) Score(ctx context.Context, id int64) (models.Score, error) {
 	var sc models.Score
-	return sc, c.query(ctx, string(models.QueryScoreGet), byID{ID: id}, &sc)
+	return sc, c.query(ctx, string(models.QueryScoreGet), protocol.ByID{ID: id}, &sc)
 }
 
 // Ping asks the server for an answer, after every request made before it.
 func (c *Client) Ping(ctx context.Context) error {
-	return c.query(ctx, "ping", empty{}, nil)
+	return c.query(ctx, protocol.TypePing, protocol.Empty{}, nil)
 }
 
 // CreateItem creates an item and returns it with the seq of its
 // item.created event.
 func (c *Client) CreateItem(ctx context.Context, in NewItem) (models.Item, int64, error) {
 	var it models.Item
-	seq, err := c.mutate(ctx, "item.create", in, &it)
+	seq, err := c.mutate(ctx, protocol.TypeItemCreate, in, &it)
 	return it, seq, err
 }
 
@@ -100,28 +97,28 @@ func (c *Client) CreateItem(ctx context.Context, in NewItem) (models.Item, int64
 // its item.updated event.
 func (c *Client) UpdateItem(ctx context.Context, in ItemUpdate) (models.Item, int64, error) {
 	var it models.Item
-	seq, err := c.mutate(ctx, "item.update", in, &it)
+	seq, err := c.mutate(ctx, protocol.TypeItemUpdate, in, &it)
 	return it, seq, err
 }
 
 // DeleteItem deletes an item, if version is 0 or its current version, and
 // returns the seq of its item.deleted event.
 func (c *Client) DeleteItem(ctx context.Context, id, version int64) (int64, error) {
-	return c.mutate(ctx, "item.delete", byID{ID: id, Version: version}, nil)
+	return c.mutate(ctx, protocol.TypeItemDelete, models.DeleteItem{ID: id, Version: expected(version)}, nil)
 }
 
 // CreateScore adds a player to the leaderboard; a player name already
 // taken, ignoring case, is CodeConflict.
 func (c *Client) CreateScore(ctx context.Context, in NewScore) (models.Score, int64, error) {
 	var sc models.Score
-	seq, err := c.mutate(ctx, "score.create", in, &sc)
+	seq, err := c.mutate(ctx, protocol.TypeScoreCreate, in, &sc)
 	return sc, seq, err
 }
 
 // UpdateScore changes a score and returns it as it is now.
 func (c *Client) UpdateScore(ctx context.Context, in ScoreUpdate) (models.Score, int64, error) {
 	var sc models.Score
-	seq, err := c.mutate(ctx, "score.update", in, &sc)
+	seq, err := c.mutate(ctx, protocol.TypeScoreUpdate, in, &sc)
 	return sc, seq, err
 }
 
@@ -129,13 +126,13 @@ func (c *Client) UpdateScore(ctx context.Context, in ScoreUpdate) (models.Score,
 // concurrent increments are never lost.
 func (c *Client) IncrementScore(ctx context.Context, id, by int64) (models.Score, int64, error) {
 	var sc models.Score
-	seq, err := c.mutate(ctx, "score.increment", increment{ID: id, By: by}, &sc)
+	seq, err := c.mutate(ctx, protocol.TypeScoreIncrement, models.IncrementScore{ID: id, By: by}, &sc)
 	return sc, seq, err
 }
 
 // DeleteScore deletes a score, like DeleteItem an item.
 func (c *Client) DeleteScore(ctx context.Context, id, version int64) (int64, error) {
-	return c.mutate(ctx, "score.delete", byID{ID: id, Version: version}, nil)
+	return c.mutate(ctx, protocol.TypeScoreDelete, models.DeleteScore{ID: id, Version: expected(version)}, nil)
 }
 
 func (c *Client) query(ctx context.Context, typ string, data, out any) error {

@@ -94,7 +94,7 @@ func TestEveryRequest(t *testing.T) {
 	check("DeleteItem", "item.deleted", seq, map[string]int64{"id": item.ID}, err)
 
 	// Read your writes: the queries see every mutation answered before.
-	if _, err := c.Item(ctx, item.ID); client.CodeOf(err) != client.CodeNotFound {
+	if _, err := c.Item(ctx, item.ID); client.CodeOf(err) != models.CodeNotFound {
 		t.Fatalf("Item after DeleteItem: %v", err)
 	}
 	if after, err := c.State(ctx); err != nil || after.Seq != seq {
@@ -126,26 +126,26 @@ func TestEveryRequest(t *testing.T) {
 	}
 }
 
-// Failures come back as *client.Error with the contract's code and field.
+// Failures come back as *models.Error with the contract's code and field.
 func TestTypedErrors(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	ctx := apptest.Ctx(t)
 	c, _ := dial(t, srv.URL, client.Options{})
 
 	_, err := c.Item(ctx, 999)
-	requireError(t, "Item 999", err, client.CodeNotFound, "id")
+	requireError(t, "Item 999", err, models.CodeNotFound, "id")
 	_, _, err = c.IncrementScore(ctx, 999, 1)
-	requireError(t, "IncrementScore 999", err, client.CodeNotFound, "id")
+	requireError(t, "IncrementScore 999", err, models.CodeNotFound, "id")
 	_, _, err = c.UpdateItem(ctx, client.ItemUpdate{ID: 1, Version: 7, Name: new("x")})
-	requireError(t, "UpdateItem with a stale version", err, client.CodeConflict, "version")
+	requireError(t, "UpdateItem with a stale version", err, models.CodeConflict, "version")
 	_, _, err = c.CreateScore(ctx, client.NewScore{Player: "alice"})
-	requireError(t, "CreateScore of a taken player", err, client.CodeConflict, "player")
+	requireError(t, "CreateScore of a taken player", err, models.CodeConflict, "player")
 	_, _, err = c.CreateItem(ctx, client.NewItem{Name: "   "})
-	requireError(t, "CreateItem without a name", err, client.CodeInvalid, "name")
+	requireError(t, "CreateItem without a name", err, models.CodeInvalid, "name")
 	_, _, err = c.UpdateItem(ctx, client.ItemUpdate{ID: 1})
-	requireError(t, "UpdateItem without fields", err, client.CodeInvalid, "")
+	requireError(t, "UpdateItem without fields", err, models.CodeInvalid, "")
 	_, err = c.DeleteItem(ctx, 0, 0)
-	requireError(t, "DeleteItem 0", err, client.CodeInvalid, "id")
+	requireError(t, "DeleteItem 0", err, models.CodeInvalid, "id")
 
 	// None of them changed anything.
 	if st := srv.State(t); st.Seq != 1 {

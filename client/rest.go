@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+
+	"livedash/models"
 )
 
 // Reset restores the demo data set over REST (POST /api/reset) and returns
@@ -20,7 +22,7 @@ func (c *Client) Reset(ctx context.Context, token string) (int64, error) {
 }
 
 // rest does one REST call and decodes its JSON answer, or its error body
-// into an *Error.
+// into a *models.Error.
 func (c *Client) rest(ctx context.Context, method, path, token string, out any) error {
 	u := *c.restBase
 	u.Path += path
@@ -45,7 +47,7 @@ func (c *Client) rest(ctx context.Context, method, path, token string, out any) 
 	}
 	if resp.StatusCode >= 300 {
 		var body struct {
-			Error *Error `json:"error"`
+			Error *models.Error `json:"error"`
 		}
 		if json.Unmarshal(raw, &body) == nil && body.Error != nil {
 			return body.Error

@@ -9,6 +9,7 @@ import (
 	"livedash/app/apptest"
 	"livedash/client"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // A client whose server restarts resumes where it was: the events written
@@ -39,18 +40,18 @@ func TestResumeAfterServerRestart(t *testing.T) {
 		missed = create(srv, fmt.Sprint("while away ", i))
 	}
 	px.refusing(false)
-	rec.WaitType(client.TypeWelcome, 2)
+	rec.WaitType(protocol.TypeWelcome, 2)
 	live := create(srv, "after")
 
 	evs := rec.WaitSeq(live)
 	apptest.RequireConsecutive(t, evs, first.Seq+1, live)
-	if n := rec.Count(client.TypeResync); n != 1 {
+	if n := rec.Count(protocol.TypeResync); n != 1 {
 		t.Fatalf("%d resyncs, want only the fresh start's: %s", n, apptest.Describe(rec.All()))
 	}
 	if d, ok := rec.WaitType(client.TypeDisconnected, 1).Disconnect(); !ok || d.Code != 1001 {
 		t.Fatalf("disconnected %+v, want the server's 1001", d)
 	}
-	w, ok := rec.WaitType(client.TypeWelcome, 2).Welcome()
+	w, ok := rec.WaitType(protocol.TypeWelcome, 2).Welcome()
 	if !ok || !w.Resumed || w.Epoch != first.Epoch || w.Seq != missed {
 		t.Fatalf("second welcome %+v, want resumed in epoch %s", w, first.Epoch)
 	}
@@ -94,7 +95,7 @@ func TestResumeFromAStoredPosition(t *testing.T) {
 		t.Fatalf("welcome %+v, want resumed", again.Welcome())
 	}
 	apptest.RequireConsecutive(t, rec.WaitSeq(last), since+1, last)
-	if n := rec.Count(client.TypeResync); n != 0 {
+	if n := rec.Count(protocol.TypeResync); n != 0 {
 		t.Fatalf("%d resyncs on a resume", n)
 	}
 }
@@ -109,11 +110,11 @@ func TestResyncOnWrongEpoch(t *testing.T) {
 	if c.Welcome().Resumed {
 		t.Fatalf("welcome %+v resumed a foreign epoch", c.Welcome())
 	}
-	r, ok := rec.WaitType(client.TypeResync, 1).Resync()
+	r, ok := rec.WaitType(protocol.TypeResync, 1).Resync()
 	if !ok || r.Seq != st.Seq || r.Epoch != st.Epoch {
 		t.Fatalf("resync %+v, want seq %d epoch %s", r, st.Seq, st.Epoch)
 	}
-	if evs := rec.All(); evs[0].Type != client.TypeWelcome || evs[1].Type != client.TypeResync {
+	if evs := rec.All(); evs[0].Type != protocol.TypeWelcome || evs[1].Type != protocol.TypeResync {
 		t.Fatalf("stream starts %s", apptest.Describe(evs))
 	}
 	_, seq, err := c.CreateItem(ctx, client.NewItem{Name: "after the resync"})
@@ -134,14 +135,14 @@ func TestFreshStartDeliversOneResync(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	c, rec := dial(t, srv.URL, client.Options{})
 	w := c.Welcome()
-	r, ok := rec.WaitType(client.TypeResync, 1).Resync()
+	r, ok := rec.WaitType(protocol.TypeResync, 1).Resync()
 	if !ok || r.Seq != w.Seq || r.Epoch != w.Epoch || w.Resumed {
 		t.Fatalf("welcome %+v, resync %+v", w, r)
 	}
 	if err := c.Ping(apptest.Ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if n := rec.Count(client.TypeResync); n != 1 {
+	if n := rec.Count(protocol.TypeResync); n != 1 {
 		t.Fatalf("%d resyncs", n)
 	}
 }
@@ -154,7 +155,7 @@ func TestResyncWhenTheDatabaseIsReplaced(t *testing.T) {
 	old := c.Welcome().Epoch
 	srv.Stop()
 	srv = apptest.MustStartServer(t, "--addr", srv.Addr, "--db", filepath.Join(t.TempDir(), "other.db"))
-	r, ok := rec.WaitType(client.TypeResync, 2).Resync()
+	r, ok := rec.WaitType(protocol.TypeResync, 2).Resync()
 	st := srv.State(t)
 	if !ok || r.Epoch == old || r.Epoch != st.Epoch || r.Seq != st.Seq {
 		t.Fatalf("resync %+v; old epoch %s, new state %d/%s", r, old, st.Seq, st.Epoch)

@@ -10,6 +10,7 @@ import (
 	"livedash/app/apptest"
 	"livedash/client"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // createdEvents finds the item.created events of the log for name.
@@ -82,7 +83,7 @@ func TestUnansweredMutationIsResentAndAppliesOnce(t *testing.T) {
 	// reconnect.
 	evs := rec.WaitSeq(applied)
 	apptest.RequireConsecutive(t, evs, evs[0].Seq, applied)
-	if w, _ := rec.WaitType(client.TypeWelcome, 2).Welcome(); !w.Resumed {
+	if w, _ := rec.WaitType(protocol.TypeWelcome, 2).Welcome(); !w.Resumed {
 		t.Fatalf("second welcome %+v, want resumed", w)
 	}
 }
@@ -119,9 +120,9 @@ func TestRetryByRequestIDAfterTheContextEnded(t *testing.T) {
 	}
 	// The outcome of a failure is remembered too.
 	_, _, err = c.IncrementScore(client.WithRequestID(apptest.Ctx(t), "bump-1"), 999, 1)
-	requireError(t, "increment of a missing score", err, client.CodeNotFound, "id")
+	requireError(t, "increment of a missing score", err, models.CodeNotFound, "id")
 	_, _, err = c.IncrementScore(client.WithRequestID(apptest.Ctx(t), "bump-1"), 999, 1)
-	requireError(t, "its retry", err, client.CodeNotFound, "id")
+	requireError(t, "its retry", err, models.CodeNotFound, "id")
 
 	if _, _, err := c.CreateItem(client.WithRequestID(apptest.Ctx(t), ""), client.NewItem{Name: "x"}); err == nil {
 		t.Fatal("an empty request id was accepted")
@@ -213,15 +214,15 @@ func TestTooLargeFailsOnlyItsRequest(t *testing.T) {
 	srv := apptest.MustStartServer(t, "--read-limit", "4096")
 	c, rec := dial(t, srv.URL, client.Options{})
 	_, _, err := c.CreateItem(apptest.Ctx(t), client.NewItem{Name: "big", Description: strings.Repeat("x", 5000)})
-	requireError(t, "oversized CreateItem", err, client.CodeTooLarge, "")
-	rec.WaitType(client.TypeWelcome, 2)
+	requireError(t, "oversized CreateItem", err, protocol.CodeTooLarge, "")
+	rec.WaitType(protocol.TypeWelcome, 2)
 	if _, _, err := c.CreateItem(apptest.Ctx(t), client.NewItem{Name: "small"}); err != nil {
 		t.Fatalf("after too_large: %v", err)
 	}
 	if err := c.Ping(apptest.Ctx(t)); err != nil {
 		t.Fatal(err)
 	}
-	if n := rec.Count(client.TypeWelcome); n != 2 {
+	if n := rec.Count(protocol.TypeWelcome); n != 2 {
 		t.Fatalf("%d connections; the oversized request was sent again", n)
 	}
 }

@@ -5,6 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"livedash/models"
+
+	"livedash/protocol"
 )
 
 // errClosing ends the read loop of a client being closed.
@@ -33,12 +37,12 @@ func (c *Client) handle(cn *conn, raw []byte) error {
 		return errClosing
 	}
 	switch f.Type {
-	case "ack", "error":
+	case protocol.TypeAck, protocol.TypeError:
 		c.reply(cn, &f, raw)
-	case TypeWelcome:
+	case protocol.TypeWelcome:
 		c.welcomeFrame(cn, &f, raw)
-	case TypeResync:
-		var r Resync
+	case protocol.TypeResync:
+		var r protocol.Resync
 		if err := json.Unmarshal(f.Data, &r); err != nil {
 			return fmt.Errorf("livedash: bad resync %s: %w", truncate(raw), err)
 		}
@@ -72,7 +76,7 @@ func (c *Client) handle(cn *conn, raw []byte) error {
 // drop in between asks again. Fresh, the stream starts at the welcome's
 // seq, and the caller is told to load the snapshot as after a resync.
 func (c *Client) welcomeFrame(cn *conn, f *inFrame, raw []byte) {
-	var w Welcome
+	var w protocol.Welcome
 	if err := json.Unmarshal(f.Data, &w); err != nil {
 		c.opts.Logger.Warn("livedash: bad welcome", "err", err, "frame", truncate(raw))
 	}
@@ -82,7 +86,7 @@ func (c *Client) welcomeFrame(cn *conn, f *inFrame, raw []byte) {
 	c.deliver.push(f.event(raw))
 	if cn.since < 0 {
 		c.seq, c.epoch, c.positioned = w.Seq, w.Epoch, true
-		c.deliver.push(notice(TypeResync, Resync{Seq: w.Seq, Epoch: w.Epoch}))
+		c.deliver.push(notice(protocol.TypeResync, protocol.Resync{Seq: w.Seq, Epoch: w.Epoch}))
 	}
 	c.opts.Logger.Info("livedash: connected", "seq", w.Seq, "resumed", w.Resumed, "since", cn.since)
 	if !c.everLive {
@@ -99,7 +103,7 @@ func (c *Client) reply(cn *conn, f *inFrame, raw []byte) {
 		// limit: it answered every frame before it and reads none after,
 		// so the culprit is the oldest one unanswered on this connection.
 		// Failing it keeps it from being resent forever.
-		if f.Error != nil && f.Error.Code == CodeTooLarge {
+		if f.Error != nil && f.Error.Code == protocol.CodeTooLarge {
 			if cl := c.oldestOn(cn); cl != nil {
 				c.complete(cl, 0, nil, f.Error)
 				return
@@ -116,10 +120,10 @@ func (c *Client) reply(cn *conn, f *inFrame, raw []byte) {
 		c.opts.Logger.Error("livedash: a reply to no pending request", "id", *f.ID, "frame", truncate(raw))
 		return
 	}
-	if f.Type == "error" {
+	if f.Type == protocol.TypeError {
 		err := f.Error
 		if err == nil {
-			err = &Error{Code: CodeInternal, Message: "error reply without an error object"}
+			err = &models.Error{Code: models.CodeInternal, Message: "error reply without an error object"}
 		}
 		c.complete(cl, 0, nil, err)
 		return

@@ -18,6 +18,7 @@ import (
 	"livedash/client"
 	"livedash/internal/pgtest"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // clusterWriter creates items through one client and remembers which
@@ -26,7 +27,7 @@ type clusterWriter struct {
 	c      *client.Client
 	mu     sync.Mutex
 	acked  map[int64]string // item id -> name
-	errors map[client.Code]int
+	errors map[models.Code]int
 	other  int
 }
 
@@ -36,7 +37,7 @@ func (w *clusterWriter) run(ctx context.Context, name string) {
 		it, _, err := w.c.CreateItem(cctx, client.NewItem{Name: fmt.Sprintf("%s %d", name, i)})
 		cancel()
 		w.mu.Lock()
-		var e *client.Error
+		var e *models.Error
 		switch {
 		case err == nil:
 			w.acked[it.ID] = it.Name
@@ -57,7 +58,7 @@ func startWriters(t *testing.T, ctx context.Context, urls ...string) []*clusterW
 	var ws []*clusterWriter
 	for i, u := range urls {
 		w := &clusterWriter{c: apptest.DialClient(t, u, client.Options{ClientID: fmt.Sprintf("writer-%d", i)}),
-			acked: map[int64]string{}, errors: map[client.Code]int{}}
+			acked: map[int64]string{}, errors: map[models.Code]int{}}
 		ws = append(ws, w)
 		go w.run(ctx, fmt.Sprintf("w%d", i))
 	}
@@ -147,7 +148,7 @@ func TestClusterPostgresRestart(t *testing.T) {
 		t.Logf("writer %d: %d acked, errors %v, %d others", i, len(w.acked), w.errors, w.other)
 		for code, n := range w.errors {
 			// Fast writers meet the per-connection rate limit too.
-			if code != client.CodeUnavailable && code != "rate_limited" {
+			if code != models.CodeUnavailable && code != "rate_limited" {
 				t.Errorf("writer %d got %d × %s, want only unavailable", i, n, code)
 			}
 		}
@@ -306,7 +307,7 @@ func TestClusterBehindNginx(t *testing.T) {
 		if evs[0].Seq > firstSeq {
 			t.Fatalf("dashboard %d missed the start", i)
 		}
-		if st.Count(client.TypeWelcome) > 1 {
+		if st.Count(protocol.TypeWelcome) > 1 {
 			reconnected.Add(1)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"livedash/app/apptest"
 	"livedash/client"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // dialClient connects a livedash client to the current process; it
@@ -47,17 +48,17 @@ func (d *dropWatch) OnEvent(ctx context.Context, ev client.Event) {
 // replyFrame is the reply a call got, as the wire would have carried it,
 // for checks written against frames.
 func replyFrame(id string, seq int64, record any, err error) frame {
-	f := frame{Frame: apptest.Frame{ID: &id}}
+	f := frame{Frame: apptest.Frame{Reply: protocol.Reply{ID: &id}}}
 	if err != nil {
-		var e *client.Error
+		var e *models.Error
 		if !errors.As(err, &e) {
-			e = &client.Error{Code: "!" + client.Code(err.Error())} // not from the server: fails every check
+			e = &models.Error{Code: "!" + models.Code(err.Error())} // not from the server: fails every check
 		}
-		f.Type, f.Error = "error", &models.Error{Code: models.Code(e.Code), Message: e.Message, Field: e.Field}
+		f.Type, f.Error = protocol.TypeError, e
 		f.Raw, _ = json.Marshal(map[string]any{"type": f.Type, "id": id, "error": f.Error})
 		return f
 	}
-	f.Type, f.Seq = "ack", seq
+	f.Type, f.Seq = protocol.TypeAck, seq
 	f.Data, _ = json.Marshal(record)
 	f.Raw, _ = json.Marshal(map[string]any{"type": f.Type, "id": id, "seq": seq, "data": f.Data})
 	return f
@@ -65,5 +66,5 @@ func replyFrame(id string, seq int64, record any, err error) frame {
 
 // eventFrame is an event a client delivered, as the wire carried it.
 func eventFrame(ev client.Event) frame {
-	return frame{Frame: apptest.Frame{Type: ev.Type, Seq: ev.Seq, Data: ev.Data, Raw: ev.Raw}}
+	return frame{Frame: apptest.Frame{Reply: protocol.Reply{Type: ev.Type, Seq: ev.Seq, Data: ev.Data}, Raw: ev.Raw}}
 }

@@ -55,7 +55,7 @@ func TestDiskFullFailsCleanlyAndRecovers(t *testing.T) {
 	filler := fillDisk(t, dir)
 
 	last := before.Seq // the last acked seq
-	var failed *client.Error
+	var failed *models.Error
 	var failedID string
 	for n := 0; n < 5000 && failed == nil; n++ {
 		id := fmt.Sprint("full-", n)
@@ -75,7 +75,7 @@ func TestDiskFullFailsCleanlyAndRecovers(t *testing.T) {
 	if failed == nil {
 		t.Fatalf("5000 mutations succeeded on a full disk")
 	}
-	if failed.Code != client.CodeInternal {
+	if failed.Code != models.CodeInternal {
 		t.Fatalf("the failed write got %v, want internal", failed)
 	}
 	for _, leak := range []string{"disk", "full", "sqlite", "database", "SQL"} {

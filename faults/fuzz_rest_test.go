@@ -9,8 +9,8 @@ import (
 	"testing"
 
 	"livedash/app/apptest"
-	"livedash/handlers"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // fuzzRoutes are the REST routes that take a JSON body. Ids that exist and
@@ -70,7 +70,7 @@ func FuzzRESTBodies(f *testing.F) {
 			http.StatusBadRequest:            {models.CodeBadRequest, models.CodeInvalid},
 			http.StatusNotFound:              {models.CodeNotFound},
 			http.StatusConflict:              {models.CodeConflict},
-			http.StatusRequestEntityTooLarge: {handlers.CodeTooLarge},
+			http.StatusRequestEntityTooLarge: {protocol.CodeTooLarge},
 		}[status]
 		var e struct {
 			Error *models.Error `json:"error"`

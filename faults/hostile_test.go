@@ -14,9 +14,8 @@ import (
 
 	"github.com/fasthttp/websocket"
 
-	"livedash/handlers"
 	"livedash/models"
-	"livedash/ws"
+	"livedash/protocol"
 )
 
 const (
@@ -96,7 +95,7 @@ func restOverLimit(t *testing.T, srv *server) {
 			if resp.StatusCode != http.StatusRequestEntityTooLarge {
 				t.Fatalf("status %d, want 413: %.200s", resp.StatusCode, raw)
 			}
-			requireErrorBody(t, raw, handlers.CodeTooLarge)
+			requireErrorBody(t, raw, protocol.CodeTooLarge)
 		})
 	}
 	requireUnchanged(t, srv, before, "bodies over the limit")
@@ -130,7 +129,7 @@ func wsOverLimit(t *testing.T, srv *server) {
 			code, err := p.waitEnd(t, peerWait)
 			var tooLarge bool
 			for _, f := range p.unsolicited() {
-				tooLarge = tooLarge || f.Error != nil && f.Error.Code == ws.CodeTooLarge
+				tooLarge = tooLarge || f.Error != nil && f.Error.Code == protocol.CodeTooLarge
 			}
 			if !tooLarge || code != websocket.CloseMessageTooBig {
 				t.Errorf("ended with %v, too_large error sent: %v; want a too_large error, then close 1009", err, tooLarge)
@@ -315,7 +314,7 @@ func requestFlood(t *testing.T, srv *server) {
 			t.Fatalf("no reply to f%d", i)
 		case f.Type == "ack":
 			acks++
-		case f.Error.Code != ws.CodeRateLimited:
+		case f.Error.Code != protocol.CodeRateLimited:
 			t.Fatalf("f%d: %s", i, f.Raw)
 		}
 	}
@@ -360,7 +359,7 @@ func resetWithoutToken(t *testing.T, srv *server) {
 			if got := header.Get("WWW-Authenticate"); got != "Bearer" {
 				t.Fatalf("WWW-Authenticate %q, want Bearer", got)
 			}
-			requireErrorBody(t, raw, handlers.CodeUnauthorized)
+			requireErrorBody(t, raw, protocol.CodeUnauthorized)
 			requireUnchanged(t, srv, before, "a refused reset")
 		})
 	}

@@ -15,6 +15,7 @@ import (
 	"livedash/app/apptest"
 	"livedash/client"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // SIGTERM while clients write: every client gets 1001, every request in
@@ -80,8 +81,8 @@ type retryWriter struct {
 	c       *client.Client
 	stream  *apptest.Stream
 	drops   *dropWatch
-	score   int64          // id of the client's own score
-	welcome client.Welcome // of the first connection
+	score   int64            // id of the client's own score
+	welcome protocol.Welcome // of the first connection
 	window  chan struct{}
 	calls   sync.WaitGroup
 	ctx     context.Context // for the calls: they may wait out the restart
@@ -150,7 +151,7 @@ func (w *retryWriter) write() {
 		w.calls.Go(func() {
 			defer func() { <-w.window }()
 			seq, record, err := call()
-			late := w.stream.Count(client.TypeWelcome) > 1
+			late := w.stream.Count(protocol.TypeWelcome) > 1
 			w.mu.Lock()
 			defer w.mu.Unlock()
 			w.replies[id] = retryReply{replyFrame(id, seq, record, err), late}
@@ -197,7 +198,7 @@ func (w *retryWriter) waitLost(tb testing.TB) client.Disconnect {
 // and data, not be applied again.
 func (w *retryWriter) resume(tb testing.TB) (acks, failed, late int) {
 	tb.Helper()
-	if wel, _ := w.stream.WaitType(client.TypeWelcome, 2).Welcome(); !wel.Resumed {
+	if wel, _ := w.stream.WaitType(protocol.TypeWelcome, 2).Welcome(); !wel.Resumed {
 		tb.Fatalf("%s: welcome %+v after the restart, want resumed", w.client, wel)
 	}
 	done := make(chan struct{})

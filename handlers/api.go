@@ -16,6 +16,7 @@ import (
 
 	"livedash/metrics"
 	"livedash/models"
+	"livedash/protocol"
 	"livedash/store"
 )
 
@@ -70,14 +71,13 @@ func (a *API) query(c *fiber.Ctx, q models.Query) error {
 		}
 	}
 	if q.IsHistory() {
-		limit, err := queryInt(c, "limit", models.DefaultHistoryLimit)
+		limit, err := queryInt(c, "limit", 0)
 		if err != nil {
 			return err
 		}
-		if limit == 0 || limit > models.MaxHistoryLimit {
-			return models.Errorf(models.CodeInvalid, "limit", "limit must be between 1 and %d", models.MaxHistoryLimit)
+		if args.Limit, err = protocol.HistoryLimit(limit, c.Query("limit") != ""); err != nil {
+			return err
 		}
-		args.Limit = int(limit)
 	}
 	v, err := a.Store.Query(c.UserContext(), q, args)
 	if err != nil {
@@ -133,7 +133,7 @@ func (a *API) Reset(c *fiber.Ctx) error {
 	if a.AdminToken != "" {
 		got, ok := bearerToken(c.Get(fiber.HeaderAuthorization))
 		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.AdminToken)) != 1 {
-			return models.Errorf(CodeUnauthorized, "", "reset needs the admin token: Authorization: Bearer <token>")
+			return models.Errorf(protocol.CodeUnauthorized, "", "reset needs the admin token: Authorization: Bearer <token>")
 		}
 	}
 	who, err := origin(c)
@@ -257,11 +257,7 @@ func origin(c *fiber.Ctx) (store.Origin, error) {
 }
 
 func pathID(c *fiber.Ctx) (int64, error) {
-	id, err := strconv.ParseInt(c.Params("id"), 10, 64)
-	if err != nil || id <= 0 {
-		return 0, models.Errorf(models.CodeInvalid, "id", "id must be a positive integer")
-	}
-	return id, nil
+	return protocol.ParseID(c.Params("id"))
 }
 
 func queryInt(c *fiber.Ctx, key string, def int64) (int64, error) {

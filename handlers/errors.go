@@ -14,53 +14,12 @@ import (
 
 	"livedash/metrics"
 	"livedash/models"
-)
-
-// The codes only REST produces; the rest come from models. Each code has
-// one HTTP status (httpStatus).
-const (
-	CodeTooLarge         models.Code = "too_large"          // 413
-	CodeRateLimited      models.Code = "rate_limited"       // 429
-	CodeUnauthorized     models.Code = "unauthorized"       // 401
-	CodeForbidden        models.Code = "forbidden"          // 403
-	CodeMethodNotAllowed models.Code = "method_not_allowed" // 405
-	CodeRequestTimeout   models.Code = "request_timeout"    // 408
-	CodeHeadersTooLarge  models.Code = "headers_too_large"  // 431
+	"livedash/protocol"
 )
 
 // MaxHeaderBytes bounds the request line and headers of one request (the
 // HTTP server's read buffer): room for 8 KiB of cookies and the rest.
 const MaxHeaderBytes = 16 << 10
-
-// httpStatus is the one place where codes map to HTTP statuses.
-func httpStatus(c models.Code) int {
-	switch c {
-	case models.CodeBadRequest, models.CodeInvalid:
-		return http.StatusBadRequest
-	case models.CodeNotFound:
-		return http.StatusNotFound
-	case models.CodeConflict:
-		return http.StatusConflict
-	case models.CodeUnavailable:
-		return http.StatusServiceUnavailable
-	case CodeTooLarge:
-		return http.StatusRequestEntityTooLarge
-	case CodeRateLimited:
-		return http.StatusTooManyRequests
-	case CodeUnauthorized:
-		return http.StatusUnauthorized
-	case CodeForbidden:
-		return http.StatusForbidden
-	case CodeMethodNotAllowed:
-		return http.StatusMethodNotAllowed
-	case CodeRequestTimeout:
-		return http.StatusRequestTimeout
-	case CodeHeadersTooLarge:
-		return http.StatusRequestHeaderFieldsTooLarge
-	default:
-		return http.StatusInternalServerError
-	}
-}
 
 // fromStatus is the error for a status the framework chose, with a fixed
 // message: the framework's own texts may quote the request. Any other
@@ -70,19 +29,19 @@ func fromStatus(status int) *models.Error {
 	case http.StatusNotFound:
 		return models.Errorf(models.CodeNotFound, "", "no such path")
 	case http.StatusMethodNotAllowed:
-		return models.Errorf(CodeMethodNotAllowed, "", "this path does not take that method")
+		return models.Errorf(protocol.CodeMethodNotAllowed, "", "this path does not take that method")
 	case http.StatusRequestTimeout:
-		return models.Errorf(CodeRequestTimeout, "", "the request did not arrive within the read timeout")
+		return models.Errorf(protocol.CodeRequestTimeout, "", "the request did not arrive within the read timeout")
 	case http.StatusRequestEntityTooLarge:
-		return models.Errorf(CodeTooLarge, "", "the body is too large")
+		return models.Errorf(protocol.CodeTooLarge, "", "the body is too large")
 	case http.StatusRequestHeaderFieldsTooLarge:
-		return models.Errorf(CodeHeadersTooLarge, "", "the request line and headers may have at most %d bytes", MaxHeaderBytes)
+		return models.Errorf(protocol.CodeHeadersTooLarge, "", "the request line and headers may have at most %d bytes", MaxHeaderBytes)
 	case http.StatusTooManyRequests:
-		return models.Errorf(CodeRateLimited, "", "too many requests; slow down")
+		return models.Errorf(protocol.CodeRateLimited, "", "too many requests; slow down")
 	case http.StatusUnauthorized:
-		return models.Errorf(CodeUnauthorized, "", "not authorized")
+		return models.Errorf(protocol.CodeUnauthorized, "", "not authorized")
 	case http.StatusForbidden:
-		return models.Errorf(CodeForbidden, "", "forbidden")
+		return models.Errorf(protocol.CodeForbidden, "", "forbidden")
 	case http.StatusServiceUnavailable:
 		return models.Errorf(models.CodeUnavailable, "", "unavailable; retry later")
 	case http.StatusUpgradeRequired: // the WebSocket library refused the handshake
@@ -164,7 +123,7 @@ func RejectUnknownMethods(next fasthttp.RequestHandler, known []string, hosts Ho
 // writeError writes e as the contract's error body with its status and
 // the security headers, and counts it.
 func writeError(ctx *fasthttp.RequestCtx, e *models.Error, m *metrics.Metrics) {
-	status := httpStatus(e.Code)
+	status := protocol.HTTPStatus(e.Code)
 	setSecurityHeaders(&ctx.Response.Header)
 	if status == http.StatusUnauthorized {
 		ctx.Response.Header.Set(fiber.HeaderWWWAuthenticate, "Bearer")

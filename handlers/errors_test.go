@@ -15,6 +15,7 @@ import (
 
 	"livedash/metrics"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // syncBuffer is a log destination that tests read while the server writes.
@@ -95,11 +96,11 @@ func TestErrorHandler(t *testing.T) {
 		logged bool
 	}{
 		{"a domain error", models.Errorf(models.CodeConflict, "version", "at version 2"), http.StatusConflict, models.CodeConflict, false},
-		{"unauthorized", models.Errorf(CodeUnauthorized, "", "token"), http.StatusUnauthorized, CodeUnauthorized, false},
-		{"the framework's 403", fiber.ErrForbidden, http.StatusForbidden, CodeForbidden, false},
-		{"the framework's 405", fiber.ErrMethodNotAllowed, http.StatusMethodNotAllowed, CodeMethodNotAllowed, false},
-		{"the framework's 408", fiber.ErrRequestTimeout, http.StatusRequestTimeout, CodeRequestTimeout, false},
-		{"the framework's 431", fiber.ErrRequestHeaderFieldsTooLarge, http.StatusRequestHeaderFieldsTooLarge, CodeHeadersTooLarge, false},
+		{"unauthorized", models.Errorf(protocol.CodeUnauthorized, "", "token"), http.StatusUnauthorized, protocol.CodeUnauthorized, false},
+		{"the framework's 403", fiber.ErrForbidden, http.StatusForbidden, protocol.CodeForbidden, false},
+		{"the framework's 405", fiber.ErrMethodNotAllowed, http.StatusMethodNotAllowed, protocol.CodeMethodNotAllowed, false},
+		{"the framework's 408", fiber.ErrRequestTimeout, http.StatusRequestTimeout, protocol.CodeRequestTimeout, false},
+		{"the framework's 431", fiber.ErrRequestHeaderFieldsTooLarge, http.StatusRequestHeaderFieldsTooLarge, protocol.CodeHeadersTooLarge, false},
 		{"another client error", fiber.ErrTeapot, http.StatusBadRequest, models.CodeBadRequest, false},
 		{"a refused upgrade", fiber.ErrUpgradeRequired, http.StatusBadRequest, models.CodeBadRequest, false},
 		{"the framework's 502", fiber.ErrBadGateway, http.StatusInternalServerError, models.CodeInternal, true},

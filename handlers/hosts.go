@@ -7,6 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // Hosts is the rule for the Host header, which stops DNS rebinding: a page
@@ -74,7 +75,7 @@ func (h Hosts) check(host string) *models.Error {
 	if h.Allowed(host) {
 		return nil
 	}
-	return models.Errorf(CodeForbidden, "", "the host %.100q is not one this server answers to; the operator can allow it with --hosts", host)
+	return models.Errorf(protocol.CodeForbidden, "", "the host %.100q is not one this server answers to; the operator can allow it with --hosts", host)
 }
 
 // CheckHost refuses every request whose Host the rule does not allow,

@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // SameOrigin refuses what a browser sends on behalf of a foreign page:
@@ -23,7 +24,7 @@ func SameOrigin(allowed []string) fiber.Handler {
 		}
 		origin := c.Get(fiber.HeaderOrigin)
 		if origin != "" && !OriginAllowed(allowed, origin, string(c.Request().Host())) {
-			return models.Errorf(CodeForbidden, "", "origin %s is not allowed here", origin)
+			return models.Errorf(protocol.CodeForbidden, "", "origin %s is not allowed here", origin)
 		}
 		return c.Next()
 	}
@@ -57,7 +58,7 @@ func OriginAllowed(allowed []string, origin, host string) bool {
 func LimitBody(limit int64) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if int64(len(c.Body())) > limit {
-			return models.Errorf(CodeTooLarge, "", "bodies may have at most %d bytes", limit)
+			return models.Errorf(protocol.CodeTooLarge, "", "bodies may have at most %d bytes", limit)
 		}
 		return c.Next()
 	}

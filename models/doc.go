@@ -3,5 +3,6 @@
 // requests with their validation rules, events, the one error type with its
 // codes, and the limits. It knows nothing of HTTP, WebSockets or how the
 // records are stored; package store applies mutations, and the transports
-// (handlers, ws) decode them from JSON with DecodeJSON.
+// (handlers, ws through protocol.Decode) decode them from JSON with
+// DecodeJSON.
 package models

@@ -6,9 +6,9 @@ import (
 )
 
 // Code is the machine-readable kind of a failure. The same codes travel in
-// WebSocket error frames and REST error bodies; the transports add the codes
-// that only they produce (too_large, rate_limited, ...) and map codes to HTTP
-// statuses.
+// WebSocket error frames and REST error bodies. Package protocol adds the
+// codes the transports produce (too_large, rate_limited, ...) and holds the
+// one table of every code's HTTP status.
 type Code string
 
 // The codes the domain produces.

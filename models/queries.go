@@ -26,29 +26,18 @@ func (q Query) TakesID() bool {
 // IsHistory reports whether the query reads a record's history.
 func (q Query) IsHistory() bool { return q == QueryItemHistory || q == QueryScoreHistory }
 
-// History limits: how many events a history answers by default and at most.
+// History limits: how many events a history answers by default and at most
+// (the rule is protocol.HistoryLimit).
 const (
 	DefaultHistoryLimit = 100
 	MaxHistoryLimit     = 1000
 )
 
 // Args are the arguments of a query: the record of the queries that read
-// one, and the limit of a history (0 for the default).
+// one, and the limit of a history (0: not given, so the default).
 type Args struct {
 	ID    int64
 	Limit int
-}
-
-// CheckHistoryLimit is the rule for a history's limit: 1 to
-// MaxHistoryLimit; 0 means the default.
-func CheckHistoryLimit(limit int64) (int, error) {
-	if limit == 0 {
-		return DefaultHistoryLimit, nil
-	}
-	if limit < 1 || limit > MaxHistoryLimit {
-		return 0, Errorf(CodeInvalid, "limit", "limit must be between 1 and %d", MaxHistoryLimit)
-	}
-	return int(limit), nil
 }
 
 // History is the answer to item.history, score.history and the REST

@@ -66,7 +66,10 @@ const (
 	RecordReset = "reset"
 )
 
-type eventJSON struct {
+// EventFrame is an Event's JSON form: the wire's event frame, which the
+// hub broadcasts and REST lists. Readers decode it as protocol.Event;
+// it is declared here because the log's rows encode themselves.
+type EventFrame struct {
 	Type   string          `json:"type"`
 	Seq    int64           `json:"seq"`
 	Data   json.RawMessage `json:"data"`
@@ -78,7 +81,7 @@ type eventJSON struct {
 }
 
 func (e Event) MarshalJSON() ([]byte, error) {
-	out := eventJSON{Type: e.Type, Seq: e.Seq, Data: e.Data, Delta: e.Delta, Before: e.Before, UndoOf: e.UndoOf, At: e.At}
+	out := EventFrame{Type: e.Type, Seq: e.Seq, Data: e.Data, Delta: e.Delta, Before: e.Before, UndoOf: e.UndoOf, At: e.At}
 	if e.ActorID != "" || e.ActorName != "" {
 		out.Actor = &Actor{ID: e.ActorID, Name: e.ActorName}
 	}

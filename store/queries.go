@@ -8,6 +8,7 @@ import (
 	"gorm.io/gorm"
 
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // Query answers every read a client may ask for, for REST and WebSocket
@@ -84,7 +85,7 @@ func (s *Store) history(ctx context.Context, kind string, model any, id int64, l
 	if err := models.CheckID(id); err != nil {
 		return h, err
 	}
-	limit, err := models.CheckHistoryLimit(int64(limit))
+	limit, err := protocol.HistoryLimit(int64(limit), limit != 0)
 	if err != nil {
 		return h, err
 	}

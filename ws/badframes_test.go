@@ -9,7 +9,7 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/models"
-	"livedash/ws"
+	"livedash/protocol"
 )
 
 // Every bad frame gets the right error code, echoes the request id when it
@@ -40,8 +40,8 @@ func TestBadFrames(t *testing.T) {
 		{"missing type", `{"id":"a1","data":{}}`, models.CodeBadRequest, "a1", "type"},
 		{"numeric type", `{"type":5,"id":"a2","data":{}}`, models.CodeBadRequest, "a2", "type"},
 		{"null type", `{"type":null,"id":"a3","data":{}}`, models.CodeBadRequest, "a3", "type"},
-		{"unknown type", `{"type":"item.explode","id":"a4","data":{}}`, ws.CodeUnknownType, "a4", "type"},
-		{"event type as request", `{"type":"item.created","id":"a5","data":{}}`, ws.CodeUnknownType, "a5", "type"},
+		{"unknown type", `{"type":"item.explode","id":"a4","data":{}}`, protocol.CodeUnknownType, "a4", "type"},
+		{"event type as request", `{"type":"item.created","id":"a5","data":{}}`, protocol.CodeUnknownType, "a5", "type"},
 		{"missing data", `{"type":"item.create","id":"a6"}`, models.CodeBadRequest, "a6", "data"},
 		{"null data", `{"type":"item.create","id":"a7","data":null}`, models.CodeBadRequest, "a7", "data"},
 		{"array data", `{"type":"item.create","id":"a8","data":[]}`, models.CodeBadRequest, "a8", "data"},

@@ -3,6 +3,7 @@ package ws
 import (
 	"errors"
 	"livedash/metrics"
+	"livedash/protocol"
 	"livedash/store"
 	"log/slog"
 	"sync"
@@ -13,15 +14,10 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// Close codes the server sends.
+// The close codes the server sends are protocol's (protocol.CloseNormal, ...).
 const (
-	CloseNormal         = websocket.CloseNormalClosure           // 1000: the peer closed
-	CloseGoingAway      = websocket.CloseGoingAway               // 1001: the server is stopping
-	CloseInvalidPayload = websocket.CloseInvalidFramePayloadData // 1007: a text frame that is not UTF-8
-	CloseTooLarge       = websocket.CloseMessageTooBig           // 1009: frame over the read limit
-	CloseTryAgain       = websocket.CloseTryAgainLater           // 1013: send queue full; resume with since
-	noCloseFrame        = 0
-	reasonQueueFull     = "send queue full; reconnect with since to resume"
+	noCloseFrame    = 0
+	reasonQueueFull = "send queue full; reconnect with since to resume"
 )
 
 // errStopping ends the read loop when the connection is being closed.
@@ -129,7 +125,7 @@ func (c *conn) enqueue(frames []*frame) bool {
 		// it resumes from the log when it reconnects.
 		c.overflowed.Store(true)
 		c.metrics.QueueDrop()
-		c.finish(CloseTryAgain, reasonQueueFull, false)
+		c.finish(protocol.CloseTryAgain, reasonQueueFull, false)
 		return false
 	}
 	return c.markDue()
@@ -153,6 +149,6 @@ func (c *conn) goingAway() {
 	c.stopping.Store(true)
 	go func() {
 		c.inflight.wait()
-		c.finish(CloseGoingAway, "server shutting down", true)
+		c.finish(protocol.CloseGoingAway, "server shutting down", true)
 	}()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // maxPresenceUsers caps the user list of presence frames: with thousands of
@@ -39,12 +40,12 @@ type Hub struct {
 	// The other instances' dashboards, when several share one database:
 	// app/presence.go keeps them up to date (SetRemotePresence).
 	remoteCount int
-	remoteUsers []User
+	remoteUsers []protocol.User
 }
 
 // LocalPresence is this instance's own share of presence: its connection
 // count and its users (at most maxPresenceUsers), for the other instances.
-func (h *Hub) LocalPresence() (int, []User) {
+func (h *Hub) LocalPresence() (int, []protocol.User) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	users := h.localUsers()
@@ -53,7 +54,7 @@ func (h *Hub) LocalPresence() (int, []User) {
 
 // SetRemotePresence sets the other instances' share of presence; a change
 // goes out to every connection like a local one.
-func (h *Hub) SetRemotePresence(count int, users []User) {
+func (h *Hub) SetRemotePresence(count int, users []protocol.User) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if count == h.remoteCount && slices.Equal(users, h.remoteUsers) {
@@ -193,7 +194,7 @@ func (h *Hub) sendPresence() {
 	p := newPresenceFrames(len(h.conns)+h.remoteCount, listed)
 	due := h.due[:0]
 	for c := range h.conns {
-		if c.enqueue([]*frame{p.frameFor(User{ID: c.PublicID, Name: c.Name})}) {
+		if c.enqueue([]*frame{p.frameFor(protocol.User{ID: c.PublicID, Name: c.Name})}) {
 			due = append(due, c)
 		}
 	}
@@ -210,7 +211,7 @@ func (h *Hub) keepDue(due []*conn) {
 
 // users lists every public id once, here and on the other instances,
 // ordered by name, then id. Callers hold h.mu.
-func (h *Hub) users() []User {
+func (h *Hub) users() []protocol.User {
 	if len(h.remoteUsers) == 0 {
 		return h.localUsers()
 	}
@@ -218,16 +219,16 @@ func (h *Hub) users() []User {
 }
 
 // localUsers lists this instance's users. Callers hold h.mu.
-func (h *Hub) localUsers() []User {
-	users := make([]User, 0, len(h.conns))
+func (h *Hub) localUsers() []protocol.User {
+	users := make([]protocol.User, 0, len(h.conns))
 	for c := range h.conns {
-		users = append(users, User{ID: c.PublicID, Name: c.Name})
+		users = append(users, protocol.User{ID: c.PublicID, Name: c.Name})
 	}
 	return sortUsers(users)
 }
 
 // sortUsers keeps each public id once, ordered by name, then id.
-func sortUsers(all []User) []User {
+func sortUsers(all []protocol.User) []protocol.User {
 	seen := make(map[string]bool, len(all))
 	users := all[:0]
 	for _, u := range all {

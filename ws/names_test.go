@@ -10,7 +10,7 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/models"
-	"livedash/ws"
+	"livedash/protocol"
 )
 
 // The presence name (?name=) follows the same rule as item names and
@@ -57,7 +57,7 @@ func TestPresenceNameRule(t *testing.T) {
 			if err != nil {
 				t.Fatalf("refused: %v", err)
 			}
-			var w ws.Welcome
+			var w protocol.Welcome
 			if err := json.Unmarshal(c.WaitType("welcome").Data, &w); err != nil || w.Name != tc.want {
 				t.Fatalf("welcome name %+q (%v), want %+q", w.Name, err, tc.want)
 			}
@@ -90,7 +90,7 @@ func TestPresenceNameIsNFC(t *testing.T) {
 		if f.Type != "presence" {
 			continue
 		}
-		var p ws.Presence
+		var p protocol.Presence
 		if err := json.Unmarshal(f.Data, &p); err != nil {
 			t.Fatal(err)
 		}

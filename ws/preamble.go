@@ -4,15 +4,16 @@ import (
 	"context"
 
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // preamble writes the welcome and, for a resuming client, the events it
 // missed, straight from the log. Events after welcomeSeq are already queued
 // by the hub, so the replay stops there and nothing is sent twice.
 func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
-	welcome := Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, ID: c.PublicID, Name: c.Name}
+	welcome := protocol.Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, ID: c.PublicID, Name: c.Name}
 	if c.Since == nil {
-		return c.write(encodeData("welcome", welcome))
+		return c.write(encodeData(protocol.TypeWelcome, welcome))
 	}
 	page, resumable, err := c.firstReplayPage(ctx, *c.Since, welcomeSeq)
 	if err != nil {
@@ -20,14 +21,14 @@ func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
 	}
 	if !resumable {
 		c.metrics.Resync()
-		if err := c.write(encodeData("welcome", welcome)); err != nil {
+		if err := c.write(encodeData(protocol.TypeWelcome, welcome)); err != nil {
 			return err
 		}
 		return c.resync(welcomeSeq)
 	}
 	c.metrics.Resume()
 	welcome.Resumed = true
-	if err := c.write(encodeData("welcome", welcome)); err != nil {
+	if err := c.write(encodeData(protocol.TypeWelcome, welcome)); err != nil {
 		return err
 	}
 	return c.replay(ctx, page, *c.Since+1, welcomeSeq)
@@ -73,7 +74,7 @@ func (c *conn) replay(ctx context.Context, page []models.Event, next, last int64
 }
 
 func (c *conn) resync(seq int64) error {
-	return c.write(encodeData("resync", Resync{Seq: seq, Epoch: c.store.Epoch()}))
+	return c.write(encodeData(protocol.TypeResync, protocol.Resync{Seq: seq, Epoch: c.store.Epoch()}))
 }
 
 // eventFrames encodes the events of page up to seq last.

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"bytes"
+	"livedash/protocol"
 	"strconv"
 )
 
@@ -18,12 +19,12 @@ type presenceFrames struct {
 	rest   []byte // the listed users but the last, each with a leading comma, and "]}}"
 }
 
-func newPresenceFrames(count int, listed []User) *presenceFrames {
+func newPresenceFrames(count int, listed []protocol.User) *presenceFrames {
 	p := &presenceFrames{listed: make(map[string]bool, len(listed))}
 	for _, u := range listed {
 		p.listed[u.ID] = true
 	}
-	p.shared = &frame{kind: "presence", data: encodeData("presence", Presence{Count: count, Users: listed})}
+	p.shared = &frame{kind: protocol.TypePresence, data: encodeData(protocol.TypePresence, protocol.Presence{Count: count, Users: listed})}
 	p.head = []byte(`{"type":"presence","data":{"count":` + strconv.Itoa(count) + `,"users":[`)
 	var rest bytes.Buffer
 	for _, u := range listed[:max(len(listed)-1, 0)] {
@@ -35,9 +36,9 @@ func newPresenceFrames(count int, listed []User) *presenceFrames {
 	return p
 }
 
-func (p *presenceFrames) frameFor(self User) *frame {
+func (p *presenceFrames) frameFor(self protocol.User) *frame {
 	if p.listed[self.ID] {
 		return p.shared
 	}
-	return &frame{kind: "presence", data: p.head, own: mustEncode(self), rest: p.rest}
+	return &frame{kind: protocol.TypePresence, data: p.head, own: mustEncode(self), rest: p.rest}
 }

@@ -3,6 +3,7 @@ package ws
 import (
 	"encoding/json"
 	"fmt"
+	"livedash/protocol"
 	"testing"
 )
 
@@ -20,18 +21,18 @@ func TestPresenceFramesAlwaysHoldTheRecipient(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			all := make([]User, tt.users)
+			all := make([]protocol.User, tt.users)
 			for i := range all {
-				all[i] = User{ID: fmt.Sprintf("p-%03d", i), Name: fmt.Sprintf("User %03d", i)}
+				all[i] = protocol.User{ID: fmt.Sprintf("p-%03d", i), Name: fmt.Sprintf("User %03d", i)}
 			}
 			p := newPresenceFrames(tt.users+7, all[:tt.listed])
-			selves := append([]User{{ID: "p-stranger", Name: "Stranger"}}, all...)
+			selves := append([]protocol.User{{ID: "p-stranger", Name: "Stranger"}}, all...)
 			for _, self := range selves {
-				var got Presence
+				var got protocol.Presence
 				f := p.frameFor(self)
-				var env dataFrame[*Presence]
+				var env dataFrame[*protocol.Presence]
 				env.Data = &got
-				if err := json.Unmarshal(f.payload(), &env); err != nil || env.Type != "presence" {
+				if err := json.Unmarshal(f.payload(), &env); err != nil || env.Type != protocol.TypePresence {
 					t.Fatalf("frame for %s is not a presence frame: %v %s", self.ID, err, f.payload())
 				}
 				if got.Count != tt.users+7 {

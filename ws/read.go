@@ -12,6 +12,7 @@ import (
 	"golang.org/x/time/rate"
 
 	"livedash/models"
+	"livedash/protocol"
 	"livedash/store"
 )
 
@@ -94,11 +95,11 @@ func (c *conn) onFrame(ctx context.Context, typ int, r io.Reader) bool {
 		return false
 	}
 	if tooLarge {
-		c.metrics.Error(string(CodeTooLarge))
-		c.send(&frame{kind: "error", data: encodeError("", models.Errorf(CodeTooLarge, "",
+		c.metrics.Error(string(protocol.CodeTooLarge))
+		c.send(&frame{kind: protocol.TypeError, data: encodeError("", models.Errorf(protocol.CodeTooLarge, "",
 			"frames may have at most %d bytes", cfg.ReadLimit))})
 		c.inflight.wait()
-		c.finish(CloseTooLarge, "frame too large", true)
+		c.finish(protocol.CloseAfter(protocol.CodeTooLarge), "frame too large", true)
 		return true
 	}
 	// Every frame read gets a reply. A peer that pipelines faster than it
@@ -120,7 +121,7 @@ func (c *conn) onFrame(ctx context.Context, typ int, r io.Reader) bool {
 		// with its bad bytes replaced, which the client cannot match.
 		c.metrics.MessageIn("invalid")
 		c.inflight.wait()
-		c.finish(CloseInvalidPayload, "text frame is not valid UTF-8", true)
+		c.finish(protocol.CloseInvalidPayload, "text frame is not valid UTF-8", true)
 		return true
 	}
 	c.handle(ctx, msg)
@@ -133,10 +134,10 @@ func (c *conn) endRead(peerClosed bool) {
 	switch {
 	case c.stopping.Load():
 		c.inflight.wait()
-		c.finish(CloseGoingAway, "server shutting down", true)
+		c.finish(protocol.CloseGoingAway, "server shutting down", true)
 	case peerClosed:
 		c.inflight.wait()
-		c.finish(CloseNormal, "", true)
+		c.finish(protocol.CloseNormal, "", true)
 	default:
 		c.finish(noCloseFrame, "", false)
 	}
@@ -188,7 +189,7 @@ func readFrame(r io.Reader, limit int64) ([]byte, bool, error) {
 }
 
 func (c *conn) handle(ctx context.Context, msg []byte) {
-	req, derr := Decode(msg)
+	req, derr := protocol.Decode(msg)
 	if derr != nil && derr.Code != models.CodeInvalid {
 		c.metrics.MessageIn("invalid") // client-chosen types must not become labels
 	} else {
@@ -210,7 +211,7 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 			c.replyError(req.ID, models.AsError(err))
 			return
 		}
-		c.send(&frame{kind: "ack", data: encodeAck(req.ID, 0, data)})
+		c.send(&frame{kind: protocol.TypeAck, data: encodeAck(req.ID, 0, data)})
 		return
 	}
 	origin := store.Origin{Client: c.Client, Name: c.Name, RequestID: req.ID, Remember: c.Remember, PublicID: c.PublicID}
@@ -223,7 +224,7 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 			return
 		}
 		c.metrics.Commit(time.Since(started))
-		c.send(&frame{kind: "ack", data: encodeAck(req.ID, res.Seq, res.Data)})
+		c.send(&frame{kind: protocol.TypeAck, data: encodeAck(req.ID, res.Seq, res.Data)})
 	})
 	if err != nil {
 		c.inflight.done()
@@ -232,8 +233,8 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 }
 
 // query answers the requests that read, through the store's one read path.
-func (c *conn) query(ctx context.Context, req Request) ([]byte, error) {
-	if req.Type == typePing {
+func (c *conn) query(ctx context.Context, req protocol.Request) ([]byte, error) {
+	if req.Type == protocol.TypePing {
 		return []byte("{}"), nil
 	}
 	v, err := c.store.Query(ctx, req.Query, models.Args{ID: req.RecordID, Limit: req.Limit})
@@ -255,7 +256,7 @@ func (c *conn) allow(id string) bool {
 	if c.limiter.Allow() {
 		return true
 	}
-	c.replyError(id, models.Errorf(CodeRateLimited, "",
+	c.replyError(id, models.Errorf(protocol.CodeRateLimited, "",
 		"more than %g messages a second; slow down", c.cfg.Rate))
 	return false
 }
@@ -267,5 +268,5 @@ func (c *conn) replyError(id string, err *models.Error) {
 	if c.baseLog.Enabled(context.Background(), slog.LevelDebug) {
 		c.logger().Debug("request failed", "id", id, "code", err.Code, "message", err.Message)
 	}
-	c.send(&frame{kind: "error", data: encodeError(id, err)})
+	c.send(&frame{kind: protocol.TypeError, data: encodeError(id, err)})
 }

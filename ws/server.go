@@ -19,6 +19,7 @@ import (
 
 	"livedash/metrics"
 	"livedash/models"
+	"livedash/protocol"
 	"livedash/store"
 )
 
@@ -195,7 +196,7 @@ func (s *Server) open(ws *wslib.Conn, p Params) (*conn, int64, bool) {
 	}
 	welcomeSeq, err := s.hub.register(c)
 	if err != nil {
-		msg := websocket.FormatCloseMessage(CloseGoingAway, "server shutting down")
+		msg := websocket.FormatCloseMessage(protocol.CloseGoingAway, "server shutting down")
 		_ = ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(s.cfg.WriteWait))
 		_ = ws.Close()
 		return nil, 0, false

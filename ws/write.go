@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"livedash/protocol"
 )
 
 // Writes. A connection has no writer goroutine of its own: whoever owns it
@@ -153,7 +155,7 @@ func (c *conn) finishWrites() {
 // gets a moment to read the peer's answer (see Server.reader); otherwise it stops
 // at once.
 func (c *conn) endReading() {
-	if c.closeCode == noCloseFrame || c.closeCode == CloseNormal {
+	if c.closeCode == noCloseFrame || c.closeCode == protocol.CloseNormal {
 		_ = c.ws.SetReadDeadline(time.Now())
 		return
 	}

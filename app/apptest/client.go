@@ -11,17 +11,15 @@ import (
 
 	"github.com/fasthttp/websocket"
 
-	"livedash/models"
+	"livedash/protocol"
 )
 
-// Frame is one server frame as a test sees it.
+// Frame is one server frame as a test sees it: the fields of a reply,
+// which a notice's type and data and an event's seq share, and the frame's
+// bytes.
 type Frame struct {
-	Type  string          `json:"type"`
-	ID    *string         `json:"id"`
-	Seq   int64           `json:"seq"`
-	Data  json.RawMessage `json:"data"`
-	Error *models.Error   `json:"error"`
-	Raw   []byte          `json:"-"`
+	protocol.Reply
+	Raw []byte `json:"-"`
 }
 
 // Client is a raw WebSocket client that records every frame it receives,
@@ -52,7 +50,7 @@ func (s *Server) Dial(tb testing.TB, query string) *Client {
 		}
 		tb.Fatalf("dial %s: %v (status %d)", query, err, status)
 	}
-	c.WaitType("welcome")
+	c.WaitType(protocol.TypeWelcome)
 	return c
 }
 
@@ -78,7 +76,7 @@ func (c *Client) readLoop() {
 		} else {
 			var f Frame
 			if jerr := json.Unmarshal(data, &f); jerr != nil {
-				f = Frame{Type: "!unparsable"}
+				f = Frame{Reply: protocol.Reply{Type: "!unparsable"}}
 			}
 			f.Raw = data
 			c.frames = append(c.frames, f)
@@ -156,7 +154,7 @@ func (c *Client) WaitType(typ string) Frame {
 func (c *Client) Events() []Frame {
 	var out []Frame
 	for _, f := range c.Frames() {
-		if f.Seq > 0 && f.Type != "ack" {
+		if f.Seq > 0 && f.Type != protocol.TypeAck {
 			out = append(out, f)
 		}
 	}
@@ -168,7 +166,7 @@ func (c *Client) WaitSeq(seq int64) []Frame {
 	c.tb.Helper()
 	c.waitUntil(fmt.Sprintf("event with seq %d", seq), func() bool {
 		for i := len(c.frames) - 1; i >= 0; i-- {
-			if f := c.frames[i]; f.Seq >= seq && f.Type != "ack" {
+			if f := c.frames[i]; f.Seq >= seq && f.Type != protocol.TypeAck {
 				return true
 			}
 		}
@@ -199,7 +197,7 @@ func (c *Client) Reply(id string) Frame {
 	var got Frame
 	c.waitUntil("reply to "+id, func() bool {
 		for _, f := range c.frames {
-			if (f.Type == "ack" || f.Type == "error") && f.ID != nil && *f.ID == id {
+			if (f.Type == protocol.TypeAck || f.Type == protocol.TypeError) && f.ID != nil && *f.ID == id {
 				got = f
 				return true
 			}
@@ -221,7 +219,7 @@ func (c *Client) Request(typ string, data any) Frame {
 func (c *Client) MustAck(typ string, data any) Frame {
 	c.tb.Helper()
 	f := c.Request(typ, data)
-	if f.Type != "ack" {
+	if f.Type != protocol.TypeAck {
 		c.tb.Fatalf("%s: want ack, got %s", typ, f.Raw)
 	}
 	return f

@@ -7,6 +7,7 @@ import (
 
 	"livedash/client"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // View is what a dashboard builds: a snapshot, then the events after it.
@@ -42,23 +43,23 @@ func (v *View) Apply(tb testing.TB, seq int64, typ string, data []byte) {
 		}
 	}
 	switch typ {
-	case "item.created", "item.updated":
+	case protocol.EventItemCreated, protocol.EventItemUpdated:
 		var it models.Item
 		decode(&it)
 		v.items[it.ID] = it
-	case "item.deleted":
+	case protocol.EventItemDeleted:
 		var d models.Deleted
 		decode(&d)
 		delete(v.items, d.ID)
-	case "score.created", "score.updated":
+	case protocol.EventScoreCreated, protocol.EventScoreUpdated:
 		var s models.Score
 		decode(&s)
 		v.scores[s.ID] = s
-	case "score.deleted":
+	case protocol.EventScoreDeleted:
 		var d models.Deleted
 		decode(&d)
 		delete(v.scores, d.ID)
-	case "state.reset":
+	case protocol.EventStateReset:
 		var st models.ResetState
 		decode(&st)
 		*v = *NewView(models.State{Items: st.Items, Scores: st.Scores})

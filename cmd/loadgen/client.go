@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"livedash/protocol"
 )
 
 // client is one WebSocket connection, listener or writer. All it keeps is
@@ -83,7 +85,7 @@ func dial(ctx context.Context, d *websocket.Dialer, addr, name string) (*websock
 		return nil, nil, &codedError{"no_welcome", err}
 	}
 	var w welcomeFrame
-	if mt != websocket.TextMessage || json.Unmarshal(b, &w) != nil || w.Type != "welcome" {
+	if mt != websocket.TextMessage || json.Unmarshal(b, &w) != nil || w.Type != protocol.TypeWelcome {
 		conn.Close()
 		return nil, nil, &codedError{"bad_welcome", fmt.Errorf("first frame is not a welcome: %.200s", b)}
 	}
@@ -178,23 +180,23 @@ func (r *runner) handleFrame(c *client, b []byte) {
 		return
 	}
 	switch string(f.Type) {
-	case "ack":
+	case protocol.TypeAck:
 		if c.w != nil {
 			c.w.onAck(f, b, now)
 		} else {
 			r.addErr("unexpected_ack", 1)
 		}
-	case "error":
+	case protocol.TypeError:
 		if c.w != nil {
 			c.w.onError(f, b, now)
 		} else {
 			r.addErr(errorCode(b), 1)
 		}
-	case "presence":
+	case protocol.TypePresence:
 		c.presence++
-	case "resync":
+	case protocol.TypeResync:
 		r.addErr("resync", 1)
-	case "welcome":
+	case protocol.TypeWelcome:
 		r.addErr("second_welcome", 1)
 	default:
 		if !f.HasSeq {

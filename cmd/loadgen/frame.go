@@ -3,6 +3,8 @@ package main
 import (
 	"encoding/json"
 	"errors"
+
+	"livedash/protocol"
 )
 
 // frameHead is the top level of a server frame as far as the load generator
@@ -229,21 +231,8 @@ func skipValue(b []byte, i int) (int, bool) {
 // Frames that are rare enough to decode properly.
 
 type welcomeFrame struct {
-	Type string `json:"type"`
-	Data struct {
-		Seq    int64  `json:"seq"`
-		Epoch  string `json:"epoch"`
-		Client string `json:"client"`
-	} `json:"data"`
-}
-
-type errorFrame struct {
-	ID    *string `json:"id"`
-	Error struct {
-		Code    string `json:"code"`
-		Message string `json:"message"`
-		Field   string `json:"field"`
-	} `json:"error"`
+	Type string           `json:"type"`
+	Data protocol.Welcome `json:"data"`
 }
 
 type ackIDFrame struct {
@@ -254,11 +243,11 @@ type ackIDFrame struct {
 
 // errorCode extracts error.code from an error frame ("unparsable" if none).
 func errorCode(b []byte) string {
-	var e errorFrame
-	if err := json.Unmarshal(b, &e); err != nil || e.Error.Code == "" {
+	var e protocol.Reply
+	if err := json.Unmarshal(b, &e); err != nil || e.Error == nil || e.Error.Code == "" {
 		return "unparsable_error"
 	}
-	return e.Error.Code
+	return string(e.Error.Code)
 }
 
 // ackRecordID extracts data.id from the ack of a create (0 if none).

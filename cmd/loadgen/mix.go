@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"livedash/protocol"
 )
 
 // opKind is one kind of mutation a writer can send.
@@ -21,13 +23,13 @@ const (
 )
 
 var opTypes = [numOps]string{
-	opScoreIncrement: "score.increment",
-	opScoreCreate:    "score.create",
-	opScoreUpdate:    "score.update",
-	opScoreDelete:    "score.delete",
-	opItemCreate:     "item.create",
-	opItemUpdate:     "item.update",
-	opItemDelete:     "item.delete",
+	opScoreIncrement: protocol.TypeScoreIncrement,
+	opScoreCreate:    protocol.TypeScoreCreate,
+	opScoreUpdate:    protocol.TypeScoreUpdate,
+	opScoreDelete:    protocol.TypeScoreDelete,
+	opItemCreate:     protocol.TypeItemCreate,
+	opItemUpdate:     protocol.TypeItemUpdate,
+	opItemDelete:     protocol.TypeItemDelete,
 }
 
 func (k opKind) String() string {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"livedash/protocol"
 )
 
 // writer is the sending side of a writer connection (its reads go through
@@ -301,7 +303,7 @@ func (w *writer) onAck(f frameHead, b []byte, now int64) {
 
 func (w *writer) onError(f frameHead, b []byte, now int64) {
 	code := errorCode(b)
-	if code == "rate_limited" {
+	if code == string(protocol.CodeRateLimited) {
 		w.backoffUntil.Store(now + rateLimitBackoff.Microseconds())
 	}
 	n, ok := w.reqNum(f.ID)

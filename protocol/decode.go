@@ -1,4 +1,4 @@
-package ws
+package protocol
 
 import (
 	"bytes"
@@ -8,6 +8,9 @@ import (
 	"livedash/models"
 )
 
+// maxType bounds a request's type, so an error can quote it.
+const maxType = 64
+
 // Request is one decoded client frame: a mutation, a query, or a ping.
 type Request struct {
 	Type     string
@@ -15,7 +18,7 @@ type Request struct {
 	Mutation models.Mutation
 	Query    models.Query
 	RecordID int64 // for item.get, score.get and the histories
-	Limit    int   // for the histories; 0 for the default
+	Limit    int   // for the histories, the rule applied (HistoryLimit)
 }
 
 // ByID is the data of item.get and score.get.
@@ -23,21 +26,20 @@ type ByID struct {
 	ID int64 `json:"id"`
 }
 
-// HistoryOf is the data of item.history and score.history.
+// HistoryOf is the data of item.history and score.history; a nil Limit
+// was not given.
 type HistoryOf struct {
 	ID    int64  `json:"id"`
-	Limit *int64 `json:"limit"`
+	Limit *int64 `json:"limit,omitempty"`
 }
 
 // Empty is the data of requests that take none.
 type Empty struct{}
 
-// typePing is answered by the connection itself.
-const typePing = "ping"
-
-// newRequestData maps each wire type to the Go type its data decodes into.
-// Mutations come from models, so REST and WebSocket share one shape and one
-// set of rules; queries are answered by the store's one read path.
+// newRequestData maps each request type to the Go type its data decodes
+// into, false for a type not in the table. Mutations come from models, so
+// REST and WebSocket share one shape and one set of rules; queries are
+// answered by the store's one read path.
 func newRequestData(typ string) (any, bool) {
 	switch models.Query(typ) {
 	case models.QueryState, models.QueryItemList, models.QueryScoreList:
@@ -48,23 +50,23 @@ func newRequestData(typ string) (any, bool) {
 		return &HistoryOf{}, true
 	}
 	switch typ {
-	case "item.create":
+	case TypeItemCreate:
 		return &models.CreateItem{}, true
-	case "item.update":
+	case TypeItemUpdate:
 		return &models.UpdateItem{}, true
-	case "item.delete":
+	case TypeItemDelete:
 		return &models.DeleteItem{}, true
-	case "score.create":
+	case TypeScoreCreate:
 		return &models.CreateScore{}, true
-	case "score.update":
+	case TypeScoreUpdate:
 		return &models.UpdateScore{}, true
-	case "score.increment":
+	case TypeScoreIncrement:
 		return &models.IncrementScore{}, true
-	case "score.delete":
+	case TypeScoreDelete:
 		return &models.DeleteScore{}, true
-	case "undo":
+	case TypeUndo:
 		return &models.Undo{}, true
-	case typePing:
+	case TypePing:
 		return &Empty{}, true
 	}
 	return nil, false
@@ -76,8 +78,10 @@ type envelope struct {
 	Data json.RawMessage `json:"data"`
 }
 
-// Decode parses one client frame. On failure it still returns the request id
-// when it could be read, so the error can be correlated.
+// Decode parses one client frame and checks the arguments of the queries;
+// a mutation's own rules are its Validate's, which the store runs. On
+// failure it still returns the request id when it could be read, so the
+// error can be correlated.
 func Decode(frame []byte) (Request, *models.Error) {
 	var req Request
 	trimmed := bytes.TrimLeft(frame, " \t\r\n")
@@ -96,7 +100,7 @@ func Decode(frame []byte) (Request, *models.Error) {
 		return req, err
 	}
 	req.ID = id
-	typ, err := decodeString(env.Type, "type", 64)
+	typ, err := decodeString(env.Type, "type", maxType)
 	if err != nil {
 		return req, err
 	}
@@ -120,19 +124,17 @@ func Decode(frame []byte) (Request, *models.Error) {
 		if err := models.CheckID(d.ID); err != nil {
 			return req, models.AsError(err)
 		}
-		limit := int64(models.DefaultHistoryLimit)
+		var limit int64
 		if d.Limit != nil {
-			if limit = *d.Limit; limit == 0 {
-				limit = -1 // an explicit 0 is out of range, as on REST
-			}
+			limit = *d.Limit
 		}
-		n, err := models.CheckHistoryLimit(limit)
+		n, err := HistoryLimit(limit, d.Limit != nil)
 		if err != nil {
 			return req, models.AsError(err)
 		}
 		req.Query, req.RecordID, req.Limit = models.Query(typ), d.ID, n
 	default:
-		if typ != typePing {
+		if typ != TypePing {
 			req.Query = models.Query(typ)
 		}
 	}

@@ -1,4 +1,4 @@
-package ws
+package protocol
 
 import (
 	"errors"
@@ -43,7 +43,7 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("accepted request id %q", req.ID)
 		}
 		kinds := 0
-		for _, is := range []bool{req.Mutation != nil, req.Query != "", req.Type == typePing} {
+		for _, is := range []bool{req.Mutation != nil, req.Query != "", req.Type == TypePing} {
 			if is {
 				kinds++
 			}
