@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -102,13 +103,15 @@ func TestCodesDeclaredOnce(t *testing.T) {
 	}
 	names := 0
 	for value, decls := range consts {
-		for _, d := range decls {
-			if d.pkg == "protocol" && (strings.HasPrefix(d.name, "Type") || strings.HasPrefix(d.name, "Event")) {
-				names++
-				if len(decls) != 1 {
-					t.Errorf("%q is declared by %d constants, want 1: %v", value, len(decls), decls)
-				}
-			}
+		isName := slices.ContainsFunc(decls, func(d constDecl) bool {
+			return d.pkg == "protocol" && (strings.HasPrefix(d.name, "Type") || strings.HasPrefix(d.name, "Event"))
+		})
+		if !isName {
+			continue
+		}
+		names++
+		if len(decls) != 1 {
+			t.Errorf("%q is declared by %d constants, want 1: %v", value, len(decls), decls)
 		}
 	}
 	if names < 20 {

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -9,6 +10,7 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // outcome is what a request got, whichever transport carried it.
@@ -74,7 +76,7 @@ func restOutcome(tb testing.TB, status int, raw []byte) outcome {
 }
 
 func wsOutcome(f apptest.Frame) outcome {
-	if f.Type == "error" {
+	if f.Type == protocol.TypeError {
 		return outcome{err: f.Error}
 	}
 	return outcome{data: f.Data}
@@ -345,6 +347,45 @@ func TestHistoryRules(t *testing.T) {
 			}
 			if got := seqsOf(tr.history(t, srv, "score", 1, 0)); len(got) != 0 {
 				t.Errorf("score 1 after a reset: %v, want none", got)
+			}
+		})
+	}
+}
+
+// The read arguments follow protocol's one rule each, on both transports:
+// an explicit history limit of 0 is out of range (an absent one is the
+// default), and a record id must be a positive integer, in a REST path too.
+func TestReadArgumentRules(t *testing.T) {
+	srv := apptest.MustStartServer(t)
+	c := srv.Dial(t, "")
+	tests := []struct {
+		name   string
+		path   string         // GET over REST
+		typ    string         // the same read over the WebSocket; "" for REST only
+		data   map[string]any // its data
+		field  string
+		wsCode models.Code // what the WebSocket answers, invalid unless set
+	}{
+		{"history limit 0", "/api/items/1/history?limit=0", "item.history", map[string]any{"id": 1, "limit": 0}, "limit", ""},
+		{"history limit over the maximum", "/api/scores/1/history?limit=1001", "score.history", map[string]any{"id": 1, "limit": 1001}, "limit", ""},
+		{"history of id 0", "/api/items/0/history", "item.history", map[string]any{"id": 0}, "id", ""},
+		{"get of id 0", "/api/items/0", "item.get", map[string]any{"id": 0}, "id", ""},
+		{"get of a negative id", "/api/scores/-2", "score.get", map[string]any{"id": -2}, "id", ""},
+		{"get of an id that is not a number", "/api/items/abc", "item.get", map[string]any{"id": "abc"}, "id", models.CodeBadRequest},
+		{"get of an id over int64", "/api/items/9223372036854775808", "", nil, "id", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			status, raw := srv.Do(t, http.MethodGet, tt.path, nil, nil)
+			if got := restOutcome(t, status, raw); got.err == nil || got.err.Code != models.CodeInvalid || got.err.Field != tt.field {
+				t.Errorf("GET %s = %d %s, want invalid on %s", tt.path, status, raw, tt.field)
+			}
+			if tt.typ == "" {
+				return
+			}
+			want := cmp.Or(tt.wsCode, models.CodeInvalid)
+			if got := wsOutcome(c.Request(tt.typ, tt.data)); got.err == nil || got.err.Code != want || got.err.Field != tt.field {
+				t.Errorf("%s %v = %s %+v, want %s on %s", tt.typ, tt.data, got.data, got.err, want, tt.field)
 			}
 		})
 	}
