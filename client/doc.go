@@ -27,10 +27,11 @@
 //
 // # The stream
 //
-// Options.OnEvent receives, on one goroutine and in order: a TypeWelcome
-// notice for every connection, TypeResync when the events so far do not
-// lead to the server's state, TypePresence, TypeDisconnected, and the
-// events of the server's log. Guarantees:
+// Options.OnEvent receives, on one goroutine and in order: a
+// protocol.TypeWelcome notice for every connection, protocol.TypeResync when
+// the events so far do not lead to the server's state,
+// protocol.TypePresence, TypeDisconnected, and the events of the server's
+// log. Guarantees:
 //
 //   - Every event with a seq after the client's position is delivered
 //     exactly once, in seq order, across any number of reconnects: a new
@@ -39,11 +40,11 @@
 //     next one resumes from before the gap. A correct server sends neither,
 //     so both are logged as errors.
 //   - When the server cannot resume (another database, events pruned from
-//     its log) it says so and the client delivers TypeResync: load the
-//     snapshot (State) and apply only events with a seq above the
+//     its log) it says so and the client delivers protocol.TypeResync:
+//     load the snapshot (State) and apply only events with a seq above the
 //     snapshot's. A Client started without Options.Epoch delivers one
-//     TypeResync after its first welcome for the same reason: it has no
-//     state yet.
+//     protocol.TypeResync after its first welcome for the same reason: it
+//     has no state yet.
 //
 // Frames are read while OnEvent runs, so a slow handler delays only the
 // stream, never replies; the stream waits for it in memory.
@@ -51,13 +52,14 @@
 // # Requests
 //
 // Each typed method (State, Items, CreateItem, IncrementScore, ...) sends
-// one request and waits for its reply; a failure the server reports is an
-// *Error with one of the contract's codes. Mutations return the seq of the
-// event they caused; WaitSeq waits until OnEvent has processed it. Calls
-// made one after the other by one goroutine reach the server in that
-// order; concurrent calls go out pipelined on the one connection, in no set
-// order. A request refused with CodeRateLimited, CodeUnavailable or
-// CodeInternal was not applied: the client leaves the retry to the caller.
+// one request and waits for its reply; a failure the server reports is a
+// *models.Error with one of the contract's codes (models' and protocol's).
+// Mutations return the seq of the event they caused; WaitSeq waits until
+// OnEvent has processed it. Calls made one after the other by one
+// goroutine reach the server in that order; concurrent calls go out
+// pipelined on the one connection, in no set order. A request refused with
+// protocol.CodeRateLimited, models.CodeUnavailable or models.CodeInternal
+// was not applied: the client leaves the retry to the caller.
 //
 // A request unanswered when its connection drops is written again on the
 // next connection, under its original request id and in its original

@@ -12,7 +12,7 @@ import (
 // as the server logged them (Actor nil for the server's own changes, Delta
 // set for increments, Before for updates and deletes), oldest first: the most recent limit of them (0 for the server's default,
 // 100; at most 1000). A deleted item still has its history; an id no event
-// mentions is CodeNotFound.
+// mentions is models.CodeNotFound.
 func (c *Client) ItemHistory(ctx context.Context, id int64, limit int) ([]protocol.Event, error) {
 	return c.history(ctx, string(models.QueryItemHistory), id, limit)
 }
@@ -39,8 +39,8 @@ func (c *Client) history(ctx context.Context, typ string, id int64, limit int) (
 // whose event carries undo_of. It returns the record after the undo ({"id"}
 // when it undid a create) and the seq of the undo's own event, which can be
 // undone in turn (redo). A change made since that the undo would overwrite
-// is CodeConflict; a reset, or an event before the last reset, CodeInvalid;
-// a seq no longer in the log CodeNotFound.
+// is models.CodeConflict; a reset, or an event before the last reset, models.CodeInvalid;
+// a seq no longer in the log models.CodeNotFound.
 func (c *Client) Undo(ctx context.Context, seq int64) (json.RawMessage, int64, error) {
 	var data json.RawMessage
 	n, err := c.mutate(ctx, protocol.TypeUndo, models.Undo{Seq: seq}, &data)

@@ -17,7 +17,7 @@ type NewItem struct {
 
 // ItemUpdate changes an item. Nil fields stay as they are; at least one
 // must be set. Version, when not 0, must be the item's current version or
-// the update fails with CodeConflict.
+// the update fails with models.CodeConflict.
 type ItemUpdate struct {
 	ID          int64   `json:"id"`
 	Version     int64   `json:"version,omitempty"`
@@ -61,7 +61,7 @@ func (c *Client) Items(ctx context.Context) ([]models.Item, error) {
 	return v.Items, err
 }
 
-// Item reads one item; a missing one is CodeNotFound.
+// Item reads one item; a missing one is models.CodeNotFound.
 func (c *Client) Item(ctx context.Context, id int64) (models.Item, error) {
 	var it models.Item
 	return it, c.query(ctx, string(models.QueryItemGet), protocol.ByID{ID: id}, &it)
@@ -74,7 +74,7 @@ func (c *Client) Scores(ctx context.Context) ([]models.Score, error) {
 	return v.Scores, err
 }
 
-// Score reads one score; a missing one is CodeNotFound.
+// Score reads one score; a missing one is models.CodeNotFound.
 func (c *Client) Score(ctx context.Context, id int64) (models.Score, error) {
 	var sc models.Score
 	return sc, c.query(ctx, string(models.QueryScoreGet), protocol.ByID{ID: id}, &sc)
@@ -108,7 +108,7 @@ func (c *Client) DeleteItem(ctx context.Context, id, version int64) (int64, erro
 }
 
 // CreateScore adds a player to the leaderboard; a player name already
-// taken, ignoring case, is CodeConflict.
+// taken, ignoring case, is models.CodeConflict.
 func (c *Client) CreateScore(ctx context.Context, in NewScore) (models.Score, int64, error) {
 	var sc models.Score
 	seq, err := c.mutate(ctx, protocol.TypeScoreCreate, in, &sc)
