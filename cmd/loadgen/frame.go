@@ -120,7 +120,7 @@ func (f *frameHead) complete() bool {
 		return false
 	}
 	switch string(f.Type) {
-	case "ack", "error":
+	case protocol.TypeAck, protocol.TypeError:
 		return f.ID != nil || f.IDNull
 	}
 	return true
