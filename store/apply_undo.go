@@ -12,9 +12,11 @@ import (
 )
 
 // undo reverses the change of one logged event as a new change (the
-// contract's "History and undo"). Whether the event may still be undone is
-// decided in two places only: undoable, by what the log says, then the
-// action for the event's type, by the record as it is now.
+// contract's "History and undo"). undoable is the one place that decides,
+// from the log, whether the event may still be undone, so a rule that reads
+// the log goes there; the action for the event's type then checks only that
+// the record allows it (stillAsLeft; for a re-create, that its id and
+// unique fields are free), since that needs the record's kind.
 func undo(t *txn, m *models.Undo) (change, error) {
 	ev, err := undoable(t.db, m.Seq)
 	if err != nil {
