@@ -3,18 +3,16 @@ package store
 import (
 	"errors"
 	"fmt"
-	"time"
 
 	"gorm.io/gorm"
 
 	"livedash/models"
 )
 
-// applyFunc runs one validated mutation inside the writer's transaction. It
-// reads what it must check before it writes anything, so an *models.Error
-// return leaves no partial write. scores holds the batch's merged
-// increments (see pendingScores).
-type applyFunc func(tx *gorm.DB, now time.Time, scores *pendingScores) (change, error)
+// applyFunc runs one validated mutation inside the writer's transaction t.
+// It reads what it must check before it writes anything, so an
+// *models.Error return leaves no partial write.
+type applyFunc func(t *txn) (change, error)
 
 // change is what a successful mutation produced: the event to log and the
 // record that is both the ack's data and the event's data.
@@ -36,32 +34,35 @@ type change struct {
 func applierOf(m models.Mutation) (applyFunc, error) {
 	switch m := m.(type) {
 	case *models.CreateItem:
-		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return createItem(tx, m, now) }, nil
+		return bind(createItem, m), nil
 	case *models.UpdateItem:
-		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return updateItem(tx, m, now) }, nil
+		return bind(updateItem, m), nil
 	case *models.DeleteItem:
-		return func(tx *gorm.DB, _ time.Time, _ *pendingScores) (change, error) { return deleteItem(tx, m) }, nil
+		return bind(deleteItem, m), nil
 	case *models.CreateScore:
-		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return createScore(tx, m, now) }, nil
+		return bind(createScore, m), nil
 	case *models.UpdateScore:
-		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return updateScore(tx, m, now) }, nil
+		return bind(updateScore, m), nil
 	case *models.IncrementScore:
-		return func(tx *gorm.DB, now time.Time, scores *pendingScores) (change, error) {
-			return scores.increment(tx, m, now)
-		}, nil
+		return bind(mergedIncrement, m), nil
 	case *models.DeleteScore:
-		return func(tx *gorm.DB, _ time.Time, _ *pendingScores) (change, error) { return deleteScore(tx, m) }, nil
+		return bind(deleteScore, m), nil
 	case *models.ResetDemo:
-		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return resetDemo(tx, now) }, nil
+		return resetDemo, nil
 	case *models.Undo:
-		return func(tx *gorm.DB, now time.Time, _ *pendingScores) (change, error) { return undo(tx, m, now) }, nil
+		return bind(undo, m), nil
 	}
 	return nil, fmt.Errorf("store: no way to apply %T", m)
 }
 
+// bind makes the applyFunc that applies m with apply.
+func bind[M models.Mutation](apply func(*txn, M) (change, error), m M) applyFunc {
+	return func(t *txn) (change, error) { return apply(t, m) }
+}
+
 // findVersioned loads the record and checks the optional expected version.
-func findVersioned(tx *gorm.DB, dest any, kind string, id int64, want *int64, current func() int64) error {
-	if err := dialectOf(tx).forUpdate(tx).First(dest, id).Error; err != nil {
+func findVersioned(t *txn, dest any, kind string, id int64, want *int64, current func() int64) error {
+	if err := t.dialect.forUpdate(t.db).First(dest, id).Error; err != nil {
 		return notFound(err, kind, id)
 	}
 	if want != nil && *want != current() {

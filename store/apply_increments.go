@@ -2,7 +2,6 @@ package store
 
 import (
 	"math"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -25,12 +24,13 @@ type pendingScore struct {
 	dirty bool // changed in memory since it was read or written
 }
 
-// increment applies m to the score in memory when the batch already holds
-// it, else in the database.
-func (p *pendingScores) increment(tx *gorm.DB, m *models.IncrementScore, now time.Time) (change, error) {
+// mergedIncrement applies m to the score in memory when the batch already
+// holds it, else in the database.
+func mergedIncrement(t *txn, m *models.IncrementScore) (change, error) {
+	p := &t.scores
 	row, ok := p.rows[m.ID]
 	if !ok {
-		ch, err := incrementScore(tx, m, now)
+		ch, err := incrementScore(t, m)
 		if err != nil {
 			return ch, err
 		}
@@ -46,7 +46,7 @@ func (p *pendingScores) increment(tx *gorm.DB, m *models.IncrementScore, now tim
 	}
 	s.Points += m.By
 	s.Version++
-	s.UpdatedAt = now
+	s.UpdatedAt = t.now
 	row.dirty = true
 	by := m.By
 	return change{eventType: "score.updated", record: *s, delta: &by, kind: models.RecordScore, id: s.ID}, nil

@@ -1,24 +1,20 @@
 package store
 
 import (
-	"time"
-
-	"gorm.io/gorm"
-
 	"livedash/models"
 )
 
-func createItem(tx *gorm.DB, m *models.CreateItem, now time.Time) (change, error) {
-	it := models.Item{Name: m.Name, Description: m.Description, Version: 1, CreatedAt: now, UpdatedAt: now}
-	if err := tx.Create(&it).Error; err != nil {
+func createItem(t *txn, m *models.CreateItem) (change, error) {
+	it := models.Item{Name: m.Name, Description: m.Description, Version: 1, CreatedAt: t.now, UpdatedAt: t.now}
+	if err := t.db.Create(&it).Error; err != nil {
 		return change{}, err
 	}
 	return change{eventType: "item.created", record: it, kind: models.RecordItem, id: it.ID}, nil
 }
 
-func updateItem(tx *gorm.DB, m *models.UpdateItem, now time.Time) (change, error) {
+func updateItem(t *txn, m *models.UpdateItem) (change, error) {
 	var it models.Item
-	if err := findVersioned(tx, &it, "item", m.ID, m.Version, func() int64 { return it.Version }); err != nil {
+	if err := findVersioned(t, &it, "item", m.ID, m.Version, func() int64 { return it.Version }); err != nil {
 		return change{}, err
 	}
 	before := it
@@ -29,18 +25,22 @@ func updateItem(tx *gorm.DB, m *models.UpdateItem, now time.Time) (change, error
 		it.Description = *m.Description
 	}
 	it.Version++
-	it.UpdatedAt = now
-	err := tx.Model(&models.Item{}).Where("id = ?", it.ID).Updates(map[string]any{
-		"name": it.Name, "description": it.Description, "version": it.Version, "updated_at": now,
-	}).Error
+	it.UpdatedAt = t.now
+	err := t.db.Model(&models.Item{}).Where("id = ?", it.ID).Updates(itemColumns(it)).Error
 	return change{eventType: "item.updated", record: it, kind: models.RecordItem, id: it.ID, before: before}, err
 }
 
-func deleteItem(tx *gorm.DB, m *models.DeleteItem) (change, error) {
+func deleteItem(t *txn, m *models.DeleteItem) (change, error) {
 	var it models.Item
-	if err := findVersioned(tx, &it, "item", m.ID, m.Version, func() int64 { return it.Version }); err != nil {
+	if err := findVersioned(t, &it, "item", m.ID, m.Version, func() int64 { return it.Version }); err != nil {
 		return change{}, err
 	}
-	err := tx.Delete(&models.Item{}, m.ID).Error
+	err := t.db.Delete(&models.Item{}, m.ID).Error
 	return change{eventType: "item.deleted", record: models.Deleted{ID: m.ID}, kind: models.RecordItem, id: m.ID, before: it}, err
+}
+
+// itemColumns are the columns an update of it writes: an update and the
+// undo of one write the same.
+func itemColumns(it models.Item) map[string]any {
+	return map[string]any{"name": it.Name, "description": it.Description, "version": it.Version, "updated_at": it.UpdatedAt}
 }

@@ -1,18 +1,14 @@
 package store
 
 import (
-	"time"
-
-	"gorm.io/gorm"
-
 	"livedash/models"
 )
 
 // resetDemo replaces all items and scores with the demo data set; its event
 // carries the complete new state.
-func resetDemo(tx *gorm.DB, now time.Time) (change, error) {
-	d := dialectOf(tx)
-	if err := d.beforeReset(tx); err != nil {
+func resetDemo(t *txn) (change, error) {
+	tx, now := t.db, t.now
+	if err := t.dialect.beforeReset(tx); err != nil {
 		return change{}, err
 	}
 	if err := tx.Where("1 = 1").Delete(&models.Item{}).Error; err != nil {
@@ -35,7 +31,7 @@ func resetDemo(tx *gorm.DB, now time.Time) (change, error) {
 	if err := tx.Create(&scores).Error; err != nil {
 		return change{}, err
 	}
-	if err := d.afterReset(tx); err != nil {
+	if err := t.dialect.afterReset(tx); err != nil {
 		return change{}, err
 	}
 	models.SortScores(scores)

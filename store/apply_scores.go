@@ -2,34 +2,33 @@ package store
 
 import (
 	"math"
-	"time"
 
 	"gorm.io/gorm"
 
 	"livedash/models"
 )
 
-func createScore(tx *gorm.DB, m *models.CreateScore, now time.Time) (change, error) {
-	if err := checkPlayerFree(tx, m.Player, 0); err != nil {
+func createScore(t *txn, m *models.CreateScore) (change, error) {
+	if err := checkPlayerFree(t.db, m.Player, 0); err != nil {
 		return change{}, err
 	}
-	s := models.Score{Player: m.Player, PlayerKey: models.PlayerKey(m.Player), Points: m.Points, Version: 1, CreatedAt: now, UpdatedAt: now}
+	s := models.Score{Player: m.Player, PlayerKey: models.PlayerKey(m.Player), Points: m.Points, Version: 1, CreatedAt: t.now, UpdatedAt: t.now}
 	// Another instance may take the name between the check and the insert.
-	err := guardUnique(tx, func() error { return tx.Create(&s).Error }, func() error { return playerTaken(m.Player) })
+	err := t.guardUnique(func() error { return t.db.Create(&s).Error }, func() error { return playerTaken(m.Player) })
 	if err != nil {
 		return change{}, err
 	}
 	return change{eventType: "score.created", record: s, kind: models.RecordScore, id: s.ID}, nil
 }
 
-func updateScore(tx *gorm.DB, m *models.UpdateScore, now time.Time) (change, error) {
+func updateScore(t *txn, m *models.UpdateScore) (change, error) {
 	var s models.Score
-	if err := findVersioned(tx, &s, "score", m.ID, m.Version, func() int64 { return s.Version }); err != nil {
+	if err := findVersioned(t, &s, "score", m.ID, m.Version, func() int64 { return s.Version }); err != nil {
 		return change{}, err
 	}
 	before := s
 	if m.Player != nil {
-		if err := checkPlayerFree(tx, *m.Player, s.ID); err != nil {
+		if err := checkPlayerFree(t.db, *m.Player, s.ID); err != nil {
 			return change{}, err
 		}
 		s.Player, s.PlayerKey = *m.Player, models.PlayerKey(*m.Player)
@@ -38,15 +37,13 @@ func updateScore(tx *gorm.DB, m *models.UpdateScore, now time.Time) (change, err
 		s.Points = *m.Points
 	}
 	s.Version++
-	s.UpdatedAt = now
+	s.UpdatedAt = t.now
 	update := func() error {
-		return tx.Model(&models.Score{}).Where("id = ?", s.ID).Updates(map[string]any{
-			"player": s.Player, "player_key": s.PlayerKey, "points": s.Points, "version": s.Version, "updated_at": now,
-		}).Error
+		return t.db.Model(&models.Score{}).Where("id = ?", s.ID).Updates(scoreColumns(s)).Error
 	}
 	var err error
 	if m.Player != nil {
-		err = guardUnique(tx, update, func() error { return playerTaken(s.Player) })
+		err = t.guardUnique(update, func() error { return playerTaken(s.Player) })
 	} else {
 		err = update()
 	}
@@ -57,21 +54,21 @@ func updateScore(tx *gorm.DB, m *models.UpdateScore, now time.Time) (change, err
 // servers share one database. It is raw SQL, scanned by hand (still bound by
 // GORM, so still portable), because the ORM's update and scan paths were a
 // third of the writer's time. The guard keeps points inside int64 (see
-// pointsFit). Within a batch, pendingScores merges later increments.
-func incrementScore(tx *gorm.DB, m *models.IncrementScore, now time.Time) (change, error) {
+// pointsFit). Within a batch, mergedIncrement merges later increments.
+func incrementScore(t *txn, m *models.IncrementScore) (change, error) {
 	guard, bound := "points <= ?", int64(math.MaxInt64)-m.By
 	if m.By < 0 {
 		guard, bound = "points >= ?", int64(math.MinInt64)-m.By
 	}
 	var s models.Score
-	found, err := scanOne(tx.Raw("UPDATE scores SET points = points + ?, version = version + 1, updated_at = ? "+
+	found, err := scanOne(t.db.Raw("UPDATE scores SET points = points + ?, version = version + 1, updated_at = ? "+
 		"WHERE id = ? AND "+guard+" RETURNING id, player, player_key, points, version, created_at, updated_at",
-		m.By, now, m.ID, bound), &s.ID, &s.Player, &s.PlayerKey, &s.Points, &s.Version, &s.CreatedAt, &s.UpdatedAt)
+		m.By, t.now, m.ID, bound), &s.ID, &s.Player, &s.PlayerKey, &s.Points, &s.Version, &s.CreatedAt, &s.UpdatedAt)
 	if err != nil {
 		return change{}, err
 	}
 	if !found {
-		if err := tx.Select("id").First(&s, m.ID).Error; err != nil {
+		if err := t.db.Select("id").First(&s, m.ID).Error; err != nil {
 			return change{}, notFound(err, "score", m.ID)
 		}
 		return change{}, pointsOutOfRange()
@@ -80,13 +77,19 @@ func incrementScore(tx *gorm.DB, m *models.IncrementScore, now time.Time) (chang
 	return change{eventType: "score.updated", record: s, delta: &by, kind: models.RecordScore, id: s.ID}, nil
 }
 
-func deleteScore(tx *gorm.DB, m *models.DeleteScore) (change, error) {
+func deleteScore(t *txn, m *models.DeleteScore) (change, error) {
 	var s models.Score
-	if err := findVersioned(tx, &s, "score", m.ID, m.Version, func() int64 { return s.Version }); err != nil {
+	if err := findVersioned(t, &s, "score", m.ID, m.Version, func() int64 { return s.Version }); err != nil {
 		return change{}, err
 	}
-	err := tx.Delete(&models.Score{}, m.ID).Error
+	err := t.db.Delete(&models.Score{}, m.ID).Error
 	return change{eventType: "score.deleted", record: models.Deleted{ID: m.ID}, kind: models.RecordScore, id: m.ID, before: s}, err
+}
+
+// scoreColumns are the columns an update of s writes: an update and the
+// undo of one write the same.
+func scoreColumns(s models.Score) map[string]any {
+	return map[string]any{"player": s.Player, "player_key": s.PlayerKey, "points": s.Points, "version": s.Version, "updated_at": s.UpdatedAt}
 }
 
 func checkPlayerFree(tx *gorm.DB, player string, self int64) error {

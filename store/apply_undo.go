@@ -12,50 +12,26 @@ import (
 )
 
 // undo reverses the change of one logged event as a new change (the
-// contract's "History and undo"). It reads the event by its primary key and
-// the last reset through the record index, so it costs two lookups.
-func undo(tx *gorm.DB, m *models.Undo, now time.Time) (change, error) {
-	var ev models.Event
-	res := tx.Where("seq = ?", m.Seq).Limit(1).Find(&ev)
-	if res.Error != nil {
-		return change{}, res.Error
-	}
-	if res.RowsAffected == 0 {
-		return change{}, models.Errorf(models.CodeNotFound, "seq", "no event with seq %d in the log", m.Seq)
-	}
-	if ev.Type == "state.reset" {
-		return change{}, models.Errorf(models.CodeInvalid, "seq", "event %d is a reset, which cannot be undone", ev.Seq)
-	}
-	reset, err := lastReset(tx)
+// contract's "History and undo"). undoable is the one place that decides,
+// from the log, whether the event may still be undone, so a rule that reads
+// the log goes there; the action for the event's type then checks only that
+// the record allows it (stillAsLeft; for a re-create, that its id and
+// unique fields are free), since that needs the record's kind.
+func undo(t *txn, m *models.Undo) (change, error) {
+	ev, err := undoable(t.db, m.Seq)
 	if err != nil {
 		return change{}, err
 	}
-	if ev.Seq < reset {
-		return change{}, models.Errorf(models.CodeInvalid, "seq", "event %d is from before the last reset (seq %d)", ev.Seq, reset)
-	}
-	if ev.RecordType == "" {
-		return change{}, models.Errorf(models.CodeInvalid, "seq", "event %d was logged before history was kept, so it cannot be undone", ev.Seq)
-	}
 	var ch change
-	switch ev.Type {
-	case "item.created":
-		ch, err = undoItemCreate(tx, ev)
-	case "item.updated":
-		ch, err = undoItemUpdate(tx, ev, now)
-	case "item.deleted":
-		ch, err = undoItemDelete(tx, ev, now)
-	case "score.created":
-		ch, err = undoScoreCreate(tx, ev)
-	case "score.updated":
-		if ev.Delta != nil {
-			ch, err = undoIncrement(tx, ev, now)
-		} else {
-			ch, err = undoScoreUpdate(tx, ev, now)
-		}
-	case "score.deleted":
-		ch, err = undoScoreDelete(tx, ev, now)
+	switch {
+	case ev.Type == "score.updated" && ev.Delta != nil:
+		ch, err = undoIncrement(t, ev)
+	case ev.RecordType == models.RecordItem:
+		ch, err = undoRecord(t, ev, itemKind())
+	case ev.RecordType == models.RecordScore:
+		ch, err = undoRecord(t, ev, scoreKind())
 	default:
-		return change{}, models.Errorf(models.CodeInvalid, "seq", "event %d (%s) cannot be undone", ev.Seq, ev.Type)
+		err = cannotUndo(ev)
 	}
 	if err != nil {
 		return change{}, err
@@ -63,6 +39,203 @@ func undo(tx *gorm.DB, m *models.Undo, now time.Time) (change, error) {
 	seq := ev.Seq
 	ch.undoOf = &seq
 	return ch, nil
+}
+
+// undoable loads the event seq names and decides, by the log, whether it
+// may still be undone: it is in the log, is no reset, is not from before
+// the last reset, and names its record. It reads the event by its primary
+// key and the last reset through the record index, so it costs two lookups.
+func undoable(tx *gorm.DB, seq int64) (models.Event, error) {
+	var ev models.Event
+	res := tx.Where("seq = ?", seq).Limit(1).Find(&ev)
+	if res.Error != nil {
+		return ev, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return ev, models.Errorf(models.CodeNotFound, "seq", "no event with seq %d in the log", seq)
+	}
+	if ev.Type == "state.reset" {
+		return ev, models.Errorf(models.CodeInvalid, "seq", "event %d is a reset, which cannot be undone", ev.Seq)
+	}
+	reset, err := lastReset(tx)
+	if err != nil {
+		return ev, err
+	}
+	if ev.Seq < reset {
+		return ev, models.Errorf(models.CodeInvalid, "seq", "event %d is from before the last reset (seq %d)", ev.Seq, reset)
+	}
+	if ev.RecordType == "" {
+		return ev, models.Errorf(models.CodeInvalid, "seq", "event %d was logged before history was kept, so it cannot be undone", ev.Seq)
+	}
+	return ev, nil
+}
+
+func cannotUndo(ev models.Event) error {
+	return models.Errorf(models.CodeInvalid, "seq", "event %d (%s) cannot be undone", ev.Seq, ev.Type)
+}
+
+// recordKind is what undo must know of one record kind R; everything else
+// of undoing a create, an update or a delete is the same for items and
+// scores (undoRecord).
+type recordKind[R any] struct {
+	name                      string // models.RecordItem or RecordScore, also the word in messages
+	created, updated, deleted string // its event types
+	id                        func(*R) int64
+	version                   func(*R) *int64
+	updatedAt                 func(*R) *time.Time
+	// restore gives rec the fields of was that an update may change, with
+	// what derives from them (a score's player key).
+	restore func(rec *R, was R)
+	// columns are the columns an update of rec writes.
+	columns func(rec R) map[string]any
+	// free checks that rec's unique fields are not taken by a record other
+	// than self (0 for a record to be created); nil when it has none.
+	free func(tx *gorm.DB, rec R, self int64) error
+}
+
+func itemKind() recordKind[models.Item] {
+	return recordKind[models.Item]{
+		name: models.RecordItem, created: "item.created", updated: "item.updated", deleted: "item.deleted",
+		id:        func(it *models.Item) int64 { return it.ID },
+		version:   func(it *models.Item) *int64 { return &it.Version },
+		updatedAt: func(it *models.Item) *time.Time { return &it.UpdatedAt },
+		restore:   func(it *models.Item, was models.Item) { it.Name, it.Description = was.Name, was.Description },
+		columns:   itemColumns,
+	}
+}
+
+func scoreKind() recordKind[models.Score] {
+	return recordKind[models.Score]{
+		name: models.RecordScore, created: "score.created", updated: "score.updated", deleted: "score.deleted",
+		id:        func(s *models.Score) int64 { return s.ID },
+		version:   func(s *models.Score) *int64 { return &s.Version },
+		updatedAt: func(s *models.Score) *time.Time { return &s.UpdatedAt },
+		restore: func(s *models.Score, was models.Score) {
+			s.Player, s.PlayerKey, s.Points = was.Player, models.PlayerKey(was.Player), was.Points
+		},
+		columns: scoreColumns,
+		free:    func(tx *gorm.DB, s models.Score, self int64) error { return checkPlayerFree(tx, s.Player, self) },
+	}
+}
+
+// undoRecord undoes a create, an update or a delete of a record of kind k.
+func undoRecord[R any](t *txn, ev models.Event, k recordKind[R]) (change, error) {
+	switch ev.Type {
+	case k.created:
+		return undoCreate(t, ev, k)
+	case k.updated:
+		return undoUpdate(t, ev, k)
+	case k.deleted:
+		return undoDelete(t, ev, k)
+	}
+	return change{}, cannotUndo(ev)
+}
+
+// undoCreate deletes the record ev created, if it is still at the version
+// ev created.
+func undoCreate[R any](t *txn, ev models.Event, k recordKind[R]) (change, error) {
+	created, err := decodeLogged[R](ev, ev.Data, "record")
+	if err != nil {
+		return change{}, err
+	}
+	rec, err := stillAsLeft(t.db, ev, k, created)
+	if err != nil {
+		return change{}, err
+	}
+	id := k.id(&rec)
+	err = t.db.Delete(new(R), id).Error
+	return change{eventType: k.deleted, record: models.Deleted{ID: id}, kind: k.name, id: id, before: rec}, err
+}
+
+// undoUpdate puts back the fields ev's update changed, if the record is
+// still at the version ev left it at.
+func undoUpdate[R any](t *txn, ev models.Event, k recordKind[R]) (change, error) {
+	after, err := decodeLogged[R](ev, ev.Data, "record")
+	if err != nil {
+		return change{}, err
+	}
+	was, err := decodeLogged[R](ev, ev.Before, "before")
+	if err != nil {
+		return change{}, err
+	}
+	rec, err := stillAsLeft(t.db, ev, k, after)
+	if err != nil {
+		return change{}, err
+	}
+	id := k.id(&rec)
+	if k.free != nil {
+		if err := k.free(t.db, was, id); err != nil {
+			return change{}, err
+		}
+	}
+	before := rec
+	k.restore(&rec, was)
+	*k.version(&rec)++
+	*k.updatedAt(&rec) = t.now
+	err = t.db.Model(new(R)).Where("id = ?", id).Updates(k.columns(rec)).Error
+	return change{eventType: k.updated, record: rec, kind: k.name, id: id, before: before}, err
+}
+
+// undoDelete re-creates the record ev deleted, with its id, at its version
+// then plus one, if its id and unique fields are free.
+func undoDelete[R any](t *txn, ev models.Event, k recordKind[R]) (change, error) {
+	was, err := decodeLogged[R](ev, ev.Before, "before")
+	if err != nil {
+		return change{}, err
+	}
+	id := k.id(&was)
+	if err := idFree(t.db, new(R), k.name, id); err != nil {
+		return change{}, err
+	}
+	if k.free != nil {
+		if err := k.free(t.db, was, 0); err != nil {
+			return change{}, err
+		}
+	}
+	rec := was
+	k.restore(&rec, was)
+	*k.version(&rec)++
+	*k.updatedAt(&rec) = t.now
+	if err := t.db.Create(&rec).Error; err != nil {
+		return change{}, err
+	}
+	return change{eventType: k.created, record: rec, kind: k.name, id: id}, nil
+}
+
+// stillAsLeft loads the record ev touched as it is now and checks that it is
+// at the version ev left it at (left is the record in ev's data). A record
+// that is gone is a conflict too: someone deleted it since.
+func stillAsLeft[R any](tx *gorm.DB, ev models.Event, k recordKind[R], left R) (R, error) {
+	var rec R
+	res := tx.Where("id = ?", ev.RecordID).Limit(1).Find(&rec)
+	if res.Error != nil {
+		return rec, res.Error
+	}
+	if res.RowsAffected == 0 {
+		return rec, models.Errorf(models.CodeConflict, "seq", "%s %d was deleted since event %d", k.name, ev.RecordID, ev.Seq)
+	}
+	if now, then := *k.version(&rec), *k.version(&left); now != then {
+		return rec, models.Errorf(models.CodeConflict, "version", "%s %d is at version %d, not %d: it changed since", k.name, k.id(&rec), now, then)
+	}
+	return rec, nil
+}
+
+// undoIncrement takes an increment back by the opposite increment, with no
+// version check: increments commute.
+func undoIncrement(t *txn, ev models.Event) (change, error) {
+	if *ev.Delta == math.MinInt64 {
+		return change{}, models.Errorf(models.CodeInvalid, "seq", "points would leave the 64-bit range")
+	}
+	ch, err := incrementScore(t, &models.IncrementScore{ID: ev.RecordID, By: -*ev.Delta})
+	if e, ok := err.(*models.Error); ok {
+		switch e.Code {
+		case models.CodeNotFound:
+			return change{}, models.Errorf(models.CodeConflict, "seq", "score %d was deleted since event %d", ev.RecordID, ev.Seq)
+		case models.CodeInvalid:
+			return change{}, models.Errorf(models.CodeInvalid, "seq", "%s", e.Message)
+		}
+	}
+	return ch, err
 }
 
 // lastReset is the seq of the last state.reset still in the log, 0 if none.
@@ -85,23 +258,6 @@ func decodeLogged[T any](ev models.Event, raw []byte, what string) (T, error) {
 	return v, nil
 }
 
-// current loads the record the event touched as it is now. A record that is
-// gone is a conflict: someone deleted it since.
-func current(tx *gorm.DB, dest any, kind string, ev models.Event) error {
-	res := tx.Where("id = ?", ev.RecordID).Limit(1).Find(dest)
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return models.Errorf(models.CodeConflict, "seq", "%s %d was deleted since event %d", kind, ev.RecordID, ev.Seq)
-	}
-	return nil
-}
-
-func changedSince(kind string, id, now, then int64) error {
-	return models.Errorf(models.CodeConflict, "version", "%s %d is at version %d, not %d: it changed since", kind, id, now, then)
-}
-
 // idFree checks that no record of the table has the id a re-create needs.
 func idFree(tx *gorm.DB, model any, kind string, id int64) error {
 	var n int64
@@ -112,149 +268,6 @@ func idFree(tx *gorm.DB, model any, kind string, id int64) error {
 		return models.Errorf(models.CodeConflict, "id", "%s %d exists again", kind, id)
 	}
 	return nil
-}
-
-func undoItemCreate(tx *gorm.DB, ev models.Event) (change, error) {
-	created, err := decodeLogged[models.Item](ev, ev.Data, "record")
-	if err != nil {
-		return change{}, err
-	}
-	var it models.Item
-	if err := current(tx, &it, "item", ev); err != nil {
-		return change{}, err
-	}
-	if it.Version != created.Version {
-		return change{}, changedSince("item", it.ID, it.Version, created.Version)
-	}
-	err = tx.Delete(&models.Item{}, it.ID).Error
-	return change{eventType: "item.deleted", record: models.Deleted{ID: it.ID}, kind: models.RecordItem, id: it.ID, before: it}, err
-}
-
-func undoItemUpdate(tx *gorm.DB, ev models.Event, now time.Time) (change, error) {
-	after, err := decodeLogged[models.Item](ev, ev.Data, "record")
-	if err != nil {
-		return change{}, err
-	}
-	was, err := decodeLogged[models.Item](ev, ev.Before, "before")
-	if err != nil {
-		return change{}, err
-	}
-	var it models.Item
-	if err := current(tx, &it, "item", ev); err != nil {
-		return change{}, err
-	}
-	if it.Version != after.Version {
-		return change{}, changedSince("item", it.ID, it.Version, after.Version)
-	}
-	before := it
-	it.Name, it.Description = was.Name, was.Description
-	it.Version++
-	it.UpdatedAt = now
-	err = tx.Model(&models.Item{}).Where("id = ?", it.ID).Updates(map[string]any{
-		"name": it.Name, "description": it.Description, "version": it.Version, "updated_at": now,
-	}).Error
-	return change{eventType: "item.updated", record: it, kind: models.RecordItem, id: it.ID, before: before}, err
-}
-
-func undoItemDelete(tx *gorm.DB, ev models.Event, now time.Time) (change, error) {
-	was, err := decodeLogged[models.Item](ev, ev.Before, "before")
-	if err != nil {
-		return change{}, err
-	}
-	if err := idFree(tx, &models.Item{}, "item", was.ID); err != nil {
-		return change{}, err
-	}
-	it := was
-	it.Version++
-	it.UpdatedAt = now
-	if err := tx.Create(&it).Error; err != nil {
-		return change{}, err
-	}
-	return change{eventType: "item.created", record: it, kind: models.RecordItem, id: it.ID}, nil
-}
-
-func undoScoreCreate(tx *gorm.DB, ev models.Event) (change, error) {
-	created, err := decodeLogged[models.Score](ev, ev.Data, "record")
-	if err != nil {
-		return change{}, err
-	}
-	var s models.Score
-	if err := current(tx, &s, "score", ev); err != nil {
-		return change{}, err
-	}
-	if s.Version != created.Version {
-		return change{}, changedSince("score", s.ID, s.Version, created.Version)
-	}
-	err = tx.Delete(&models.Score{}, s.ID).Error
-	return change{eventType: "score.deleted", record: models.Deleted{ID: s.ID}, kind: models.RecordScore, id: s.ID, before: s}, err
-}
-
-func undoScoreUpdate(tx *gorm.DB, ev models.Event, now time.Time) (change, error) {
-	after, err := decodeLogged[models.Score](ev, ev.Data, "record")
-	if err != nil {
-		return change{}, err
-	}
-	was, err := decodeLogged[models.Score](ev, ev.Before, "before")
-	if err != nil {
-		return change{}, err
-	}
-	var s models.Score
-	if err := current(tx, &s, "score", ev); err != nil {
-		return change{}, err
-	}
-	if s.Version != after.Version {
-		return change{}, changedSince("score", s.ID, s.Version, after.Version)
-	}
-	if err := checkPlayerFree(tx, was.Player, s.ID); err != nil {
-		return change{}, err
-	}
-	before := s
-	s.Player, s.PlayerKey, s.Points = was.Player, models.PlayerKey(was.Player), was.Points
-	s.Version++
-	s.UpdatedAt = now
-	err = tx.Model(&models.Score{}).Where("id = ?", s.ID).Updates(map[string]any{
-		"player": s.Player, "player_key": s.PlayerKey, "points": s.Points, "version": s.Version, "updated_at": now,
-	}).Error
-	return change{eventType: "score.updated", record: s, kind: models.RecordScore, id: s.ID, before: before}, err
-}
-
-// undoIncrement takes an increment back by the opposite increment, with no
-// version check: increments commute.
-func undoIncrement(tx *gorm.DB, ev models.Event, now time.Time) (change, error) {
-	if *ev.Delta == math.MinInt64 {
-		return change{}, models.Errorf(models.CodeInvalid, "seq", "points would leave the 64-bit range")
-	}
-	ch, err := incrementScore(tx, &models.IncrementScore{ID: ev.RecordID, By: -*ev.Delta}, now)
-	if e, ok := err.(*models.Error); ok {
-		switch e.Code {
-		case models.CodeNotFound:
-			return change{}, models.Errorf(models.CodeConflict, "seq", "score %d was deleted since event %d", ev.RecordID, ev.Seq)
-		case models.CodeInvalid:
-			return change{}, models.Errorf(models.CodeInvalid, "seq", "%s", e.Message)
-		}
-	}
-	return ch, err
-}
-
-func undoScoreDelete(tx *gorm.DB, ev models.Event, now time.Time) (change, error) {
-	was, err := decodeLogged[models.Score](ev, ev.Before, "before")
-	if err != nil {
-		return change{}, err
-	}
-	if err := idFree(tx, &models.Score{}, "score", was.ID); err != nil {
-		return change{}, err
-	}
-	if err := checkPlayerFree(tx, was.Player, 0); err != nil {
-		return change{}, err
-	}
-	s := was
-	s.PlayerKey = models.PlayerKey(s.Player)
-	s.Version++
-	s.UpdatedAt = now
-	if err := tx.Create(&s).Error; err != nil {
-		return change{}, err
-	}
-	return change{eventType: "score.created", record: s, kind: models.RecordScore, id: s.ID}, nil
 }
 
 // markResets gives the resets logged before events had record columns their

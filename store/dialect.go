@@ -11,7 +11,9 @@ import (
 // dialect is every difference between the databases the store runs on, in
 // one place: SQLite (one process owns a file) and PostgreSQL (several
 // instances share one database). The store above it keeps one code path:
-// the same batches, the same seq counter, the same feed from the log.
+// the same batches, the same seq counter, the same feed from the log, and
+// statements that run unchanged on both. The store holds its dialect from
+// Open on; the appliers reach it through their txn.
 type dialect interface {
 	// open opens the writer's and the readers' handles.
 	open(opts Options) (write, read *gorm.DB, err error)
@@ -19,8 +21,9 @@ type dialect interface {
 	// until unlock: schema, epoch and demo data are made exactly once even
 	// when several instances start together.
 	initLock(ctx context.Context) (unlock func(), err error)
-	// transaction runs fn in one write transaction.
-	transaction(s *Store, fn func(tx *gorm.DB) error) error
+	// transaction runs fn in one write transaction on write, the writer's
+	// handle.
+	transaction(write *gorm.DB, fn func(tx *gorm.DB) error) error
 	// forUpdate locks the rows a version check reads until the transaction
 	// ends, so two instances cannot both pass the same check.
 	forUpdate(tx *gorm.DB) *gorm.DB
@@ -59,11 +62,11 @@ func IsPostgres(db string) bool {
 	return strings.HasPrefix(db, "postgres://") || strings.HasPrefix(db, "postgresql://")
 }
 
-func dialectFor(path string) dialect {
-	if IsPostgres(path) {
-		return &postgresDialect{url: path}
+func dialectFor(opts Options) dialect {
+	if IsPostgres(opts.Path) {
+		return &postgresDialect{url: opts.Path}
 	}
-	return &sqliteDialect{path: path}
+	return &sqliteDialect{path: opts.Path, log: opts.Logger}
 }
 
 // seqCounter is the one row that hands out seqs. A batch takes its seqs
@@ -89,48 +92,3 @@ type presenceRow struct {
 }
 
 func (presenceRow) TableName() string { return "presence" }
-
-type dialectKey struct{}
-
-// withDialect puts the dialect where the appliers find it (dialectOf).
-func withDialect(ctx context.Context, d dialect) context.Context {
-	return context.WithValue(ctx, dialectKey{}, d)
-}
-
-// dialectOf is the dialect of the writer's transaction tx.
-func dialectOf(tx *gorm.DB) dialect {
-	if tx.Statement != nil && tx.Statement.Context != nil {
-		if d, ok := tx.Statement.Context.Value(dialectKey{}).(dialect); ok {
-			return d
-		}
-	}
-	return &sqliteDialect{}
-}
-
-// guardUnique runs fn, which may break a unique index, and turns that into
-// err. Where a failed statement aborts the transaction, fn runs inside a
-// savepoint, so only fn is undone and the batch goes on.
-func guardUnique(tx *gorm.DB, fn func() error, conflict func() error) error {
-	d := dialectOf(tx)
-	if !d.savepoints() {
-		err := fn()
-		if d.uniqueViolation(err) {
-			return conflict()
-		}
-		return err
-	}
-	if err := tx.Exec("SAVEPOINT mutation").Error; err != nil {
-		return err
-	}
-	err := fn()
-	if err != nil {
-		if rerr := tx.Exec("ROLLBACK TO SAVEPOINT mutation").Error; rerr != nil {
-			return rerr
-		}
-		if d.uniqueViolation(err) {
-			return conflict()
-		}
-		return err
-	}
-	return tx.Exec("RELEASE SAVEPOINT mutation").Error
-}

@@ -12,23 +12,26 @@ import (
 // makes a batch's transaction long.
 const pruneChunk = 1000
 
-// insertEvents writes a batch's events with multi-row INSERTs.
-func insertEvents(tx *gorm.DB, events []models.Event) error {
+// insertEvents writes events with multi-row INSERTs, each at its seq in the
+// log: logSeq of its seq (see batchSeqs).
+func insertEvents(tx *gorm.DB, events []models.Event, logSeq func(int64) int64) error {
 	return insertRows(tx, "events (seq, type, data, actor_id, actor_name, delta, at, record_type, record_id, before_data, undo_of)", 11, events,
 		func(e models.Event, args []any) []any {
-			return append(args, e.Seq, e.Type, e.Data, e.ActorID, e.ActorName, e.Delta, e.At,
+			return append(args, logSeq(e.Seq), e.Type, e.Data, e.ActorID, e.ActorName, e.Delta, e.At,
 				e.RecordType, e.RecordID, e.Before, e.UndoOf)
 		})
 }
 
 // pruneEvents deletes one chunk of the events beyond the retention, inside
 // the batch's transaction so it costs no commit (and no fsync) of its own; a
-// backlog is worked off a chunk per batch. It returns the new oldest seq.
-func (s *Store) pruneEvents(tx *gorm.DB, oldest int64, b *batch) (int64, error) {
-	if oldest == 0 && len(b.events) > 0 {
-		oldest = b.events[0].Seq
+// backlog is worked off a chunk per batch. events are the batch's, at their
+// seqs in the log, and last is the batch's last seq. It returns the new
+// oldest seq.
+func (s *Store) pruneEvents(tx *gorm.DB, oldest int64, events []models.Event, last int64) (int64, error) {
+	if oldest == 0 && len(events) > 0 {
+		oldest = events[0].Seq
 	}
-	keepFrom := b.seq - s.opts.Retention + 1
+	keepFrom := last - s.opts.Retention + 1
 	if oldest == 0 || oldest >= keepFrom {
 		return oldest, nil
 	}

@@ -13,8 +13,6 @@ import (
 	"testing"
 	"time"
 
-	"gorm.io/gorm"
-
 	"livedash/internal/pgtest"
 	"livedash/models"
 )
@@ -297,7 +295,7 @@ func blockWriter(tb testing.TB, s *Store) (release func()) {
 // (no pruning, no other batch) while it is parked.
 type parkMutation struct{ parked, unpark chan struct{} }
 
-func (p *parkMutation) apply(*gorm.DB, time.Time, *pendingScores) (change, error) {
+func (p *parkMutation) apply(*txn) (change, error) {
 	close(p.parked)
 	<-p.unpark
 	return change{}, models.Errorf(models.CodeNotFound, "id", "parked")

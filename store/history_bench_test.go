@@ -53,6 +53,7 @@ func fillLog(tb testing.TB, s *Store, n int) int64 {
 // with 100,000 events in the log: an index lookup, whatever the log's size.
 // It also reports the database's size with that log.
 func BenchmarkHistory(b *testing.B) {
+	sqliteOnly(b) // it sizes and checkpoints the SQLite file
 	const events = 100_000
 	path := b.TempDir() + "/bench.db"
 	s, _ := MustOpenStore(b, withPath(path), withSyncNormal(), withRetention(events))

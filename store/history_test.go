@@ -103,6 +103,24 @@ func TestUndo(t *testing.T) {
 			setup: func(tb testing.TB, s *Store) int64 {
 				return mustMutate(tb, s, &models.CreateScore{Player: "Zed", Points: 3}).Seq
 			}},
+		{name: "score create after an increment conflicts", code: models.CodeConflict, field: "version",
+			setup: func(tb testing.TB, s *Store) int64 {
+				res := mustMutate(tb, s, &models.CreateScore{Player: "Zed", Points: 3})
+				mustMutate(tb, s, &models.IncrementScore{ID: recordID(tb, res.Data), By: 1})
+				return res.Seq
+			}},
+		{name: "score update changed again conflicts", code: models.CodeConflict, field: "version",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](1)}).Seq
+				mustMutate(tb, s, &models.UpdateScore{ID: alice, Player: ptr("Alicia")})
+				return seq
+			}},
+		{name: "score update of a deleted score conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](1)}).Seq
+				mustMutate(tb, s, &models.DeleteScore{ID: alice})
+				return seq
+			}},
 		{name: "score update restores player and points", event: "score.updated",
 			setup: func(tb testing.TB, s *Store) int64 {
 				return mustMutate(tb, s, &models.UpdateScore{ID: alice, Player: ptr("Alicia"), Points: ptr[int64](1)}).Seq
@@ -155,6 +173,9 @@ func TestUndo(t *testing.T) {
 				if err != nil || sc.Player != "Alice" || sc.Points != 42 || sc.Version != 2 {
 					tb.Errorf("re-created %+v (%v), want Alice 42 at version 2", sc, err)
 				}
+				// The re-created player holds its name again.
+				_, err = s.Mutate(context.Background(), Origin{}, &models.CreateScore{Player: "ALICE"})
+				wantError(tb, err, models.CodeConflict, "player")
 			}},
 		{name: "score delete whose name is taken again conflicts", code: models.CodeConflict, field: "player",
 			setup: func(tb testing.TB, s *Store) int64 {

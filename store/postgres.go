@@ -112,8 +112,8 @@ func (d *postgresDialect) initLock(ctx context.Context) (func(), error) {
 // instances fell to about 120 acked/s each, with a p50 of a second. With
 // the lock first they cannot deadlock: the reservation at the end then
 // finds the row already locked by its own transaction.
-func (d *postgresDialect) transaction(s *Store, fn func(tx *gorm.DB) error) error {
-	return s.write.Transaction(func(tx *gorm.DB) error {
+func (d *postgresDialect) transaction(write *gorm.DB, fn func(tx *gorm.DB) error) error {
+	return write.Transaction(func(tx *gorm.DB) error {
 		var seq int64
 		if err := tx.Raw("SELECT seq FROM seq_counter WHERE id = 1 FOR UPDATE").Scan(&seq).Error; err != nil {
 			return err

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"strings"
@@ -19,6 +20,7 @@ import (
 // sqliteDialect is an SQLite file owned by this process alone (lockOwner).
 type sqliteDialect struct {
 	path string
+	log  *slog.Logger
 	lock *os.File // held while open: one process owns the file
 }
 
@@ -115,19 +117,19 @@ func escapePath(p string) string {
 // transactions there), which cost the writer a fifth of its time; with one
 // connection, plain statements between BEGIN and COMMIT are the same
 // transaction and keep GORM's prepared statements.
-func (d *sqliteDialect) transaction(s *Store, fn func(tx *gorm.DB) error) error {
-	if err := s.write.Exec("BEGIN IMMEDIATE").Error; err != nil {
+func (d *sqliteDialect) transaction(write *gorm.DB, fn func(tx *gorm.DB) error) error {
+	if err := write.Exec("BEGIN IMMEDIATE").Error; err != nil {
 		return err
 	}
-	if err := fn(s.write); err != nil {
-		if rerr := s.write.Exec("ROLLBACK").Error; rerr != nil {
-			s.log.Error("rollback failed", "err", rerr)
+	if err := fn(write); err != nil {
+		if rerr := write.Exec("ROLLBACK").Error; rerr != nil {
+			d.log.Error("rollback failed", "err", rerr)
 		}
 		return err
 	}
-	if err := s.write.Exec("COMMIT").Error; err != nil {
+	if err := write.Exec("COMMIT").Error; err != nil {
 		// A failed COMMIT may leave the transaction open; make sure it ends.
-		_ = s.write.Exec("ROLLBACK").Error
+		_ = write.Exec("ROLLBACK").Error
 		return err
 	}
 	return nil

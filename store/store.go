@@ -109,7 +109,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	}
 	s := &Store{opts: opts, log: opts.Logger, reqs: make(chan *request, 4096),
 		committed: make(chan committedBatch, 2), done: make(chan struct{}),
-		wake: make(chan struct{}, 1), pubSignal: make(chan struct{}), d: dialectFor(opts.Path)}
+		wake: make(chan struct{}, 1), pubSignal: make(chan struct{}), d: dialectFor(opts)}
 	// Instances starting together initialise the database one at a time:
 	// the first makes the schema, the epoch and the demo data, the others
 	// find them.
@@ -236,7 +236,9 @@ func (s *Store) PublicID(client string) string {
 	return models.PublicID(s.idKey, client)
 }
 
-// Seq is the last committed seq.
+// Seq is the last seq this instance published to its feed: every event up
+// to it is committed and went out. On a shared database other instances may
+// have committed later ones already (see CatchUp).
 func (s *Store) Seq() int64 { return s.seq.Load() }
 
 // Close stops taking mutations, lets the queued ones commit, and closes the

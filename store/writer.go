@@ -1,10 +1,8 @@
 package store
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"time"
 
 	"gorm.io/gorm"
@@ -60,21 +58,15 @@ func (s *Store) gather(first *request) []*request {
 }
 
 // batch is one group commit in the making: the requests, and what the
-// transaction produced for them. Seqs are numbered 1.. inside the batch
-// while its mutations apply, and moved to their place in the log once the
-// batch takes them from the counter (reserveSeqs).
+// transaction produced for them. Its seqs are the batch's own until it has
+// them all from the counter (batchSeqs).
 type batch struct {
 	reqs     []*request
 	replies  []reply
-	fresh    []bool // replies whose seq is the batch's own, still relative
+	fresh    []bool // replies whose seq is the batch's own, still to be placed
 	events   []models.Event
 	outcomes []models.Outcome
-	numbered int   // how many of events have their place in the log
-	inserted int   // how many of events are in the log already
-	base     int64 // what turns the batch's own seqs into the log's
-	seq      int64 // while applying, the batch's last own seq; after, the log's
-	now      time.Time
-	scores   pendingScores
+	seqs     batchSeqs
 }
 
 // maxAttempts bounds how often a batch's transaction runs when the database
@@ -90,26 +82,26 @@ func (s *Store) commit(reqs []*request) {
 	var err error
 	oldest := s.oldest
 	for attempt := 1; ; attempt++ {
-		b = &batch{reqs: reqs, replies: make([]reply, len(reqs)), fresh: make([]bool, len(reqs)),
-			now: time.Now().UTC().Truncate(time.Microsecond)}
+		b = &batch{reqs: reqs, replies: make([]reply, len(reqs)), fresh: make([]bool, len(reqs))}
+		now := time.Now().UTC().Truncate(time.Microsecond)
 		oldest = s.oldest
-		err = s.d.transaction(s, func(tx *gorm.DB) error {
-			tx = tx.WithContext(withDialect(context.Background(), s.d))
+		err = s.d.transaction(s.write, func(tx *gorm.DB) error {
+			t := &txn{db: tx, dialect: s.d, now: now}
 			remembered, err := findOutcomes(tx, reqs)
 			if err != nil {
 				return err
 			}
-			if err := b.applyAll(tx, remembered); err != nil {
+			if err := b.applyAll(t, remembered); err != nil {
 				return err
 			}
 			if err := b.flushEvents(tx); err != nil {
 				return err
 			}
-			b.placeReplies(s.seq.Load())
+			last := b.settle(s.seq.Load())
 			if err := insertOutcomes(tx, b.outcomes); err != nil {
 				return err
 			}
-			oldest, err = s.pruneEvents(tx, oldest, b)
+			oldest, err = s.pruneEvents(tx, oldest, b.events, last)
 			return err
 		})
 		if err == nil || attempt == maxAttempts || !s.d.retryable(err) {
@@ -126,14 +118,14 @@ func (s *Store) commit(reqs []*request) {
 	s.committed <- committedBatch{reqs: reqs, replies: b.replies, events: b.events}
 }
 
-// reserveSeqs takes seqs from the counter row for the events that have no
-// place in the log yet, as late as it can: the row stays locked until the
-// commit, so batches of all instances commit in seq order and hold the lock
-// only for their tails. Once a batch holds the lock nobody else moves the
-// counter, so a second reservation (an undo that must read the batch's
-// earlier events) continues the first, and one base serves the batch.
-func (b *batch) reserveSeqs(tx *gorm.DB) error {
-	n := int64(len(b.events) - b.numbered)
+// flushEvents writes the batch's events that are not in the log yet, with
+// seqs taken from the counter row as late as it can: the row stays locked
+// until the commit, so batches of all instances commit in seq order and
+// hold the lock only for their tails. A batch writes its events at its end,
+// in few statements; a mutation that reads the log (undo) first flushes the
+// ones before it, so it sees every event that precedes its own.
+func (b *batch) flushEvents(tx *gorm.DB) error {
+	n := b.seqs.unplaced()
 	if n == 0 {
 		return nil
 	}
@@ -145,44 +137,39 @@ func (b *batch) reserveSeqs(tx *gorm.DB) error {
 	if !found {
 		return errors.New("store: the seq counter row is missing")
 	}
-	if b.numbered == 0 {
-		b.base = top - int64(len(b.events))
-	} else if top != b.base+int64(len(b.events)) {
-		return fmt.Errorf("store: the seq counter moved to %d under this batch's lock, want %d", top, b.base+int64(len(b.events)))
+	from := b.seqs.placed
+	if err := b.seqs.place(top); err != nil {
+		return err
 	}
-	for i := b.numbered; i < len(b.events); i++ {
-		b.events[i].Seq += b.base
-	}
-	b.numbered = len(b.events)
-	return nil
+	return insertEvents(tx, b.events[from:], b.seqs.log)
 }
 
-// placeReplies moves the batch's own seqs in replies and outcomes to their
-// place in the log, once every event has one. A batch with no events leaves
-// pruning at known, the last seq this instance published.
-func (b *batch) placeReplies(known int64) {
-	if len(b.events) == 0 {
-		b.seq = known
-		return
+// settle moves the batch's events, replies and outcomes from its own seqs to
+// their seqs in the log, once every event has one, and returns the batch's
+// last seq: known, the last seq this instance published, if it has no
+// events (pruning then goes by that).
+func (b *batch) settle(known int64) int64 {
+	for i := range b.events {
+		b.events[i].Seq = b.seqs.log(b.events[i].Seq)
 	}
 	for i := range b.replies {
 		if b.fresh[i] {
-			b.replies[i].res.Seq += b.base
+			b.replies[i].res.Seq = b.seqs.log(b.replies[i].res.Seq)
 		}
 	}
 	for i := range b.outcomes {
 		if !b.outcomes[i].Failed {
-			b.outcomes[i].Seq += b.base
+			b.outcomes[i].Seq = b.seqs.log(b.outcomes[i].Seq)
 		}
 	}
-	b.seq = b.base + int64(len(b.events))
+	return b.seqs.last(known)
 }
 
 // applyAll applies each request in order, unless it repeats a remembered
 // (client, request id) or an earlier copy in this batch: those get the
 // first reply again. An error returned ends the transaction; a mutation's
 // own *models.Error is its reply.
-func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
+func (b *batch) applyAll(t *txn, remembered map[outcomeKey]reply) error {
 	firstInBatch := make(map[outcomeKey]int)
 	for i, r := range b.reqs {
 		key := outcomeKey{r.origin.Client, r.origin.RequestID}
@@ -204,41 +191,26 @@ func (b *batch) applyAll(tx *gorm.DB, remembered map[outcomeKey]reply) error {
 			}
 		}
 		if r.readsScores {
-			if err := b.scores.flush(tx); err != nil {
+			if err := t.scores.flush(t.db); err != nil {
 				return err
 			}
 		}
 		if r.readsLog {
-			if err := b.flushEvents(tx); err != nil {
+			if err := b.flushEvents(t.db); err != nil {
 				return err
 			}
 		}
-		if err := b.apply(tx, i); err != nil {
+		if err := b.apply(t, i); err != nil {
 			return err
 		}
 	}
-	return b.scores.flush(tx)
-}
-
-// flushEvents writes the batch's events that are not in the log yet. A
-// batch writes them all at its end, in few statements; a mutation that reads
-// the log (undo) first flushes the ones before it, so it sees every event
-// that precedes its own.
-func (b *batch) flushEvents(tx *gorm.DB) error {
-	if err := b.reserveSeqs(tx); err != nil {
-		return err
-	}
-	if err := insertEvents(tx, b.events[b.inserted:]); err != nil {
-		return err
-	}
-	b.inserted = len(b.events)
-	return nil
+	return t.scores.flush(t.db)
 }
 
 // apply runs request i and records its reply, event and outcome.
-func (b *batch) apply(tx *gorm.DB, i int) error {
+func (b *batch) apply(t *txn, i int) error {
 	r := b.reqs[i]
-	ch, err := r.apply(tx, b.now, &b.scores)
+	ch, err := r.apply(t)
 	var appErr *models.Error
 	if errors.As(err, &appErr) {
 		b.replies[i].err = appErr
@@ -249,7 +221,7 @@ func (b *batch) apply(tx *gorm.DB, i int) error {
 		if err != nil {
 			return err
 		}
-		return b.remember(r.origin, 0, data, true)
+		return b.remember(r.origin, 0, data, true, t.now)
 	}
 	if err != nil {
 		return err
@@ -264,20 +236,20 @@ func (b *batch) apply(tx *gorm.DB, i int) error {
 			return err
 		}
 	}
-	b.seq++
-	b.events = append(b.events, models.Event{Seq: b.seq, Type: ch.eventType, Data: data,
-		ActorID: r.origin.PublicID, ActorName: r.origin.Name, Delta: ch.delta, At: b.now,
+	seq := b.seqs.next()
+	b.events = append(b.events, models.Event{Seq: seq, Type: ch.eventType, Data: data,
+		ActorID: r.origin.PublicID, ActorName: r.origin.Name, Delta: ch.delta, At: t.now,
 		RecordType: ch.kind, RecordID: ch.id, Before: before, UndoOf: ch.undoOf})
-	b.replies[i].res = Result{Seq: b.seq, Data: data}
+	b.replies[i].res = Result{Seq: seq, Data: data}
 	b.fresh[i] = true
-	return b.remember(r.origin, b.seq, data, false)
+	return b.remember(r.origin, seq, data, false, t.now)
 }
 
 // remember stores the outcome of a mutation sent under a client id.
-func (b *batch) remember(o Origin, seq int64, reply []byte, failed bool) error {
+func (b *batch) remember(o Origin, seq int64, reply []byte, failed bool, now time.Time) error {
 	if o.Remember {
 		b.outcomes = append(b.outcomes, models.Outcome{Client: o.Client, RequestID: o.RequestID, Seq: seq,
-			Reply: reply, Failed: failed, CreatedAt: b.now})
+			Reply: reply, Failed: failed, CreatedAt: now})
 	}
 	return nil
 }
