@@ -6,6 +6,7 @@ import (
 	"gorm.io/gorm"
 
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // pendingScores merges a batch's increments of the same score: the first
@@ -49,7 +50,7 @@ func mergedIncrement(t *txn, m *models.IncrementScore) (change, error) {
 	s.UpdatedAt = t.now
 	row.dirty = true
 	by := m.By
-	return change{eventType: "score.updated", record: *s, delta: &by, kind: models.RecordScore, id: s.ID}, nil
+	return change{eventType: protocol.EventScoreUpdated, record: *s, delta: &by, kind: models.RecordScore, id: s.ID}, nil
 }
 
 // flush writes the scores changed in memory and forgets them all, since the

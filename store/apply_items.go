@@ -2,6 +2,7 @@ package store
 
 import (
 	"livedash/models"
+	"livedash/protocol"
 )
 
 func createItem(t *txn, m *models.CreateItem) (change, error) {
@@ -9,7 +10,7 @@ func createItem(t *txn, m *models.CreateItem) (change, error) {
 	if err := t.db.Create(&it).Error; err != nil {
 		return change{}, err
 	}
-	return change{eventType: "item.created", record: it, kind: models.RecordItem, id: it.ID}, nil
+	return change{eventType: protocol.EventItemCreated, record: it, kind: models.RecordItem, id: it.ID}, nil
 }
 
 func updateItem(t *txn, m *models.UpdateItem) (change, error) {
@@ -27,7 +28,7 @@ func updateItem(t *txn, m *models.UpdateItem) (change, error) {
 	it.Version++
 	it.UpdatedAt = t.now
 	err := t.db.Model(&models.Item{}).Where("id = ?", it.ID).Updates(itemColumns(it)).Error
-	return change{eventType: "item.updated", record: it, kind: models.RecordItem, id: it.ID, before: before}, err
+	return change{eventType: protocol.EventItemUpdated, record: it, kind: models.RecordItem, id: it.ID, before: before}, err
 }
 
 func deleteItem(t *txn, m *models.DeleteItem) (change, error) {
@@ -36,7 +37,7 @@ func deleteItem(t *txn, m *models.DeleteItem) (change, error) {
 		return change{}, err
 	}
 	err := t.db.Delete(&models.Item{}, m.ID).Error
-	return change{eventType: "item.deleted", record: models.Deleted{ID: m.ID}, kind: models.RecordItem, id: m.ID, before: it}, err
+	return change{eventType: protocol.EventItemDeleted, record: models.Deleted{ID: m.ID}, kind: models.RecordItem, id: m.ID, before: it}, err
 }
 
 // itemColumns are the columns an update of it writes: an update and the

@@ -2,6 +2,7 @@ package store
 
 import (
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // resetDemo replaces all items and scores with the demo data set; its event
@@ -35,5 +36,5 @@ func resetDemo(t *txn) (change, error) {
 		return change{}, err
 	}
 	models.SortScores(scores)
-	return change{eventType: "state.reset", record: models.ResetState{Items: items, Scores: scores}, kind: models.RecordReset}, nil
+	return change{eventType: protocol.EventStateReset, record: models.ResetState{Items: items, Scores: scores}, kind: models.RecordReset}, nil
 }

@@ -6,6 +6,7 @@ import (
 	"gorm.io/gorm"
 
 	"livedash/models"
+	"livedash/protocol"
 )
 
 func createScore(t *txn, m *models.CreateScore) (change, error) {
@@ -18,7 +19,7 @@ func createScore(t *txn, m *models.CreateScore) (change, error) {
 	if err != nil {
 		return change{}, err
 	}
-	return change{eventType: "score.created", record: s, kind: models.RecordScore, id: s.ID}, nil
+	return change{eventType: protocol.EventScoreCreated, record: s, kind: models.RecordScore, id: s.ID}, nil
 }
 
 func updateScore(t *txn, m *models.UpdateScore) (change, error) {
@@ -47,7 +48,7 @@ func updateScore(t *txn, m *models.UpdateScore) (change, error) {
 	} else {
 		err = update()
 	}
-	return change{eventType: "score.updated", record: s, kind: models.RecordScore, id: s.ID, before: before}, err
+	return change{eventType: protocol.EventScoreUpdated, record: s, kind: models.RecordScore, id: s.ID, before: before}, err
 }
 
 // incrementScore is one atomic UPDATE, so increments stay exact even when several
@@ -74,7 +75,7 @@ func incrementScore(t *txn, m *models.IncrementScore) (change, error) {
 		return change{}, pointsOutOfRange()
 	}
 	by := m.By
-	return change{eventType: "score.updated", record: s, delta: &by, kind: models.RecordScore, id: s.ID}, nil
+	return change{eventType: protocol.EventScoreUpdated, record: s, delta: &by, kind: models.RecordScore, id: s.ID}, nil
 }
 
 func deleteScore(t *txn, m *models.DeleteScore) (change, error) {
@@ -83,7 +84,7 @@ func deleteScore(t *txn, m *models.DeleteScore) (change, error) {
 		return change{}, err
 	}
 	err := t.db.Delete(&models.Score{}, m.ID).Error
-	return change{eventType: "score.deleted", record: models.Deleted{ID: m.ID}, kind: models.RecordScore, id: m.ID, before: s}, err
+	return change{eventType: protocol.EventScoreDeleted, record: models.Deleted{ID: m.ID}, kind: models.RecordScore, id: m.ID, before: s}, err
 }
 
 // scoreColumns are the columns an update of s writes: an update and the

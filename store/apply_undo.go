@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 
 	"livedash/models"
+	"livedash/protocol"
 )
 
 // undo reverses the change of one logged event as a new change (the
@@ -24,7 +25,7 @@ func undo(t *txn, m *models.Undo) (change, error) {
 	}
 	var ch change
 	switch {
-	case ev.Type == "score.updated" && ev.Delta != nil:
+	case ev.Type == protocol.EventScoreUpdated && ev.Delta != nil:
 		ch, err = undoIncrement(t, ev)
 	case ev.RecordType == models.RecordItem:
 		ch, err = undoRecord(t, ev, itemKind())
@@ -54,7 +55,7 @@ func undoable(tx *gorm.DB, seq int64) (models.Event, error) {
 	if res.RowsAffected == 0 {
 		return ev, models.Errorf(models.CodeNotFound, "seq", "no event with seq %d in the log", seq)
 	}
-	if ev.Type == "state.reset" {
+	if ev.Type == protocol.EventStateReset {
 		return ev, models.Errorf(models.CodeInvalid, "seq", "event %d is a reset, which cannot be undone", ev.Seq)
 	}
 	reset, err := lastReset(tx)
@@ -95,7 +96,7 @@ type recordKind[R any] struct {
 
 func itemKind() recordKind[models.Item] {
 	return recordKind[models.Item]{
-		name: models.RecordItem, created: "item.created", updated: "item.updated", deleted: "item.deleted",
+		name: models.RecordItem, created: protocol.EventItemCreated, updated: protocol.EventItemUpdated, deleted: protocol.EventItemDeleted,
 		id:        func(it *models.Item) int64 { return it.ID },
 		version:   func(it *models.Item) *int64 { return &it.Version },
 		updatedAt: func(it *models.Item) *time.Time { return &it.UpdatedAt },
@@ -106,7 +107,7 @@ func itemKind() recordKind[models.Item] {
 
 func scoreKind() recordKind[models.Score] {
 	return recordKind[models.Score]{
-		name: models.RecordScore, created: "score.created", updated: "score.updated", deleted: "score.deleted",
+		name: models.RecordScore, created: protocol.EventScoreCreated, updated: protocol.EventScoreUpdated, deleted: protocol.EventScoreDeleted,
 		id:        func(s *models.Score) int64 { return s.ID },
 		version:   func(s *models.Score) *int64 { return &s.Version },
 		updatedAt: func(s *models.Score) *time.Time { return &s.UpdatedAt },
@@ -275,7 +276,7 @@ func idFree(tx *gorm.DB, model any, kind string, id int64) error {
 // too. Other older events stay in no record's history (docs/OPERATIONS.md).
 // After the first run it finds nothing to do.
 func markResets(db *gorm.DB) error {
-	err := db.Model(&models.Event{}).Where("type = ? AND record_type = ?", "state.reset", "").
+	err := db.Model(&models.Event{}).Where("type = ? AND record_type = ?", protocol.EventStateReset, "").
 		Update("record_type", models.RecordReset).Error
 	if err != nil {
 		return fmt.Errorf("store: mark resets: %w", err)
