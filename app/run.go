@@ -81,6 +81,11 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 		AppName:               "livedash",
 		DisableStartupMessage: true,
 		ErrorHandler:          handlers.ErrorHandler(log, m),
+		// Paths are exact: /METRICS and /metrics/ are not /metrics. A
+		// proxy rule written for one spelling (location = /metrics) must
+		// not be passed by another.
+		CaseSensitive: true,
+		StrictRouting: true,
 		// fasthttp hangs up on a body over BodyLimit without reading it,
 		// and the unread bytes turn the close into a reset that can hide
 		// the 413 from the client. So it reads bodies up to a larger
