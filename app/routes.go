@@ -2,6 +2,7 @@ package app
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
 	"strings"
 
@@ -64,12 +65,12 @@ func routeTable(api *handlers.API, wsrv *ws.Server, metricsHandler fiber.Handler
 // the Host check first; the server answers methods the router does not know
 // itself, with the same check. What no route serves falls to the page's
 // static files.
-func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, cfg Config) {
+func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, cfg Config, log *slog.Logger) {
 	hosts := handlers.NewHosts(cfg.Addr, cfg.Hosts)
 	server := app.Server()
 	server.Handler = handlers.RejectUnknownMethods(server.Handler, app.Config().RequestMethods, hosts, m)
 
-	app.Use(handlers.SecurityHeaders, handlers.CheckHost(hosts), handlers.SameOrigin(cfg.Origins))
+	app.Use(handlers.AccessLog(log, app.Config().ErrorHandler), handlers.SecurityHeaders, handlers.CheckHost(hosts), handlers.SameOrigin(cfg.Origins))
 	app.Use("/api", handlers.LimitBody(cfg.WS.ReadLimit))
 
 	metricsHandler := adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
