@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -10,6 +11,7 @@ import (
 	"sync"
 	"syscall"
 	"testing"
+	"time"
 
 	"github.com/fasthttp/websocket"
 
@@ -63,10 +65,20 @@ func TestClientThatNeverReadsIsClosedOthersKeepReceiving(t *testing.T) {
 		t.Fatalf("send queue drops = %v, want the slow client dropped", drops)
 	}
 	// The slow client now reads what reached it: the stream ends before the
-	// last event, with the queue-full close or a cut connection.
+	// last event, with the queue-full close or a cut connection. A server
+	// that dropped its frames but kept it open would leave this read
+	// waiting: the deadline makes that a failure, not a hang.
+	closeWait := 2*5*time.Second + apptest.DefaultWait // two write waits, then a margin
+	if err := slow.SetReadDeadline(time.Now().Add(closeWait)); err != nil {
+		t.Fatal(err)
+	}
 	var got int64
 	for {
 		_, data, err := slow.ReadMessage()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			t.Fatalf("slow client still open %s after its queue overflowed (last seq %d of %d): it was never closed", closeWait, got, lastSeq)
+		}
 		if err != nil {
 			// 1013 when the close frame got through, 1006 when the
 			// server had to cut the blocked socket.

@@ -2,7 +2,9 @@ package app
 
 import (
 	"errors"
+	"log/slog"
 	"net/http"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
@@ -16,49 +18,72 @@ import (
 	"livedash/ws"
 )
 
-// routes is the whole API surface, in one table. Every request passes the
-// Host check first; the server answers methods the router does not know
-// itself, with the same check.
-func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, cfg Config) {
+// route is one entry of the route table: a method, an exact path, and what
+// serves it.
+type route struct {
+	method, path string
+	handlers     []fiber.Handler
+}
+
+// routeTable is the whole API surface. The router serves exactly these paths
+// (fiber.Config's CaseSensitive and StrictRouting), and the exact-path test
+// reads this table, so a route added here is tested without being listed
+// twice.
+func routeTable(api *handlers.API, wsrv *ws.Server, metricsHandler fiber.Handler) []route {
+	one := func(method, path string, h ...fiber.Handler) route { return route{method, path, h} }
+	get, post, patch, del := fiber.MethodGet, fiber.MethodPost, fiber.MethodPatch, fiber.MethodDelete
+	return []route{
+		one(get, "/healthz", api.Health),
+		one(get, "/metrics", metricsHandler),
+
+		one(get, "/api/limits", api.Limits),
+		one(get, "/api/state", api.State),
+		one(get, "/api/events", api.Events),
+		one(post, "/api/reset", api.Reset),
+		one(post, "/api/undo", api.Undo),
+
+		one(get, "/api/items", api.ListItems),
+		one(post, "/api/items", api.CreateItem),
+		one(get, "/api/items/:id", api.GetItem),
+		one(get, "/api/items/:id/history", api.ItemHistory),
+		one(patch, "/api/items/:id", api.UpdateItem),
+		one(del, "/api/items/:id", api.DeleteItem),
+
+		one(get, "/api/scores", api.ListScores),
+		one(post, "/api/scores", api.CreateScore),
+		one(get, "/api/scores/:id", api.GetScore),
+		one(get, "/api/scores/:id/history", api.ScoreHistory),
+		one(patch, "/api/scores/:id", api.UpdateScore),
+		one(del, "/api/scores/:id", api.DeleteScore),
+		one(post, "/api/scores/:id/increment", api.IncrementScore),
+
+		one(get, "/ws", append([]fiber.Handler{dropCookies}, wsrv.Handlers()...)...),
+	}
+}
+
+// routes installs the route table behind the checks every request passes:
+// the Host check first; the server answers methods the router does not know
+// itself, with the same check. What no route serves falls to the page's
+// static files.
+func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, cfg Config, log *slog.Logger) {
 	hosts := handlers.NewHosts(cfg.Addr, cfg.Hosts)
 	server := app.Server()
 	server.Handler = handlers.RejectUnknownMethods(server.Handler, app.Config().RequestMethods, hosts, m)
 
-	app.Use(handlers.SecurityHeaders, handlers.CheckHost(hosts), handlers.SameOrigin(cfg.Origins))
+	app.Use(handlers.AccessLog(log, app.Config().ErrorHandler), handlers.SecurityHeaders, handlers.CheckHost(hosts), handlers.SameOrigin(cfg.Origins))
 	app.Use("/api", handlers.LimitBody(cfg.WS.ReadLimit))
 
-	app.Get("/healthz", api.Health)
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{})))
-
-	app.Get("/api/limits", api.Limits)
-	app.Get("/api/state", api.State)
-	app.Get("/api/events", api.Events)
-	app.Post("/api/reset", api.Reset)
-	app.Post("/api/undo", api.Undo)
-
-	app.Get("/api/items", api.ListItems)
-	app.Post("/api/items", api.CreateItem)
-	app.Get("/api/items/:id", api.GetItem)
-	app.Get("/api/items/:id/history", api.ItemHistory)
-	app.Patch("/api/items/:id", api.UpdateItem)
-	app.Delete("/api/items/:id", api.DeleteItem)
-
-	app.Get("/api/scores", api.ListScores)
-	app.Post("/api/scores", api.CreateScore)
-	app.Get("/api/scores/:id", api.GetScore)
-	app.Get("/api/scores/:id/history", api.ScoreHistory)
-	app.Patch("/api/scores/:id", api.UpdateScore)
-	app.Delete("/api/scores/:id", api.DeleteScore)
-	app.Post("/api/scores/:id/increment", api.IncrementScore)
-
-	app.Use("/ws", dropCookies)
-	app.Get("/ws", wsrv.Handlers()...)
+	metricsHandler := adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
+	for _, r := range routeTable(api, wsrv, metricsHandler) {
+		app.Add(r.method, r.path, r.handlers...)
+	}
 
 	app.Use("/", static())
 }
 
 // static serves the embedded dashboard. A folder without an index.html is
-// not_found: the files are not listed.
+// not_found: the files are not listed. Names are case-sensitive (the
+// embedded file system is).
 func static() fiber.Handler {
 	files := filesystem.New(filesystem.Config{
 		Root:         http.FS(public.FS()),
@@ -66,6 +91,12 @@ func static() fiber.Handler {
 		NotFoundFile: "",
 	})
 	return func(c *fiber.Ctx) error {
+		// The file server trims a trailing slash (it would serve
+		// /index.html/ as /index.html); paths are exact, so only the root
+		// may end in one.
+		if p := c.Path(); len(p) > 1 && strings.HasSuffix(p, "/") {
+			return c.Next()
+		}
 		err := files(c)
 		if errors.Is(err, fiber.ErrForbidden) { // what it says for a folder
 			return models.Errorf(models.CodeNotFound, "", "no such file")

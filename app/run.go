@@ -10,7 +10,6 @@ import (
 	"io"
 	"log/slog"
 	"net"
-	"net/url"
 	"os/signal"
 	"strings"
 	"syscall"
@@ -19,6 +18,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"livedash/handlers"
+	"livedash/internal/redact"
 	"livedash/metrics"
 	"livedash/store"
 	"livedash/ws"
@@ -81,6 +81,11 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 		AppName:               "livedash",
 		DisableStartupMessage: true,
 		ErrorHandler:          handlers.ErrorHandler(log, m),
+		// Paths are exact: /METRICS and /metrics/ are not /metrics. A
+		// proxy rule written for one spelling (location = /metrics) must
+		// not be passed by another.
+		CaseSensitive: true,
+		StrictRouting: true,
 		// fasthttp hangs up on a body over BodyLimit without reading it,
 		// and the unread bytes turn the close into a reset that can hide
 		// the 413 from the client. So it reads bodies up to a larger
@@ -107,7 +112,7 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	// request's context (ws.Server.serve).
 	hs.KeepHijackedConns = true
 	api := &handlers.API{Store: st, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
-	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg)
+	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg, log)
 	s := &server{log: log, store: st, hub: hub, http: srv, silent: silent, stopConns: stopConns, presence: make(chan struct{})}
 	if st.Shared() {
 		go func() {
@@ -139,7 +144,7 @@ func (s *server) run(ctx context.Context, cfg Config) error {
 	}
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Listener(ln) }()
-	s.log.Info("livedash listening", "url", "http://"+ln.Addr().String(), "db", redactDB(cfg.DB),
+	s.log.Info("livedash listening", "url", "http://"+ln.Addr().String(), "db", redact.String(cfg.DB),
 		"epoch", s.store.Epoch(), "seq", s.store.Seq())
 	select {
 	case err = <-serveErr:
@@ -187,16 +192,4 @@ func parseLevel(s string) (slog.Level, error) {
 		return l, fmt.Errorf("--log-level must be debug, info, warn or error, not %q", s)
 	}
 	return l, nil
-}
-
-// redactDB hides the password of a database URL in the logs.
-func redactDB(db string) string {
-	if !store.IsPostgres(db) {
-		return db
-	}
-	u, err := url.Parse(db)
-	if err != nil {
-		return "postgres://(unparsable URL)"
-	}
-	return u.Redacted()
 }

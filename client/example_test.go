@@ -12,6 +12,18 @@ import (
 	"livedash/protocol"
 )
 
+// receive waits for the next event from ch, as long as ctx allows: an
+// event that never comes is an error, not a program that hangs.
+func receive(ctx context.Context, ch <-chan client.Event) client.Event {
+	select {
+	case ev := <-ch:
+		return ev
+	case <-ctx.Done():
+		log.Fatal("no event: ", ctx.Err())
+		return client.Event{}
+	}
+}
+
 // A program that follows the dashboard: it loads the snapshot when the
 // client says it has no state, then applies the events after it.
 func Example() {
@@ -35,7 +47,8 @@ func Example() {
 
 	// A fresh client has no state: a welcome, then a resync.
 	var snapshot models.State
-	for ev := range stream {
+	for {
+		ev := receive(ctx, stream)
 		if ev.Type == protocol.TypeResync {
 			if snapshot, err = alice.State(ctx); err != nil {
 				log.Fatal(err)
@@ -55,7 +68,8 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	for ev := range stream {
+	for {
+		ev := receive(ctx, stream)
 		if !ev.IsChange() || ev.Seq <= snapshot.Seq {
 			continue // presence, or an event the snapshot holds
 		}
@@ -193,7 +207,7 @@ func ExampleOptions_resume() {
 		log.Fatal(err)
 	}
 	defer c.Close()
-	ev := <-missed
+	ev := receive(ctx, missed)
 	var sc models.Score
 	if err := ev.Decode(&sc); err != nil {
 		log.Fatal(err)

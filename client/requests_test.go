@@ -107,12 +107,31 @@ func TestEveryRequest(t *testing.T) {
 	evs = evs[len(evs)-len(results):]
 	for i, r := range results {
 		ev := evs[i]
-		want, _ := json.Marshal(r.data)
+		// Both sides through any: the comparison ignores member order
+		// and spacing, and a side that does not decode fails (two failed
+		// decodes would otherwise compare equal).
+		want, err := json.Marshal(r.data)
+		if err != nil {
+			t.Fatalf("event %d: encode %+v: %v", i, r.data, err)
+		}
 		var got, wantV any
-		_ = json.Unmarshal(ev.Data, &got)
-		_ = json.Unmarshal(want, &wantV)
-		gotB, _ := json.Marshal(got)
-		wantB, _ := json.Marshal(wantV)
+		if err := json.Unmarshal(ev.Data, &got); err != nil {
+			t.Fatalf("event %d: data %q: %v", i, ev.Data, err)
+		}
+		if err := json.Unmarshal(want, &wantV); err != nil {
+			t.Fatalf("event %d: want %q: %v", i, want, err)
+		}
+		if got == nil || wantV == nil {
+			t.Fatalf("event %d: data %s, want %s: a null side compares as nothing", i, ev.Data, want)
+		}
+		gotB, err := json.Marshal(got)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wantB, err := json.Marshal(wantV)
+		if err != nil {
+			t.Fatal(err)
+		}
 		if ev.Type != r.event || ev.Seq != r.seq || string(gotB) != string(wantB) {
 			t.Fatalf("event %d: %s/%d %s, want %s/%d %s", i, ev.Type, ev.Seq, ev.Data, r.event, r.seq, want)
 		}

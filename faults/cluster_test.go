@@ -28,7 +28,7 @@ type clusterWriter struct {
 	mu     sync.Mutex
 	acked  map[int64]string // item id -> name
 	errors map[models.Code]int
-	other  int
+	other  []error // failures that are no error reply: no answer in time, a cut connection
 }
 
 func (w *clusterWriter) run(ctx context.Context, name string) {
@@ -44,7 +44,7 @@ func (w *clusterWriter) run(ctx context.Context, name string) {
 		case errors.As(err, &e):
 			w.errors[e.Code]++
 		case ctx.Err() == nil:
-			w.other++
+			w.other = append(w.other, err)
 		}
 		w.mu.Unlock()
 		time.Sleep(2 * time.Millisecond)
@@ -145,12 +145,20 @@ func TestClusterPostgresRestart(t *testing.T) {
 	time.Sleep(200 * time.Millisecond)
 	for i, w := range writers {
 		w.mu.Lock()
-		t.Logf("writer %d: %d acked, errors %v, %d others", i, len(w.acked), w.errors, w.other)
+		t.Logf("writer %d: %d acked, errors %v, %d others", i, len(w.acked), w.errors, len(w.other))
 		for code, n := range w.errors {
 			// Fast writers meet the per-connection rate limit too.
-			if code != models.CodeUnavailable && code != "rate_limited" {
+			if code != models.CodeUnavailable && code != protocol.CodeRateLimited {
 				t.Errorf("writer %d got %d × %s, want only unavailable", i, n, code)
 			}
+		}
+		// The instances stayed up: every create had an answer, in time,
+		// on the same connection.
+		if len(w.other) > 0 {
+			t.Errorf("writer %d: %d creates failed without an error reply, the first: %v", i, len(w.other), w.other[0])
+		}
+		if len(w.acked) == 0 {
+			t.Errorf("writer %d: no create was acked", i)
 		}
 		w.mu.Unlock()
 	}
@@ -169,6 +177,20 @@ func TestClusterPostgresRestart(t *testing.T) {
 	var state models.State
 	if state, err = after.State(context.Background()); err != nil {
 		t.Fatal(err)
+	}
+	// No acked create was lost in the restart.
+	kept := map[int64]string{}
+	for _, it := range state.Items {
+		kept[it.ID] = it.Name
+	}
+	for i, w := range writers {
+		w.mu.Lock()
+		for id, name := range w.acked {
+			if kept[id] != name {
+				t.Errorf("writer %d: acked item %d %q is not in the state", i, id, name)
+			}
+		}
+		w.mu.Unlock()
 	}
 	for _, st := range streams {
 		evs := st.WaitSeq(seq)

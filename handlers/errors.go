@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/valyala/fasthttp"
 
+	"livedash/internal/redact"
 	"livedash/metrics"
 	"livedash/models"
 	"livedash/protocol"
@@ -66,7 +67,7 @@ func ErrorHandler(log *slog.Logger, m *metrics.Metrics) fiber.ErrorHandler {
 			e = fromStatus(fe.Code)
 		}
 		if e == nil || e.Code == models.CodeInternal {
-			log.Error("request failed", "method", c.Method(), "path", c.Path(), "err", err)
+			log.Error("request failed", "method", c.Method(), "url", redact.String(c.OriginalURL()), "err", err)
 			e = models.AsError(err)
 		}
 		writeError(c.Context(), e, m)

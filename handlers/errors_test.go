@@ -112,12 +112,14 @@ func TestErrorHandler(t *testing.T) {
 		errs["/"+string(rune('a'+i))] = tc.err
 	}
 	url, logs, m := serveErrors(t, errs)
+	const secretClient = "cl13ntS3cretNeverLogged"
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := "/" + string(rune('a'+i))
 			before := logs.String()
 			counted := errorsCounted(t, m, tc.code)
-			resp, err := http.Get(url + path)
+			// The logged URL keeps the path and masks the client id.
+			resp, err := http.Get(url + path + "?client=" + secretClient)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -141,9 +143,12 @@ func TestErrorHandler(t *testing.T) {
 			}
 			line := strings.TrimPrefix(logs.String(), before)
 			wantLine := strings.Contains(line, `msg="request failed"`) && strings.Contains(line, "method=GET") &&
-				strings.Contains(line, "path="+path) && strings.Contains(line, "err=")
+				strings.Contains(line, `url="`+path+`?client=xxxxx"`) && strings.Contains(line, "err=")
 			if wantLine != tc.logged {
 				t.Fatalf("logged %q, want a request failed line: %v", line, tc.logged)
+			}
+			if strings.Contains(line, secretClient) {
+				t.Fatalf("the log holds the client id: %s", line)
 			}
 			if tc.code == models.CodeInternal && strings.Contains(string(raw), "fire") {
 				t.Fatalf("the message reveals the cause: %s", raw)

@@ -42,14 +42,18 @@ func TestBrowserThemes(t *testing.T) {
 			}
 			w.waitFor("the "+tt.want+" background", `getComputedStyle(document.body).backgroundColor === '`+tt.want+`'`)
 			// Avatars follow the theme too: light text on a dark disc, or
-			// the reverse.
+			// the reverse. Theo's own is in the presence list.
+			w.waitFor("avatar", `document.querySelector('.avatar') !== null`)
 			lum := eval[float64](w, `(() => {
 				const a = document.querySelector('.avatar');
 				if (!a) return -1;
 				const [r, g, b] = getComputedStyle(a).color.match(/\d+/g).map(Number);
 				return (r + g + b) / 3;
 			})()`)
-			if tt.want == dark && lum >= 0 && lum < 128 || tt.want == light && lum > 128 {
+			if lum < 0 {
+				t.Fatal("the avatar went away before its colour was read")
+			}
+			if tt.want == dark && lum < 128 || tt.want == light && lum > 128 {
 				t.Errorf("avatar text brightness %.0f does not fit the %s theme", lum, tt.name)
 			}
 		})
