@@ -62,7 +62,7 @@ func newFakeServer(t *testing.T) (*fakeServer, string) {
 		fmt.Fprintf(w, `{"seq":%d,"epoch":"e1","items":[{"id":1,"name":"a"}],"scores":[{"id":2,"player":"p"}]}`, s.seq)
 	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 2.62144e+07\n")
+		fmt.Fprintf(w, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %d\n", s.rss())
 	})
 	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
 		c, err := up.Upgrade(w, r, nil)
@@ -96,6 +96,28 @@ func newFakeServer(t *testing.T) (*fakeServer, string) {
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return s, strings.TrimPrefix(srv.URL, "http://")
+}
+
+// The fake server's RSS: a fixed base plus a fixed amount per listener or
+// writer connected, so loadgen's RSS per connection has a known answer.
+// The run's control connections are left out: they come and go around the
+// baseline and the final sample, and the real figure's meaning (memory per
+// load connection) does not count them either.
+const (
+	fakeBaseRSS    = 25 << 20
+	fakeRSSPerConn = 7680 // 7.5 KB
+)
+
+func (s *fakeServer) rss() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := int64(0)
+	for c := range s.conns {
+		if strings.HasPrefix(c.name, "loadgen-l") || strings.HasPrefix(c.name, "loadgen-w") {
+			n++
+		}
+	}
+	return fakeBaseRSS + n*fakeRSSPerConn
 }
 
 func (s *fakeServer) handle(fc *fakeConn, b []byte) {
@@ -151,6 +173,14 @@ func (s *fakeServer) handle(fc *fakeConn, b []byte) {
 	fc.send(map[string]any{"type": "ack", "id": req.ID, "seq": s.seq, "data": data})
 }
 
+// deref shows a missing figure as -1 in a failure message.
+func deref(p *float64) float64 {
+	if p == nil {
+		return -1
+	}
+	return *p
+}
+
 func testConfig(t *testing.T, addr string, extra ...string) Config {
 	args := append([]string{"--addr", addr, "--listeners", "10", "--writers", "2", "--duration", "400ms",
 		"--drain", "2s", "--batch", "4", "--depth", "4", "--quiet",
@@ -194,8 +224,15 @@ func TestEndToEndClean(t *testing.T) {
 	if res.AckP50Ms <= 0 || res.AckMaxMs < res.AckP99Ms || res.DeliveryP50Ms <= 0 || res.AckedPerS <= 0 || res.DeliveriesPerS <= 0 {
 		t.Errorf("latency/rates: %+v", res)
 	}
-	if res.RSSMB == nil || *res.RSSMB != 25 || res.RSSPerConnKB == nil || *res.RSSPerConnKB != 0 {
-		t.Errorf("rss: %v %v", res.RSSMB, res.RSSPerConnKB)
+	// 12 connections of 7.5 KB each over a 25 MB baseline.
+	if res.RSSBaselineMB == nil || *res.RSSBaselineMB != 25 {
+		t.Errorf("rss baseline: %v MB, want 25", deref(res.RSSBaselineMB))
+	}
+	if want := 25 + 12*7.5/1024; res.RSSMB == nil || *res.RSSMB != want {
+		t.Errorf("rss peak: %v MB, want %v", deref(res.RSSMB), want)
+	}
+	if res.RSSPerConnKB == nil || *res.RSSPerConnKB != 7.5 {
+		t.Errorf("rss per connection: %v KB, want 7.5", deref(res.RSSPerConnKB))
 	}
 	if res.SentByType["item.delete"]+res.SentByType["item.create"] == 0 || res.SentByType["score.increment"] == 0 {
 		t.Errorf("sent by type %v", res.SentByType)
