@@ -30,6 +30,7 @@ type fakeServer struct {
 	stopAfter      map[string]int64 // client name -> no events after this seq offset
 	stateGets      int64            // GET /api/state answered
 	stateFails     bool             // GET /api/state answers 503
+	onStateGet     func()           // called on each state.get over WebSocket, under mu
 	nextID         int64
 }
 
@@ -133,6 +134,9 @@ func (s *fakeServer) handle(fc *fakeConn, b []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if req.Type == "state.get" { // the run's own snapshots, not load
+		if s.onStateGet != nil {
+			s.onStateGet()
+		}
 		fc.send(map[string]any{"type": "ack", "id": req.ID, "data": map[string]any{"seq": s.seq, "epoch": "e1",
 			"items": []any{map[string]any{"id": 1, "name": "a"}}, "scores": []any{map[string]any{"id": 2, "player": "p"}}}})
 		return
@@ -320,4 +324,50 @@ func TestEndToEndReadErrors(t *testing.T) {
 	if res.Reads != 0 || res.ReadErrors == 0 || res.Errors["read_http_503"] != res.ReadErrors || res.ErrorsTotal < res.ReadErrors {
 		t.Errorf("failing reads: reads %d errors %d %v", res.Reads, res.ReadErrors, res.Errors)
 	}
+}
+
+// cmd/bench reads the server's CPU when loadgen logs " sending for " and
+// again at "delivered: ", so the window holds the load and its deliveries
+// but not the final control connection (a presence round on livedash).
+func TestProgressMarksTheDeliveryWindow(t *testing.T) {
+	fs, addr := newFakeServer(t)
+	cfg := testConfig(t, addr)
+	cfg.Quiet = false
+	var progress lockedBuffer
+	var at []int // how much progress had been logged at each state.get
+	fs.onStateGet = func() { at = append(at, len(progress.String())) }
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := runLoad(ctx, cfg, &progress); err != nil {
+		t.Fatal(err)
+	}
+	out := progress.String()
+	sending, delivered, final := strings.Index(out, " sending for "), strings.Index(out, "] delivered: "), strings.Index(out, "] final seq ")
+	if sending < 0 || delivered < sending || final < delivered {
+		t.Fatalf("want ' sending for ', then 'delivered: ', then 'final seq' in the progress:\n%s", out)
+	}
+	// The snapshot before the load, the final seq after "delivered".
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if len(at) != 2 || at[0] > sending || at[1] <= delivered {
+		t.Errorf("state.get at progress offsets %v; want one before %d (sending) and one after %d (delivered)\n%s", at, sending, delivered, out)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the run's concurrent progress lines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
