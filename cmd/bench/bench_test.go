@@ -391,10 +391,40 @@ func TestBenchPeerWithFakes(t *testing.T) {
 	// CPU per 10,000 deliveries: livedash burned twice what node did, for
 	// the same 200,000 deliveries.
 	for _, r := range rep.Rows {
+		if r.Window == nil {
+			continue // reported above
+		}
 		v, ok := cpuPer10kDeliveries(r)
 		if want := r.Window.ServerCPUS / 20; !ok || math.Abs(v-want) > 1e-9 {
 			t.Errorf("%s/%s: CPU per 10,000 deliveries %v, want %v", r.Scenario, r.Server, v, want)
 		}
+	}
+}
+
+func TestRatioCell(t *testing.T) {
+	p99 := peerMeasures("crowd")[2]
+	acked := peerMeasures("writes")[0]
+	r := func(v float64, problem string) row {
+		return row{Result: &lgResult{DeliveryP99Ms: v, AckedPerS: v, DeliverySamples: 1}, Problem: problem}
+	}
+	for _, c := range []struct {
+		name     string
+		m        measure
+		ld, node row
+		want     string
+	}{
+		{"lower is better", p99, r(300, ""), r(200, ""), "1.50x (worse)"},
+		{"higher is better", acked, r(300, ""), r(200, ""), "1.50x (better)"},
+		{"equal", p99, r(200, ""), r(200, ""), "1.00x (same)"},
+		{"incomplete run flagged", p99, r(100, ""), r(400, "3 errors"), "0.25x (better), INCOMPLETE run"},
+		{"no figure", p99, row{}, r(200, ""), "n/a"},
+		{"divide by zero", p99, r(1, ""), r(0, ""), "n/a"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			if got := ratioCell(c.m, c.ld, c.node); got != c.want {
+				t.Errorf("%q, want %q", got, c.want)
+			}
+		})
 	}
 }
 

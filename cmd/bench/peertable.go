@@ -67,10 +67,7 @@ func peerMeasures(scenario string) []measure {
 func ratioCell(m measure, ld, node row) string {
 	a, okA := m.Get(ld)
 	b, okB := m.Get(node)
-	switch {
-	case ld.Problem != "" || node.Problem != "":
-		return "INCOMPLETE (see below)"
-	case !okA || !okB || b == 0:
+	if !okA || !okB || b == 0 {
 		return "n/a"
 	}
 	q := a / b
@@ -81,7 +78,13 @@ func ratioCell(m measure, ld, node row) string {
 	case (q > 1) == m.Higher:
 		word = "better"
 	}
-	return fmt.Sprintf("%.2fx (%s)", q, word)
+	cell := fmt.Sprintf("%.2fx (%s)", q, word)
+	// The figures of an incomplete run are shown, but flagged: that run
+	// did not carry the scenario's load as it says (see its line below).
+	if ld.Problem != "" || node.Problem != "" {
+		cell += ", INCOMPLETE run"
+	}
+	return cell
 }
 
 func valueCell(m measure, r row) string {

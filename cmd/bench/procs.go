@@ -379,34 +379,36 @@ func runLoadgen(ctx context.Context, argv, args []string, logPath string, limit 
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	pr, pw := io.Pipe()
+	// stderr is read to its end before loadgen is reaped: a mark near the
+	// end of its output then still finds /proc/<pid> (a zombie keeps its
+	// CPU times), which it would not after Wait.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer pr.Close()
 	cmd.Stderr = pw
-	if err := cmd.Start(); err != nil {
-		pw.Close()
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
 		return nil, 0, fmt.Errorf("loadgen: %v", err)
 	}
 	pid := cmd.Process.Pid
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		sc := bufio.NewScanner(pr)
-		fired := make([]bool, len(marks))
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(logf, line)
-			for i, m := range marks {
-				if !fired[i] && strings.Contains(line, m.line) {
-					fired[i] = true
-					m.fn(pid)
-				}
+	sc := bufio.NewScanner(pr)
+	fired := make([]bool, len(marks))
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Fprintln(logf, line)
+		for i, m := range marks {
+			if !fired[i] && strings.Contains(line, m.line) {
+				fired[i] = true
+				m.fn(pid)
 			}
 		}
-		_, _ = io.Copy(logf, pr)
-	}()
+	}
+	// A line longer than the scanner's buffer: keep the rest in the log.
+	_, _ = io.Copy(logf, pr)
 	runErr := cmd.Wait()
-	pw.Close()
-	wg.Wait()
 	rc := 0
 	var exit *exec.ExitError
 	if errors.As(runErr, &exit) {
