@@ -5,7 +5,7 @@ RESET_ADDR = $(or $(ADDR),$(LIVEDASH_ADDR),127.0.0.1:3000)
 BIN     ?= bin/livedash
 FUZZTIME ?= 10s
 
-.PHONY: run build test test-short fuzz reset bench soak clean cluster bench-cluster
+.PHONY: run build test test-short fuzz reset bench bench-peer soak clean cluster bench-cluster
 
 run:
 	$(GO) run . $(if $(ADDR),--addr $(ADDR))
@@ -37,6 +37,13 @@ soak:
 # BENCH_FLAGS passes flags, e.g. BENCH_FLAGS="--only writes --keep /tmp/bench".
 bench:
 	$(GO) run ./cmd/bench $(BENCH_FLAGS)
+
+# livedash beside the Node yardstick (PEER, read-only; built once with npm ci
+# in a copy under ~/.cache/livedash-bench) under the same loads, each server
+# on CPU 0 and loadgen on CPU 1, one table of ratios (docs/BENCHMARKS.md).
+PEER ?= ../shared/peer
+bench-peer:
+	$(GO) run ./cmd/bench --peer $(PEER) $(BENCH_FLAGS)
 
 # A throwaway cluster: PostgreSQL in a temp folder, two instances, nginx in
 # front on PORT (8080); Ctrl-C stops and removes everything.

@@ -13,6 +13,8 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -28,8 +30,10 @@ type lgResult struct {
 	ConnsFailed         int              `json:"conns_failed"`
 	ConnectS            float64          `json:"connect_s"`
 	DurationS           float64          `json:"duration_s"`
+	Rate                float64          `json:"rate"` // offered mutations/s, 0 = closed loop
 	MutationsSent       int64            `json:"mutations_sent"`
 	MutationsAcked      int64            `json:"mutations_acked"`
+	MutationsFailed     int64            `json:"mutations_failed"` // answered with an error frame
 	SentPerS            float64          `json:"sent_per_s"`
 	AckedPerS           float64          `json:"acked_per_s"`
 	AckP50Ms            float64          `json:"ack_p50_ms"`
@@ -48,6 +52,8 @@ type lgResult struct {
 	Stale               int64            `json:"stale"`
 	Disconnects         int64            `json:"disconnects"`
 	LostAfterDisconnect int64            `json:"lost_after_disconnect"`
+	AckSeqDups          int64            `json:"ack_seq_dups"`
+	PresenceFrames      int64            `json:"presence_frames"`
 	CheckOK             bool             `json:"check_ok"`
 	Errors              map[string]int64 `json:"errors"`
 	ErrorsTotal         int64            `json:"errors_total"`
@@ -121,7 +127,43 @@ func raiseFDLimit(need int) (uint64, error) {
 	return rl.Cur, nil
 }
 
-// server is one running livedash process.
+// serverCmd says how to start one kind of server.
+type serverCmd struct {
+	Name    string // livedash, or node
+	Version string // what the table says it ran on, if not livedash
+	Dir     string // working directory; "" = ours
+	// Argv is the command line for a server on addr with its database at db.
+	Argv func(addr, db string) []string
+	// Pprof: it takes --pprof-addr.
+	Pprof bool
+}
+
+func livedashCmd(bin string) serverCmd {
+	return serverCmd{Name: "livedash", Pprof: true, Argv: func(addr, db string) []string {
+		return append([]string{bin}, serverFlags(addr, db)...)
+	}}
+}
+
+// pinning are the command prefixes that keep the servers and the load
+// generator on CPUs of their own; empty when not pinned.
+type pinning struct {
+	server, load []string
+}
+
+// cpuPinning pins the server to CPU 0 and loadgen to CPU 1 with taskset,
+// which execs the command: the pid bench starts is the server's own.
+func cpuPinning() (pinning, error) {
+	if runtime.NumCPU() < 2 {
+		return pinning{}, fmt.Errorf("--pin needs 2 CPUs, this machine has %d", runtime.NumCPU())
+	}
+	ts, err := exec.LookPath("taskset")
+	if err != nil {
+		return pinning{}, errors.New("--pin needs taskset (util-linux): " + err.Error())
+	}
+	return pinning{server: []string{ts, "-c", "0"}, load: []string{ts, "-c", "1"}}, nil
+}
+
+// server is one running server process.
 type server struct {
 	cmd     *exec.Cmd
 	addr    string
@@ -131,24 +173,24 @@ type server struct {
 	waitErr error
 }
 
-// startServer starts bin on a fresh database at db and waits until it
-// answers /healthz. extra are more flags (e.g. --pprof-addr).
-func startServer(ctx context.Context, bin, db, logPath string, withPprof bool) (*server, error) {
+// startServer starts sc, behind the pin prefix, on a fresh database at db
+// and waits until it answers /healthz; withPprof adds --pprof-addr.
+func startServer(ctx context.Context, sc serverCmd, pin []string, db, logPath string, withPprof bool) (*server, error) {
 	var lastErr error
 	for attempt := 0; attempt < 3; attempt++ {
 		addr, err := freeAddr()
 		if err != nil {
 			return nil, err
 		}
-		args := serverFlags(addr, db)
+		argv := append(slices.Clone(pin), sc.Argv(addr, db)...)
 		pprofAddr := ""
-		if withPprof {
+		if withPprof && sc.Pprof {
 			if pprofAddr, err = freeAddr(); err != nil {
 				return nil, err
 			}
-			args = append(args, "--pprof-addr", pprofAddr)
+			argv = append(argv, "--pprof-addr", pprofAddr)
 		}
-		s, err := spawnServer(ctx, bin, args, logPath)
+		s, err := spawnServer(ctx, argv, sc.Dir, logPath)
 		if err != nil {
 			return nil, err
 		}
@@ -165,13 +207,14 @@ func startServer(ctx context.Context, bin, db, logPath string, withPprof bool) (
 	return nil, lastErr
 }
 
-func spawnServer(ctx context.Context, bin string, args []string, logPath string) (*server, error) {
+func spawnServer(ctx context.Context, argv []string, dir, logPath string) (*server, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	fmt.Fprintf(logf, "bench: %s %s\n", bin, strings.Join(args, " "))
-	cmd := exec.Command(bin, args...)
+	fmt.Fprintf(logf, "bench: %s\n", strings.Join(argv, " "))
+	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
 	cmd.Stdout, cmd.Stderr = logf, logf
 	// If the benchmark itself dies, so does its server.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -300,20 +343,35 @@ func parseProcStat(b []byte) (float64, error) {
 	return float64(busy) / 100, nil
 }
 
-// runLoadgen runs loadgen and parses its JSON. Its stderr goes to logPath;
-// onWriting is called once, when loadgen reports that the writers started.
-// Exit status 2 (the run finished but a check failed, or it was cut short)
-// still has a report.
-func runLoadgen(ctx context.Context, bin string, args []string, logPath string, limit time.Duration, onWriting func()) (*lgResult, error) {
+// loadgen's progress lines that cmd/bench acts on (cmd/loadgen/run.go).
+const (
+	markWriting   = " sending for " // the writers start
+	markDelivered = "] delivered: " // every connection has the last acked mutation
+)
+
+// mark is a progress line to watch for, and what to do, once, when loadgen
+// (whose pid it is given) prints it.
+type mark struct {
+	line string
+	fn   func(lgPid int)
+}
+
+// runLoadgen runs argv (loadgen, after any pin prefix) with args and parses
+// its JSON; it also returns loadgen's exit status, which is 2 when the run
+// finished but loadgen's own checks failed or it was cut short: that run
+// has a report too, and the caller must not take it for a clean one. Its
+// stderr goes to logPath.
+func runLoadgen(ctx context.Context, argv, args []string, logPath string, limit time.Duration, marks []mark) (*lgResult, int, error) {
 	logf, err := os.OpenFile(logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	defer logf.Close()
-	fmt.Fprintf(logf, "bench: %s %s\n", bin, strings.Join(args, " "))
+	argv = append(slices.Clone(argv), args...)
+	fmt.Fprintf(logf, "bench: %s\n", strings.Join(argv, " "))
 	ctx, cancel := context.WithTimeout(ctx, limit)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, argv[0], argv[1:]...)
 	// On timeout or ^C loadgen is interrupted first, so it still reports
 	// what it measured; killed if it does not end soon after.
 	cmd.Cancel = func() error { return cmd.Process.Signal(os.Interrupt) }
@@ -321,38 +379,94 @@ func runLoadgen(ctx context.Context, bin string, args []string, logPath string, 
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	pr, pw := io.Pipe()
+	// stderr is read to its end before loadgen is reaped: a mark near the
+	// end of its output then still finds /proc/<pid> (a zombie keeps its
+	// CPU times), which it would not after Wait.
+	pr, pw, err := os.Pipe()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer pr.Close()
 	cmd.Stderr = pw
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		sc := bufio.NewScanner(pr)
-		fired := false
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(logf, line)
-			if !fired && onWriting != nil && strings.Contains(line, " sending for ") {
-				fired = true
-				onWriting()
+	err = cmd.Start()
+	pw.Close()
+	if err != nil {
+		return nil, 0, fmt.Errorf("loadgen: %v", err)
+	}
+	pid := cmd.Process.Pid
+	sc := bufio.NewScanner(pr)
+	fired := make([]bool, len(marks))
+	for sc.Scan() {
+		line := sc.Text()
+		fmt.Fprintln(logf, line)
+		for i, m := range marks {
+			if !fired[i] && strings.Contains(line, m.line) {
+				fired[i] = true
+				m.fn(pid)
 			}
 		}
-		_, _ = io.Copy(logf, pr)
-	}()
-	runErr := cmd.Run()
-	pw.Close()
-	wg.Wait()
+	}
+	// A line longer than the scanner's buffer: keep the rest in the log.
+	_, _ = io.Copy(logf, pr)
+	runErr := cmd.Wait()
+	rc := 0
+	var exit *exec.ExitError
+	if errors.As(runErr, &exit) {
+		rc = exit.ExitCode()
+	}
 	if stdout.Len() == 0 {
 		if runErr == nil {
 			runErr = errors.New("no output")
 		}
-		return nil, fmt.Errorf("loadgen: %v; see %s", runErr, logPath)
+		return nil, rc, fmt.Errorf("loadgen: %v; see %s", runErr, logPath)
 	}
 	var res lgResult
 	if err := json.Unmarshal(stdout.Bytes(), &res); err != nil {
-		return nil, fmt.Errorf("loadgen output: %v; see %s", err, logPath)
+		return nil, rc, fmt.Errorf("loadgen output: %v; see %s", err, logPath)
 	}
-	return &res, nil
+	return &res, rc, nil
+}
+
+// cpuWindow is the CPU the server and loadgen used while the writers sent
+// and their mutations were delivered.
+type cpuWindow struct {
+	S           float64 `json:"s"`
+	ServerCPUS  float64 `json:"server_cpu_s"`
+	LoadgenCPUS float64 `json:"loadgen_cpu_s"`
+}
+
+// windowMeter reads both processes' CPU at the two marks.
+type windowMeter struct {
+	mu        sync.Mutex
+	t0        time.Time
+	srv0, lg0 float64
+	began     bool
+	w         *cpuWindow
+}
+
+func (m *windowMeter) begin(srvPid, lgPid int) {
+	srv, err1 := cpuSeconds(srvPid)
+	lg, err2 := cpuSeconds(lgPid)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.t0, m.srv0, m.lg0, m.began = time.Now(), srv, lg, err1 == nil && err2 == nil
+}
+
+func (m *windowMeter) end(srvPid, lgPid int) {
+	srv, err1 := cpuSeconds(srvPid)
+	lg, err2 := cpuSeconds(lgPid)
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.began && err1 == nil && err2 == nil {
+		m.w = &cpuWindow{S: time.Since(m.t0).Seconds(), ServerCPUS: srv - m.srv0, LoadgenCPUS: lg - m.lg0}
+	}
+}
+
+// result is the window, or nil when loadgen never reached its end.
+func (m *windowMeter) result() *cpuWindow {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.w
 }
 
 // fetchProfile saves a CPU profile of seconds from the server's pprof

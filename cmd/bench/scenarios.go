@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"fmt"
 	"math"
 	"slices"
@@ -21,6 +22,17 @@ type scenario struct {
 	// Shrink: on a machine whose open-files limit is too low for Conns,
 	// run with as many listeners as fit instead of not at all, and say so.
 	Shrink bool
+	// Fixed is the writers' time when the load has a set size (the peer
+	// crowd's 20 increments) rather than --duration.
+	Fixed time.Duration
+}
+
+// writing is how long the writers send, given --duration d.
+func (s scenario) writing(d time.Duration) time.Duration {
+	if s.Fixed > 0 {
+		return s.Fixed
+	}
+	return d
 }
 
 // shrunk is s with its listeners cut so that conns connections fit.
@@ -107,6 +119,41 @@ func scenarios(d time.Duration) []scenario {
 	}
 }
 
+// peerMix is the peer scenarios' mix: only mutations the Node yardstick
+// speaks (no update, no delete).
+const peerMix = "increment=70,item.create=20,score.create=10"
+
+// peerScenarios are the loads of issue 20, run against livedash and the
+// Node yardstick in turn (--peer); they use only the part of the contract
+// the yardstick speaks.
+func peerScenarios(d time.Duration) []scenario {
+	secs := fmtDuration(d)
+	return []scenario{
+		{
+			Name:  "crowd",
+			Load:  "10,000 listeners (ramp 20 s); 1 writer, 20 increments at 5/s",
+			Args:  []string{"--listeners", "10000", "--writers", "1", "--rate", "5", "--max-mutations", "20", "--mix", "increment=100", "--ramp", "20s", "--batch", "200"},
+			Conns: 10001,
+			Ramp:  20 * time.Second,
+			// 20 at 5/s: the budget ends the writing after about 4 s.
+			Fixed: 5 * time.Second,
+		},
+		{
+			Name:  "writes",
+			Load:  fmt.Sprintf("16 writers x 8 in flight (closed loop, %s), %s", peerMix, secs),
+			Args:  []string{"--listeners", "0", "--writers", "16", "--depth", "8", "--rate", "0", "--mix", peerMix},
+			Conns: 16,
+		},
+		{
+			Name:  "fan-out",
+			Load:  fmt.Sprintf("1,000 listeners; 4 writers, 50 mutations/s in all (%s), %s", peerMix, secs),
+			Args:  []string{"--listeners", "1000", "--writers", "4", "--rate", "50", "--mix", peerMix, "--ramp", "2s"},
+			Conns: 1004,
+			Ramp:  2 * time.Second,
+		},
+	}
+}
+
 // drain is loadgen's --drain for every scenario: the wait for replies, then
 // for deliveries, after the writers stop.
 const drain = 5 * time.Second
@@ -114,13 +161,13 @@ const drain = 5 * time.Second
 // deadline bounds one loadgen run: ramp, writing, both drains, and slack
 // for start-up and for connections that open slower than the ramp.
 func (s scenario) deadline(d time.Duration) time.Duration {
-	return s.Ramp + d + 2*drain + 10*time.Second + time.Duration(s.Conns)*time.Millisecond
+	return s.Ramp + s.writing(d) + 2*drain + 10*time.Second + time.Duration(s.Conns)*time.Millisecond
 }
 
 // loadgenArgs is the whole loadgen command line for one run.
 func (s scenario) loadgenArgs(addr string, pid int, d time.Duration) []string {
 	args := []string{"--addr", addr, "--pid", strconv.Itoa(pid), "--name", s.Name, "--json",
-		"--duration", d.String(), "--drain", drain.String(), "--deadline", s.deadline(d).String()}
+		"--duration", s.writing(d).String(), "--drain", drain.String(), "--deadline", s.deadline(d).String()}
 	return append(args, s.Args...)
 }
 
@@ -227,7 +274,44 @@ func (t target) judge(r *lgResult) verdict {
 // (holes, never delivered by the end of the drain, lost after a
 // disconnect), duplicated or out of order.
 func seqProblems(r *lgResult) float64 {
-	return float64(r.Gaps + r.Undelivered + r.LostAfterDisconnect + r.Dups + r.OutOfOrder + r.Stale)
+	return float64(r.Gaps + r.Undelivered + r.LostAfterDisconnect + r.Dups + r.OutOfOrder + r.Stale + r.AckSeqDups)
+}
+
+// seqDetail names each kind of seq problem that occurred.
+func seqDetail(r *lgResult) string {
+	var parts []string
+	for _, p := range []struct {
+		n    int64
+		what string
+	}{{r.Gaps, "gaps"}, {r.Undelivered, "undelivered"}, {r.LostAfterDisconnect, "lost after a disconnect"},
+		{r.Dups, "duplicates"}, {r.OutOfOrder, "out of order"}, {r.Stale, "stale"}, {r.AckSeqDups, "acks sharing a seq"}} {
+		if p.n > 0 {
+			parts = append(parts, fmt.Sprintf("%d %s", p.n, p.what))
+		}
+	}
+	if len(parts) == 0 {
+		return "loadgen says not OK"
+	}
+	return strings.Join(parts, ", ")
+}
+
+// countsText renders "a=1 b=2", largest first.
+func countsText(m map[string]int64) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if m[a] != m[b] {
+			return cmp.Compare(m[b], m[a])
+		}
+		return strings.Compare(a, b)
+	})
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = fmt.Sprintf("%s=%d", k, m[k])
+	}
+	return strings.Join(parts, " ")
 }
 
 func deref(p *float64) float64 {

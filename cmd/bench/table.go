@@ -6,7 +6,7 @@ import (
 	"strings"
 )
 
-var tableHeader = []string{"scenario", "load", "conns", "acked/s", "ack p99 ms", "deliveries/s", "delivery p99 ms",
+var tableHeader = []string{"scenario", "load", "conns", "sent/s (offered)", "acked/s", "ack p99 ms", "deliveries/s", "delivery p99 ms",
 	"gaps", "reads/s", "read p99 ms", "RSS KB/conn", "heap+stack KB/conn", "goroutines", "errors", "CPU s: server+loadgen+other", "targets"}
 
 // cells is one row of the table; "-" where the scenario does not measure it.
@@ -14,7 +14,7 @@ func (r row) cells() []string {
 	c := []string{r.Scenario, r.Load}
 	res := r.Result
 	if res == nil {
-		c = append(c, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-")
+		c = append(c, "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-", "-")
 	} else {
 		ack := []string{"-", "-"}
 		if res.MutationsAcked > 0 {
@@ -39,7 +39,13 @@ func (r row) cells() []string {
 		if res.ServerGoroutines != nil {
 			gor = thousands(int64(*res.ServerGoroutines))
 		}
-		c = append(c, thousands(int64(res.Conns)), ack[0], ack[1], del[0], del[1],
+		// Loadgen skips ahead when it falls behind its schedule: what it
+		// achieved is the load the latencies describe.
+		sent := fmtNum(res.SentPerS, "") + " (closed)"
+		if res.Rate > 0 {
+			sent = fmtNum(res.SentPerS, "") + " (" + fmtNum(res.Rate, "") + ")"
+		}
+		c = append(c, thousands(int64(res.Conns)), sent, ack[0], ack[1], del[0], del[1],
 			thousands(int64(seqProblems(res))), reads[0], reads[1], rss, mem, gor, thousands(res.ErrorsTotal),
 			fmt.Sprintf("%.1f + %.1f + %.1f", r.ServerCPUS, res.LoadgenCPUS, r.OtherCPUS))
 	}
@@ -59,18 +65,24 @@ func (r row) cells() []string {
 // writeTable prints the rows as one Markdown table, padded so it also
 // reads as plain text.
 func writeTable(w io.Writer, rows []row) {
-	table := [][]string{tableHeader}
+	var table [][]string
 	for _, r := range rows {
 		table = append(table, r.cells())
 	}
-	width := make([]int, len(tableHeader))
+	// Text columns left, numbers right.
+	writeMarkdown(w, tableHeader, table, func(i int) bool { return i == 0 || i == 1 || i == len(tableHeader)-1 })
+}
+
+// writeMarkdown prints a Markdown table padded to its widest cells; left
+// says which columns are text (aligned left; the rest right).
+func writeMarkdown(w io.Writer, header []string, rows [][]string, left func(int) bool) {
+	table := append([][]string{header}, rows...)
+	width := make([]int, len(header))
 	for _, cells := range table {
 		for i, s := range cells {
 			width[i] = max(width[i], len([]rune(s)))
 		}
 	}
-	// Text columns left, numbers right.
-	left := func(i int) bool { return i == 0 || i == 1 || i == len(tableHeader)-1 }
 	line := func(cells []string) {
 		var b strings.Builder
 		b.WriteString("|")
@@ -84,10 +96,10 @@ func writeTable(w io.Writer, rows []row) {
 		}
 		fmt.Fprintln(w, b.String())
 	}
-	line(table[0])
+	line(header)
 	var b strings.Builder
 	b.WriteString("|")
-	for i := range tableHeader {
+	for i := range header {
 		if left(i) {
 			b.WriteString(":" + strings.Repeat("-", width[i]+1) + "|")
 		} else {

@@ -30,6 +30,7 @@ type fakeServer struct {
 	stopAfter      map[string]int64 // client name -> no events after this seq offset
 	stateGets      int64            // GET /api/state answered
 	stateFails     bool             // GET /api/state answers 503
+	onStateGet     func()           // called on each state.get over WebSocket, under mu
 	nextID         int64
 }
 
@@ -62,7 +63,7 @@ func newFakeServer(t *testing.T) (*fakeServer, string) {
 		fmt.Fprintf(w, `{"seq":%d,"epoch":"e1","items":[{"id":1,"name":"a"}],"scores":[{"id":2,"player":"p"}]}`, s.seq)
 	})
 	mux.HandleFunc("/metrics", func(w http.ResponseWriter, r *http.Request) {
-		io.WriteString(w, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes 2.62144e+07\n")
+		fmt.Fprintf(w, "# TYPE process_resident_memory_bytes gauge\nprocess_resident_memory_bytes %d\n", s.rss())
 	})
 	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
 		c, err := up.Upgrade(w, r, nil)
@@ -98,6 +99,28 @@ func newFakeServer(t *testing.T) (*fakeServer, string) {
 	return s, strings.TrimPrefix(srv.URL, "http://")
 }
 
+// The fake server's RSS: a fixed base plus a fixed amount per listener or
+// writer connected, so loadgen's RSS per connection has a known answer.
+// The run's control connections are left out: they come and go around the
+// baseline and the final sample, and the real figure's meaning (memory per
+// load connection) does not count them either.
+const (
+	fakeBaseRSS    = 25 << 20
+	fakeRSSPerConn = 7680 // 7.5 KB
+)
+
+func (s *fakeServer) rss() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := int64(0)
+	for c := range s.conns {
+		if strings.HasPrefix(c.name, "loadgen-l") || strings.HasPrefix(c.name, "loadgen-w") {
+			n++
+		}
+	}
+	return fakeBaseRSS + n*fakeRSSPerConn
+}
+
 func (s *fakeServer) handle(fc *fakeConn, b []byte) {
 	var req struct {
 		Type string          `json:"type"`
@@ -111,6 +134,9 @@ func (s *fakeServer) handle(fc *fakeConn, b []byte) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if req.Type == "state.get" { // the run's own snapshots, not load
+		if s.onStateGet != nil {
+			s.onStateGet()
+		}
 		fc.send(map[string]any{"type": "ack", "id": req.ID, "data": map[string]any{"seq": s.seq, "epoch": "e1",
 			"items": []any{map[string]any{"id": 1, "name": "a"}}, "scores": []any{map[string]any{"id": 2, "player": "p"}}}})
 		return
@@ -149,6 +175,14 @@ func (s *fakeServer) handle(fc *fakeConn, b []byte) {
 		}
 	}
 	fc.send(map[string]any{"type": "ack", "id": req.ID, "seq": s.seq, "data": data})
+}
+
+// deref shows a missing figure as -1 in a failure message.
+func deref(p *float64) float64 {
+	if p == nil {
+		return -1
+	}
+	return *p
 }
 
 func testConfig(t *testing.T, addr string, extra ...string) Config {
@@ -194,8 +228,15 @@ func TestEndToEndClean(t *testing.T) {
 	if res.AckP50Ms <= 0 || res.AckMaxMs < res.AckP99Ms || res.DeliveryP50Ms <= 0 || res.AckedPerS <= 0 || res.DeliveriesPerS <= 0 {
 		t.Errorf("latency/rates: %+v", res)
 	}
-	if res.RSSMB == nil || *res.RSSMB != 25 || res.RSSPerConnKB == nil || *res.RSSPerConnKB != 0 {
-		t.Errorf("rss: %v %v", res.RSSMB, res.RSSPerConnKB)
+	// 12 connections of 7.5 KB each over a 25 MB baseline.
+	if res.RSSBaselineMB == nil || *res.RSSBaselineMB != 25 {
+		t.Errorf("rss baseline: %v MB, want 25", deref(res.RSSBaselineMB))
+	}
+	if want := 25 + 12*7.5/1024; res.RSSMB == nil || *res.RSSMB != want {
+		t.Errorf("rss peak: %v MB, want %v", deref(res.RSSMB), want)
+	}
+	if res.RSSPerConnKB == nil || *res.RSSPerConnKB != 7.5 {
+		t.Errorf("rss per connection: %v KB, want 7.5", deref(res.RSSPerConnKB))
 	}
 	if res.SentByType["item.delete"]+res.SentByType["item.create"] == 0 || res.SentByType["score.increment"] == 0 {
 		t.Errorf("sent by type %v", res.SentByType)
@@ -283,4 +324,50 @@ func TestEndToEndReadErrors(t *testing.T) {
 	if res.Reads != 0 || res.ReadErrors == 0 || res.Errors["read_http_503"] != res.ReadErrors || res.ErrorsTotal < res.ReadErrors {
 		t.Errorf("failing reads: reads %d errors %d %v", res.Reads, res.ReadErrors, res.Errors)
 	}
+}
+
+// cmd/bench reads the server's CPU when loadgen logs " sending for " and
+// again at "delivered: ", so the window holds the load and its deliveries
+// but not the final control connection (a presence round on livedash).
+func TestProgressMarksTheDeliveryWindow(t *testing.T) {
+	fs, addr := newFakeServer(t)
+	cfg := testConfig(t, addr)
+	cfg.Quiet = false
+	var progress lockedBuffer
+	var at []int // how much progress had been logged at each state.get
+	fs.onStateGet = func() { at = append(at, len(progress.String())) }
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if _, err := runLoad(ctx, cfg, &progress); err != nil {
+		t.Fatal(err)
+	}
+	out := progress.String()
+	sending, delivered, final := strings.Index(out, " sending for "), strings.Index(out, "] delivered: "), strings.Index(out, "] final seq ")
+	if sending < 0 || delivered < sending || final < delivered {
+		t.Fatalf("want ' sending for ', then 'delivered: ', then 'final seq' in the progress:\n%s", out)
+	}
+	// The snapshot before the load, the final seq after "delivered".
+	fs.mu.Lock()
+	defer fs.mu.Unlock()
+	if len(at) != 2 || at[0] > sending || at[1] <= delivered {
+		t.Errorf("state.get at progress offsets %v; want one before %d (sending) and one after %d (delivered)\n%s", at, sending, delivered, out)
+	}
+}
+
+// lockedBuffer is a bytes.Buffer safe for the run's concurrent progress lines.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }

@@ -106,8 +106,18 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 	if unacked := r.waitReplies(ctx); unacked > 0 {
 		r.addErr("no_reply", int64(unacked))
 	}
-	final := r.finalSeq(st.Seq)
-	behind := r.drain(ctx, final)
+	// Deliveries of our own mutations first, then the server's final seq:
+	// the control connection that reads it is not load (on livedash its
+	// join and leave are a presence round to every listener), so the
+	// "delivered" line below ends the window in which cmd/bench counts the
+	// server's CPU per delivery.
+	acked := r.lastAcked(st.Seq)
+	behind := r.drain(ctx, acked)
+	r.logf("delivered: seq %d acked last; %d connections short of it after drain", acked, behind)
+	final := r.finalSeq(acked)
+	if final > acked {
+		behind = r.drain(ctx, final)
+	}
 	r.logf("final seq %d; %d connections short of it after drain", final, behind)
 
 	// Memory while every connection is still open, then close.
@@ -280,17 +290,23 @@ func (r *runner) load(ctx context.Context, conns int) (writeStart, writeEnd int6
 	return writeStart, r.nowUs()
 }
 
-// finalSeq is the last seq the run must see delivered: the last one we
-// produced, or later if the server says so (another producer).
-func (r *runner) finalSeq(snapshot int64) int64 {
-	final := snapshot
+// lastAcked is the highest seq acked to our writers (snapshot if none).
+func (r *runner) lastAcked(snapshot int64) int64 {
+	last := snapshot
 	for _, w := range r.writers {
 		w.mu.Lock()
 		for _, a := range w.acks {
-			final = max(final, a.seq)
+			last = max(last, a.seq)
 		}
 		w.mu.Unlock()
 	}
+	return last
+}
+
+// finalSeq is the last seq the run must see delivered: the last one we
+// produced (acked), or later if the server says so (another producer).
+func (r *runner) finalSeq(acked int64) int64 {
+	final := acked
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	if st, err := finalState(ctx, r.cfg.Addr, r.runID); err == nil {
