@@ -3,6 +3,8 @@ package ws
 import (
 	"bytes"
 	"strconv"
+
+	"livedash/ws/outbox"
 )
 
 // presenceFrames builds the presence frames of one round. Everyone listed
@@ -13,7 +15,7 @@ import (
 // 50 MB of garbage per presence round).
 type presenceFrames struct {
 	listed map[string]bool
-	shared *frame
+	shared *outbox.Frame
 	head   []byte // {"type":"presence","data":{"count":N,"users":[
 	rest   []byte // the listed users but the last, each with a leading comma, and "]}}"
 }
@@ -23,7 +25,7 @@ func newPresenceFrames(count int, listed []User) *presenceFrames {
 	for _, u := range listed {
 		p.listed[u.ID] = true
 	}
-	p.shared = &frame{kind: "presence", data: encodeData("presence", Presence{Count: count, Users: listed})}
+	p.shared = &outbox.Frame{Kind: "presence", Data: encodeData("presence", Presence{Count: count, Users: listed})}
 	p.head = []byte(`{"type":"presence","data":{"count":` + strconv.Itoa(count) + `,"users":[`)
 	var rest bytes.Buffer
 	for _, u := range listed[:max(len(listed)-1, 0)] {
@@ -35,9 +37,9 @@ func newPresenceFrames(count int, listed []User) *presenceFrames {
 	return p
 }
 
-func (p *presenceFrames) frameFor(self User) *frame {
+func (p *presenceFrames) frameFor(self User) *outbox.Frame {
 	if p.listed[self.ID] {
 		return p.shared
 	}
-	return &frame{kind: "presence", data: p.head, own: mustEncode(self), rest: p.rest}
+	return &outbox.Frame{Kind: "presence", Data: p.head, Own: mustEncode(self), Rest: p.rest}
 }
