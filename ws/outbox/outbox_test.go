@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
+	"syscall"
 	"testing"
 	"time"
 
@@ -139,6 +141,75 @@ func TestOneWriterAtATime(t *testing.T) {
 	}
 }
 
+// Something made due while the owner writes is written by that owner
+// before it gives the turn up: the owner looks again, nobody else takes
+// the turn, and nothing waits for a later hand-off.
+func TestDueWhileWritingIsWritten(t *testing.T) {
+	for _, kind := range socketKinds {
+		t.Run(kind.name, func(t *testing.T) {
+			g := &gated{entered: make(chan struct{}), open: make(chan struct{})}
+			o, peer := open(t, NewPool(testConfig()), func(nc net.Conn) net.Conn {
+				g.Conn = nc
+				if kind.wrap != nil {
+					return kind.wrap(g)
+				}
+				return g
+			})
+			got := readAll(peer)
+			g.armed.Store(true)
+			o.Send(textFrame("a"))
+			select {
+			case <-g.entered: // the owner is writing "a"
+			case <-time.After(wait):
+				t.Fatal("no write started")
+			}
+			o.Send(textFrame("b"))
+			o.QueuePong("pong")
+			close(g.open)
+			expect(t, got, "a")
+			expect(t, got, "b")
+		})
+	}
+}
+
+// gated holds the first write made once it is armed until open is closed.
+type gated struct {
+	net.Conn
+	armed   atomic.Bool
+	once    sync.Once
+	entered chan struct{}
+	open    chan struct{}
+}
+
+func (g *gated) hold() {
+	if g.armed.Load() {
+		g.once.Do(func() {
+			close(g.entered)
+			<-g.open
+		})
+	}
+}
+
+func (g *gated) Write(b []byte) (int, error) {
+	g.hold()
+	return g.Conn.Write(b)
+}
+
+func (g *gated) SyscallConn() (syscall.RawConn, error) {
+	raw, err := g.Conn.(syscall.Conn).SyscallConn()
+	return gatedRaw{raw, g}, err
+}
+
+type gatedRaw struct {
+	syscall.RawConn
+	g *gated
+}
+
+func (r gatedRaw) Write(f func(fd uintptr) bool) error {
+	r.g.hold()
+	return r.RawConn.Write(f)
+}
+
 // A connection whose peer does not read fills its queue and is closed with
 // 1013; the connections sharing its pool go on getting their frames, and
 // the slow peer, once it reads, gets what was written before the close
@@ -223,6 +294,7 @@ func TestWouldBlockLeavesRestToWriteBehind(t *testing.T) {
 		t.Run(kind.name, func(t *testing.T) {
 			cfg := testConfig()
 			cfg.Writers = 1
+			cfg.WriteWait = 3 * wait // a pool writer that waited would hold "meanwhile" past the wait
 			p := NewPool(cfg)
 			blocked, blockedPeer := open(t, p, func(nc net.Conn) net.Conn {
 				nc = smallBuffers(nc)
