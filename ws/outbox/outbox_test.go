@@ -267,7 +267,7 @@ func TestFullQueueClosesOnlyThatConnection(t *testing.T) {
 					if !websocket.IsCloseError(m.err, CloseTryAgain) {
 						t.Fatalf("after %d frames the slow peer read %v, want close %d", n, m.err, CloseTryAgain)
 					}
-					if n == 0 || n > sent {
+					if n > sent { // none, if the writer met the close first
 						t.Fatalf("the slow peer read %d frames of %d sent", n, sent)
 					}
 					break

@@ -67,7 +67,8 @@ func TestPingsFromTheWheel(t *testing.T) {
 	left := aPings.n.Load()
 	target := bPings.n.Load() + 3
 	waitFor(t, "three more pings of b", func() bool { return bPings.n.Load() >= target })
-	if got := aPings.n.Load(); got > left+1 { // one may have been due already
+	// One may have been due already, and one written but not yet read.
+	if got := aPings.n.Load(); got > left+2 {
 		t.Fatalf("a got %d pings after it left the wheel", got-left)
 	}
 }
