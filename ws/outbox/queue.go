@@ -18,15 +18,14 @@ type sendQueue struct {
 // from then on every push is refused, so the connection is closed once.
 func (q *sendQueue) push(limit int, frames []*Frame) (ok, overflowed bool) {
 	q.mu.Lock()
-	defer q.mu.Unlock()
-	if q.full {
-		return false, false
-	}
-	if len(q.frames)+len(frames) > limit {
+	if q.full || len(q.frames)+len(frames) > limit {
+		overflowed = !q.full
 		q.full = true
-		return false, true
+		q.mu.Unlock()
+		return false, overflowed
 	}
 	q.frames = append(q.frames, frames...)
+	q.mu.Unlock()
 	return true, false
 }
 
