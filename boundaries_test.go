@@ -17,9 +17,10 @@ import (
 )
 
 // TestImportBoundaries keeps the layers apart: the domain knows no storage
-// or transport, the store no transport, and the Go client no server code
-// but the domain's types and the wire contract (protocol). A violation is
-// an import, direct or indirect.
+// or transport, the store no transport, the Go client no server code but
+// the domain's types and the wire contract (protocol), and the WebSocket
+// write engine nothing of what it writes. A violation is an import, direct
+// or indirect.
 func TestImportBoundaries(t *testing.T) {
 	transports := []string{"github.com/gofiber/", "github.com/valyala/fasthttp", "net/http", "livedash/ws", "livedash/handlers", "livedash/app"}
 	tests := []struct {
@@ -31,6 +32,10 @@ func TestImportBoundaries(t *testing.T) {
 		// The client speaks the wire like any program would; of the server
 		// it knows only the domain's types and the contract.
 		{"livedash/client", []string{"livedash/store", "livedash/ws", "livedash/handlers", "livedash/app", "livedash/metrics", "livedash/public", "livedash/faults", "livedash/cmd"}},
+		// The outbox writes frames as bytes: it knows nothing of what they
+		// say (the contract and its decoding, the domain) or of where they
+		// come from (the store, the session, the handlers).
+		{"livedash/ws/outbox", []string{"livedash/store", "livedash/handlers", "livedash/app", "livedash/protocol", "livedash/models", "livedash/ws", "livedash/client"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.pkg, func(t *testing.T) {

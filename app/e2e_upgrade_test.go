@@ -19,7 +19,7 @@ import (
 // A client that sends a frame right behind its handshake, without waiting
 // for the answer (RFC 6455 says it must wait; some do not), is served like
 // any other: fasthttp's request reader holds that frame, so the connection
-// is read where fasthttp can still hand it over (ws.Server.serve). It gets
+// is read where fasthttp can still hand it over (ws/hijack.go). It gets
 // its welcome and the frame's ack, then a clean close: the server closes
 // the socket itself, fasthttp keeping hijacked sockets open.
 func TestFrameSentWithHandshake(t *testing.T) {

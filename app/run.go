@@ -109,7 +109,7 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	hs.CloseOnShutdown = true // answers during the stop say Connection: close
 	// WebSocket connections close their sockets themselves, so their
 	// handler can return right after the upgrade and fasthttp recycle the
-	// request's context (ws.Server.serve).
+	// request's context (ws/hijack.go).
 	hs.KeepHijackedConns = true
 	api := &handlers.API{Store: st, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
 	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg, log)

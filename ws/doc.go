@@ -1,8 +1,7 @@
-// Package ws speaks the WebSocket protocol, whose types, frames and
-// decoding are package protocol's: the sessions, the hub that fans
-// committed events out to every connection, and the connections
-// themselves: a reading goroutine each, a bounded send queue, a small pool
-// of writers that drains the connections with something due (one owner at
-// a time per connection), pings from one timer wheel, and resume from the
-// event log.
+// Package ws speaks the WebSocket protocol: the message types and their
+// decoding, the hub that fans committed events out to every connection, and
+// the sessions: a reading goroutine per connection that reads requests,
+// answers them and resumes from the event log. Writing (the send queue, the
+// writer pool, pings and the close) is package outbox's; hijack.go holds
+// what fasthttp's hand-over of the socket needs.
 package ws

@@ -11,6 +11,7 @@ import (
 
 	"livedash/models"
 	"livedash/protocol"
+	"livedash/ws/outbox"
 )
 
 // maxPresenceUsers caps the user list of presence frames: with thousands of
@@ -32,8 +33,8 @@ type Hub struct {
 
 	mu              sync.Mutex
 	conns           map[*conn]struct{}
-	due             []*conn // scratch: connections to hand to the writers
-	seq             int64   // last seq delivered to every registered connection
+	due             []*outbox.Outbox // scratch: connections to hand to the writers
+	seq             int64            // last seq delivered to every registered connection
 	closing         bool
 	presencePending bool
 	drained         chan struct{} // closed when closing and no conns remain
@@ -89,14 +90,14 @@ func NewHub(log *slog.Logger, presenceDelay time.Duration) *Hub {
 func (h *Hub) Publish(events []models.Event) {
 	// Each frame is encoded once, outside the lock, and shared by all.
 	at := time.Now() // commit-to-send latency starts here
-	frames := make([]*frame, len(events))
+	frames := make([]*outbox.Frame, len(events))
 	for i, ev := range events {
 		b, err := ev.MarshalJSON() // json.Marshal would compact it again
 		if err != nil {
 			h.log.Error("encode event", "seq", ev.Seq, "err", err)
 			b = mustEncode(dataFrame[struct{}]{Type: ev.Type})
 		}
-		frames[i] = &frame{kind: ev.Type, seq: ev.Seq, committed: at, data: b}
+		frames[i] = &outbox.Frame{Kind: ev.Type, Seq: ev.Seq, Committed: at, Data: b}
 	}
 	h.broadcast(frames)
 }
@@ -109,11 +110,11 @@ func (h *Hub) Start(seq int64) {
 	h.mu.Unlock()
 }
 
-func (h *Hub) broadcast(frames []*frame) {
+func (h *Hub) broadcast(frames []*outbox.Frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	// A feed may repeat itself after a restart: skip what was delivered.
-	fresh := slices.DeleteFunc(frames, func(f *frame) bool { return f.seq <= h.seq })
+	fresh := slices.DeleteFunc(frames, func(f *outbox.Frame) bool { return f.Seq <= h.seq })
 	if len(fresh) == 0 {
 		return
 	}
@@ -121,13 +122,13 @@ func (h *Hub) broadcast(frames []*frame) {
 	// broadcast in parallel while it is still being queued.
 	due := h.due[:0]
 	for c := range h.conns {
-		if c.enqueue(fresh) {
-			due = append(due, c)
+		if c.out.Enqueue(fresh) {
+			due = append(due, &c.out)
 		}
 	}
-	pushDue(due)
+	outbox.HandOff(due)
 	h.keepDue(due)
-	h.seq = fresh[len(fresh)-1].seq
+	h.seq = fresh[len(fresh)-1].Seq
 }
 
 // register adds c and returns the seq its welcome reports: every event after
@@ -194,17 +195,17 @@ func (h *Hub) sendPresence() {
 	p := newPresenceFrames(len(h.conns)+h.remoteCount, listed)
 	due := h.due[:0]
 	for c := range h.conns {
-		if c.enqueue([]*frame{p.frameFor(protocol.User{ID: c.PublicID, Name: c.Name})}) {
-			due = append(due, c)
+		if c.out.Enqueue([]*outbox.Frame{p.frameFor(protocol.User{ID: c.PublicID, Name: c.Name})}) {
+			due = append(due, &c.out)
 		}
 	}
-	pushDue(due)
+	outbox.HandOff(due)
 	h.keepDue(due)
 }
 
 // keepDue keeps the scratch list for the next broadcast, without holding
 // on to connections. Callers hold h.mu.
-func (h *Hub) keepDue(due []*conn) {
+func (h *Hub) keepDue(due []*outbox.Outbox) {
 	clear(due)
 	h.due = due[:0]
 }

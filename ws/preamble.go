@@ -2,10 +2,32 @@ package ws
 
 import (
 	"context"
+	"log/slog"
 
 	"livedash/models"
 	"livedash/protocol"
+	"livedash/ws/outbox"
 )
+
+// runPreamble sends the welcome and any replay on the goroutine that owns
+// the connection's writing turn from the start (see newConn), then releases
+// the turn, which writes what became due meanwhile.
+func (c *conn) runPreamble(ctx context.Context, welcomeSeq int64) {
+	since := int64(-1)
+	if c.Since != nil {
+		since = *c.Since
+	}
+	// Logged here, not on the reader's goroutine: logging takes stack, and
+	// the reader's stack lives as long as the connection.
+	c.logger().Info("connection opened", "since", since)
+	if err := c.preamble(ctx, welcomeSeq); err != nil {
+		if c.baseLog.Enabled(ctx, slog.LevelDebug) {
+			c.logger().Debug("preamble failed", "err", err)
+		}
+		c.finish(noCloseFrame, "", false)
+	}
+	c.out.Release()
+}
 
 // preamble writes the welcome and, for a resuming client, the events it
 // missed, straight from the log. Events after welcomeSeq are already queued
@@ -13,7 +35,7 @@ import (
 func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
 	welcome := protocol.Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, ID: c.PublicID, Name: c.Name}
 	if c.Since == nil {
-		return c.write(encodeData(protocol.TypeWelcome, welcome))
+		return c.out.Write(encodeData(protocol.TypeWelcome, welcome))
 	}
 	page, resumable, err := c.firstReplayPage(ctx, *c.Since, welcomeSeq)
 	if err != nil {
@@ -21,14 +43,14 @@ func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
 	}
 	if !resumable {
 		c.metrics.Resync()
-		if err := c.write(encodeData(protocol.TypeWelcome, welcome)); err != nil {
+		if err := c.out.Write(encodeData(protocol.TypeWelcome, welcome)); err != nil {
 			return err
 		}
 		return c.resync(welcomeSeq)
 	}
 	c.metrics.Resume()
 	welcome.Resumed = true
-	if err := c.write(encodeData(protocol.TypeWelcome, welcome)); err != nil {
+	if err := c.out.Write(encodeData(protocol.TypeWelcome, welcome)); err != nil {
 		return err
 	}
 	return c.replay(ctx, page, *c.Since+1, welcomeSeq)
@@ -60,10 +82,10 @@ func (c *conn) replay(ctx context.Context, page []models.Event, next, last int64
 		if err != nil {
 			return err
 		}
-		if _, err := c.writeFrames(nil, frames, true); err != nil {
+		if err := c.out.WriteFrames(frames); err != nil {
 			return err
 		}
-		if next = frames[len(frames)-1].seq + 1; next > last {
+		if next = frames[len(frames)-1].Seq + 1; next > last {
 			return nil
 		}
 		if page, err = c.store.EventsSince(ctx, next-1, c.cfg.ReplayPage); err != nil {
@@ -74,12 +96,12 @@ func (c *conn) replay(ctx context.Context, page []models.Event, next, last int64
 }
 
 func (c *conn) resync(seq int64) error {
-	return c.write(encodeData(protocol.TypeResync, protocol.Resync{Seq: seq, Epoch: c.store.Epoch()}))
+	return c.out.Write(encodeData(protocol.TypeResync, protocol.Resync{Seq: seq, Epoch: c.store.Epoch()}))
 }
 
 // eventFrames encodes the events of page up to seq last.
-func eventFrames(page []models.Event, last int64) ([]*frame, error) {
-	frames := make([]*frame, 0, len(page))
+func eventFrames(page []models.Event, last int64) ([]*outbox.Frame, error) {
+	frames := make([]*outbox.Frame, 0, len(page))
 	for _, ev := range page {
 		if ev.Seq > last {
 			break
@@ -88,7 +110,7 @@ func eventFrames(page []models.Event, last int64) ([]*frame, error) {
 		if err != nil {
 			return nil, err
 		}
-		frames = append(frames, &frame{kind: ev.Type, seq: ev.Seq, data: b})
+		frames = append(frames, &outbox.Frame{Kind: ev.Type, Seq: ev.Seq, Data: b})
 	}
 	return frames, nil
 }

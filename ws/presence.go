@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"livedash/protocol"
 	"strconv"
+
+	"livedash/ws/outbox"
 )
 
 // presenceFrames builds the presence frames of one round. Everyone listed
@@ -14,7 +16,7 @@ import (
 // 50 MB of garbage per presence round).
 type presenceFrames struct {
 	listed map[string]bool
-	shared *frame
+	shared *outbox.Frame
 	head   []byte // {"type":"presence","data":{"count":N,"users":[
 	rest   []byte // the listed users but the last, each with a leading comma, and "]}}"
 }
@@ -24,7 +26,7 @@ func newPresenceFrames(count int, listed []protocol.User) *presenceFrames {
 	for _, u := range listed {
 		p.listed[u.ID] = true
 	}
-	p.shared = &frame{kind: protocol.TypePresence, data: encodeData(protocol.TypePresence, protocol.Presence{Count: count, Users: listed})}
+	p.shared = &outbox.Frame{Kind: "presence", Data: encodeData("presence", protocol.Presence{Count: count, Users: listed})}
 	p.head = []byte(`{"type":"presence","data":{"count":` + strconv.Itoa(count) + `,"users":[`)
 	var rest bytes.Buffer
 	for _, u := range listed[:max(len(listed)-1, 0)] {
@@ -36,9 +38,9 @@ func newPresenceFrames(count int, listed []protocol.User) *presenceFrames {
 	return p
 }
 
-func (p *presenceFrames) frameFor(self protocol.User) *frame {
+func (p *presenceFrames) frameFor(self protocol.User) *outbox.Frame {
 	if p.listed[self.ID] {
 		return p.shared
 	}
-	return &frame{kind: protocol.TypePresence, data: p.head, own: mustEncode(self), rest: p.rest}
+	return &outbox.Frame{Kind: "presence", Data: p.head, Own: mustEncode(self), Rest: p.rest}
 }

@@ -32,8 +32,8 @@ func TestPresenceFramesAlwaysHoldTheRecipient(t *testing.T) {
 				f := p.frameFor(self)
 				var env dataFrame[*protocol.Presence]
 				env.Data = &got
-				if err := json.Unmarshal(f.payload(), &env); err != nil || env.Type != protocol.TypePresence {
-					t.Fatalf("frame for %s is not a presence frame: %v %s", self.ID, err, f.payload())
+				if err := json.Unmarshal(f.Payload(), &env); err != nil || env.Type != "presence" {
+					t.Fatalf("frame for %s is not a presence frame: %v %s", self.ID, err, f.Payload())
 				}
 				if got.Count != tt.users+7 {
 					t.Errorf("count = %d, want %d", got.Count, tt.users+7)
@@ -48,7 +48,7 @@ func TestPresenceFramesAlwaysHoldTheRecipient(t *testing.T) {
 					}
 				}
 				if found != 1 {
-					t.Errorf("frame for %s lists it %d times: %s", self.ID, found, f.payload())
+					t.Errorf("frame for %s lists it %d times: %s", self.ID, found, f.Payload())
 				}
 			}
 		})

@@ -14,15 +14,14 @@ import (
 	"livedash/models"
 	"livedash/protocol"
 	"livedash/store"
+	"livedash/ws/outbox"
 )
 
 // reader returns c's reading: it reads until the peer goes away or a read
 // fails, then ends the connection once its writing side is done (closed).
 // Once the connection is closing it goes on reading, dropping what
-// arrives, until the peer's close frame or the linger deadline that the
-// writer sets after our close frame: closing a socket with unread data
-// makes the kernel send a reset, which can destroy our close frame before
-// the peer has read it. The library's own parser does this reading, so it
+// arrives, until the peer's close frame or the last read deadline that the
+// outbox sets once its close frame is out (see outbox.Outbox.endReading). The library's own parser does this reading, so it
 // stays in step with the frames (a parser of our own would start
 // mid-frame, after what the library had buffered).
 //
@@ -52,7 +51,7 @@ func (s *Server) reader(c *conn) func() {
 				break
 			}
 		}
-		<-c.written
+		<-c.out.Done()
 		s.closed(c)
 	}
 }
@@ -62,14 +61,14 @@ func (c *conn) startReading() {
 	// No SetReadLimit: the library would close with 1009 at the frame header,
 	// before we could answer too_large as the contract asks. readFrame
 	// enforces the limit instead and never reads past it.
-	_ = c.ws.SetReadDeadline(time.Now().Add(c.cfg.PongWait))
+	_ = c.out.ExtendReadDeadline(c.cfg.PongWait)
 	c.ws.SetPongHandler(func(string) error {
-		_ = c.extendReadDeadline()
+		_ = c.out.ExtendReadDeadline(c.cfg.PongWait)
 		return nil
 	})
 	c.ws.SetPingHandler(func(data string) error {
-		c.queuePong(data)
-		_ = c.extendReadDeadline()
+		c.out.QueuePong(data)
+		_ = c.out.ExtendReadDeadline(c.cfg.PongWait)
 		return nil
 	})
 	c.ws.SetCloseHandler(func(code int, text string) error {
@@ -83,7 +82,7 @@ func (c *conn) startReading() {
 //go:noinline
 func (c *conn) onFrame(ctx context.Context, typ int, r io.Reader) bool {
 	cfg := c.cfg
-	if c.extendReadDeadline() != nil {
+	if c.out.ExtendReadDeadline(cfg.PongWait) != nil {
 		// Closing: this frame stays unanswered, and its sender may retry
 		// it under the same id on its next connection. The library
 		// skips what is left of it at the next NextReader.
@@ -96,7 +95,7 @@ func (c *conn) onFrame(ctx context.Context, typ int, r io.Reader) bool {
 	}
 	if tooLarge {
 		c.metrics.Error(string(protocol.CodeTooLarge))
-		c.send(&frame{kind: protocol.TypeError, data: encodeError("", models.Errorf(protocol.CodeTooLarge, "",
+		c.send(&outbox.Frame{Kind: "error", Data: encodeError("", models.Errorf(protocol.CodeTooLarge, "",
 			"frames may have at most %d bytes", cfg.ReadLimit))})
 		c.inflight.wait()
 		c.finish(protocol.CloseAfter(protocol.CodeTooLarge), "frame too large", true)
@@ -107,7 +106,7 @@ func (c *conn) onFrame(ctx context.Context, typ int, r io.Reader) bool {
 	// dropped as a slow consumer; instead we stop reading until the
 	// writer has made room, which pushes back through TCP. Half the
 	// queue stays free for broadcasts and acks still to come.
-	c.queue.waitBelow(max(1, c.cfg.SendQueue/2), c.quit)
+	c.out.WaitBelow(max(1, c.cfg.SendQueue/2))
 	if typ != websocket.TextMessage {
 		c.metrics.MessageIn("invalid")
 		if c.allow("") {
@@ -132,7 +131,7 @@ func (c *conn) onFrame(ctx context.Context, typ int, r io.Reader) bool {
 // closes answer every mutation in flight first.
 func (c *conn) endRead(peerClosed bool) {
 	switch {
-	case c.stopping.Load():
+	case c.out.State() == outbox.Stopping:
 		c.inflight.wait()
 		c.finish(protocol.CloseGoingAway, "server shutting down", true)
 	case peerClosed:
@@ -141,42 +140,6 @@ func (c *conn) endRead(peerClosed bool) {
 	default:
 		c.finish(noCloseFrame, "", false)
 	}
-}
-
-// extendReadDeadline gives the peer another PongWait, unless the connection
-// is closing. The writer marks the connection before it sets the linger
-// deadline, and we check the mark after setting ours and then put the
-// linger deadline back if it is known, so the linger deadline always wins.
-func (c *conn) extendReadDeadline() error {
-	if c.closing() {
-		return c.keepLingerDeadline()
-	}
-	if err := c.ws.SetReadDeadline(time.Now().Add(c.cfg.PongWait)); err != nil {
-		return err
-	}
-	if c.closing() {
-		return c.keepLingerDeadline()
-	}
-	return nil
-}
-
-func (c *conn) closing() bool {
-	if c.stopping.Load() {
-		return true
-	}
-	select {
-	case <-c.quit:
-		return true
-	default:
-		return false
-	}
-}
-
-func (c *conn) keepLingerDeadline() error {
-	if until := c.lingerUntil.Load(); until != 0 {
-		_ = c.ws.SetReadDeadline(time.Unix(0, until))
-	}
-	return errStopping
 }
 
 // readFrame reads at most limit bytes; a longer frame is reported, not read.
@@ -211,7 +174,7 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 			c.replyError(req.ID, models.AsError(err))
 			return
 		}
-		c.send(&frame{kind: protocol.TypeAck, data: encodeAck(req.ID, 0, data)})
+		c.send(&outbox.Frame{Kind: "ack", Data: encodeAck(req.ID, 0, data)})
 		return
 	}
 	origin := store.Origin{Client: c.Client, Name: c.Name, RequestID: req.ID, Remember: c.Remember, PublicID: c.PublicID}
@@ -224,7 +187,7 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 			return
 		}
 		c.metrics.Commit(time.Since(started))
-		c.send(&frame{kind: protocol.TypeAck, data: encodeAck(req.ID, res.Seq, res.Data)})
+		c.send(&outbox.Frame{Kind: "ack", Data: encodeAck(req.ID, res.Seq, res.Data)})
 	})
 	if err != nil {
 		c.inflight.done()
@@ -268,5 +231,5 @@ func (c *conn) replyError(id string, err *models.Error) {
 	if c.baseLog.Enabled(context.Background(), slog.LevelDebug) {
 		c.logger().Debug("request failed", "id", id, "code", err.Code, "message", err.Message)
 	}
-	c.send(&frame{kind: protocol.TypeError, data: encodeError(id, err)})
+	c.send(&outbox.Frame{Kind: "error", Data: encodeError(id, err)})
 }

@@ -1,4 +1,4 @@
-package ws
+package outbox
 
 import "encoding/binary"
 

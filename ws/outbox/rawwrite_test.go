@@ -1,4 +1,4 @@
-package ws
+package outbox
 
 import (
 	"errors"
@@ -9,11 +9,11 @@ import (
 )
 
 // tcpPair returns both ends of a loopback TCP connection.
-func tcpPair(t *testing.T) (server, client net.Conn) {
-	t.Helper()
+func tcpPair(tb testing.TB) (server, client net.Conn) {
+	tb.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	defer ln.Close()
 	accepted := make(chan net.Conn, 1)
@@ -23,13 +23,13 @@ func tcpPair(t *testing.T) (server, client net.Conn) {
 	}()
 	client, err = net.Dial("tcp", ln.Addr().String())
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	server = <-accepted
 	if server == nil {
-		t.Fatal("accept failed")
+		tb.Fatal("accept failed")
 	}
-	t.Cleanup(func() { server.Close(); client.Close() })
+	tb.Cleanup(func() { server.Close(); client.Close() })
 	return server, client
 }
 
@@ -38,14 +38,14 @@ func tcpPair(t *testing.T) (server, client net.Conn) {
 // socket took, never wait, and every byte it counted must reach the peer.
 func TestTryWriteNeverWaits(t *testing.T) {
 	server, client := tcpPair(t)
-	c := &conn{raw: rawConnOf(server)}
-	if c.raw == nil {
+	o := &Outbox{pool: NewPool(testConfig()), raw: rawConnOf(server)}
+	if o.raw == nil {
 		t.Fatal("no raw socket for a *net.TCPConn")
 	}
 	chunk := make([]byte, 64<<10)
 	sent := 0
 	for {
-		n, err := c.tryWrite(chunk)
+		n, err := o.tryWrite(chunk)
 		sent += n
 		if errors.Is(err, errWouldBlock) {
 			if n == len(chunk) {
@@ -75,11 +75,11 @@ func TestTryWriteNeverWaits(t *testing.T) {
 // connection.
 func TestTryWriteAfterPastDeadline(t *testing.T) {
 	server, _ := tcpPair(t)
-	c := &conn{raw: rawConnOf(server)}
+	o := &Outbox{pool: NewPool(testConfig()), raw: rawConnOf(server)}
 	if err := server.SetWriteDeadline(time.Now().Add(-time.Second)); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := c.tryWrite([]byte("x")); n != 0 || !errors.Is(err, errWouldBlock) {
+	if n, err := o.tryWrite([]byte("x")); n != 0 || !errors.Is(err, errWouldBlock) {
 		t.Fatalf("tryWrite = %d, %v; want 0, errWouldBlock", n, err)
 	}
 }

@@ -1,10 +1,9 @@
-package ws
+package outbox
 
 import (
 	"errors"
 	"net"
 	"os"
-	"sync"
 	"syscall"
 )
 
@@ -34,13 +33,13 @@ func rawConnOf(nc net.Conn) syscall.RawConn {
 // lock during the callback, as for any Write, so the socket cannot be
 // closed under it and writes through net.Conn (the library's close frame)
 // do not interleave with it.
-func (c *conn) tryWrite(b []byte) (int, error) {
-	w := rawWrites.Get().(*rawWrite)
+func (o *Outbox) tryWrite(b []byte) (int, error) {
+	w := o.pool.rawWrites.Get().(*rawWrite)
 	w.b = b
-	err := c.raw.Write(w.fn)
+	err := o.raw.Write(w.fn)
 	n, werr := w.n, w.err
 	*w = rawWrite{fn: w.fn}
-	rawWrites.Put(w)
+	o.pool.rawWrites.Put(w)
 	switch {
 	case errors.Is(err, os.ErrDeadlineExceeded):
 		// A deadline from some other write is past: let writeBehind,
@@ -54,19 +53,13 @@ func (c *conn) tryWrite(b []byte) (int, error) {
 
 // rawWrite is one tryWrite's callback and its results; recycled, because a
 // closure made per write would be garbage three times for every
-// connection of every broadcast.
+// connection of every broadcast (Pool.rawWrites keeps them).
 type rawWrite struct {
 	b   []byte
 	n   int
 	err error
 	fn  func(fd uintptr) bool // write, bound once
 }
-
-var rawWrites = sync.Pool{New: func() any {
-	w := new(rawWrite)
-	w.fn = w.write
-	return w
-}}
 
 // write is the callback: it never asks the runtime to wait for the socket.
 func (w *rawWrite) write(fd uintptr) bool {

@@ -1,0 +1,63 @@
+package outbox
+
+import "sync"
+
+// writerPool writes for the connections that have something due, with at
+// most max goroutines, started when work arrives and gone when none is
+// left: an idle connection costs no goroutine and no buffer on the write
+// side, and a broadcast is written by several goroutines in parallel.
+type writerPool struct {
+	max int
+
+	mu     sync.Mutex
+	ready  []*Outbox // FIFO from head; each outbox at most once (its turn is taken)
+	head   int
+	active int
+}
+
+// push hands outboxes whose turn was taken to the writers, starting
+// writers as needed.
+func (p *writerPool) push(os ...*Outbox) {
+	if len(os) == 0 {
+		return
+	}
+	p.mu.Lock()
+	if p.head > 0 && p.head*2 >= len(p.ready) { // keep the backing array bounded
+		n := copy(p.ready, p.ready[p.head:])
+		clear(p.ready[n:])
+		p.ready, p.head = p.ready[:n], 0
+	}
+	p.ready = append(p.ready, os...)
+	start := 0
+	for p.active < p.max && p.active < len(p.ready)-p.head {
+		p.active++
+		start++
+	}
+	p.mu.Unlock()
+	for range start {
+		go p.work()
+	}
+}
+
+func (p *writerPool) work() {
+	var batch []*Frame
+	for {
+		p.mu.Lock()
+		if p.head == len(p.ready) {
+			p.active--
+			if cap(p.ready) > 1024 {
+				p.ready = nil // give a broadcast's list back
+			} else {
+				p.ready = p.ready[:0]
+			}
+			p.head = 0
+			p.mu.Unlock()
+			return
+		}
+		o := p.ready[p.head]
+		p.ready[p.head] = nil
+		p.head++
+		p.mu.Unlock()
+		batch = o.writeTurn(batch, false)
+	}
+}
