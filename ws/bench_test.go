@@ -130,7 +130,7 @@ func BenchmarkFanout(b *testing.B) {
 			const queue, drainEvery = 1024, 64
 			// Presence is coalesced over the presence delay: an hour keeps
 			// its frames out of the measurement.
-			h := NewHub(nil, time.Hour)
+			h := NewHub(nil, NewLocalRoster(time.Hour))
 			h.Start(0)
 			conns := benchConns(b, h, n, queue)
 			ev := benchEvent(b, 0)
@@ -213,7 +213,7 @@ func benchSocket(b *testing.B) *conn {
 		close(hold)
 		ts.Close()
 	})
-	h := NewHub(nil, 0)
+	h := NewHub(nil, nil)
 	srv := NewServer(b.Context(), Config{}, nil, h, nil, nil)
 	return srv.newConn(sc, Params{})
 }
