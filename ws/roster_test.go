@@ -69,10 +69,10 @@ func numbered(prefix string, n int) []User {
 // one shares nothing until Share runs, so it must behave as the local one.
 var rosters = []struct {
 	name string
-	make func() Roster
+	make func(delay time.Duration) Roster
 }{
-	{"local", func() Roster { return NewLocalRoster(time.Millisecond) }},
-	{"shared", func() Roster { return NewSharedRoster(time.Millisecond, nil) }},
+	{"local", func(delay time.Duration) Roster { return NewLocalRoster(delay) }},
+	{"shared", func(delay time.Duration) Roster { return NewSharedRoster(delay, nil) }},
 }
 
 // sees checks what a round holds: the count and the listed users in order.
@@ -128,7 +128,7 @@ func TestRoster(t *testing.T) {
 	for _, impl := range rosters {
 		for _, tt := range tests {
 			t.Run(impl.name+"/"+tt.name, func(t *testing.T) {
-				f := follow(impl.make())
+				f := follow(impl.make(time.Millisecond))
 				tt.run(f.r)
 				f.wait(t, "as wanted", tt.want)
 			})
@@ -141,7 +141,7 @@ func TestRoster(t *testing.T) {
 func TestRosterCapKeepsOwnUser(t *testing.T) {
 	for _, impl := range rosters {
 		t.Run(impl.name, func(t *testing.T) {
-			f := follow(impl.make())
+			f := follow(impl.make(time.Millisecond))
 			users := numbered("u", maxPresenceUsers+5)
 			seats := make([]*Seat, len(users))
 			for i, u := range users {
@@ -186,17 +186,45 @@ func countUser(users []User, u User) int {
 
 // A burst of changes is one round; the next change is the next round.
 func TestRosterCoalesces(t *testing.T) {
+	const delay = 100 * time.Millisecond
 	for _, impl := range rosters {
 		t.Run(impl.name, func(t *testing.T) {
-			f := follow(impl.make())
+			r := impl.make(delay)
+			dues := make(chan time.Time, 64)
+			r.Notify(func() { dues <- time.Now() })
+			next := func() time.Time {
+				t.Helper()
+				select {
+				case at := <-dues:
+					return at
+				case <-time.After(10 * time.Second):
+					t.Fatal("no round was due")
+					return time.Time{}
+				}
+			}
 			users := numbered("u", 10)
 			for _, u := range users {
-				f.r.Join(u)
+				r.Join(u)
 			}
-			f.wait(t, "with the burst", sees(10, users...))
-			f.r.Join(user("p-z", "Zoe"))
-			f.wait(t, "with Zoe", func(c int, _ []User) bool { return c == 11 })
-			if n := f.n.Load(); n != 2 {
+			next()
+			if count, _ := r.Round(); count != len(users) {
+				t.Fatalf("the burst's round counts %d, want %d", count, len(users))
+			}
+			joined := time.Now()
+			r.Join(user("p-z", "Zoe"))
+			// Zoe's round is due a delay after she joined, no earlier: any
+			// round due before that is one the burst should not have made.
+			n := 1
+			for at := next(); ; at = next() {
+				n++
+				if !at.Before(joined.Add(delay)) {
+					break
+				}
+			}
+			if count, _ := r.Round(); count != len(users)+1 {
+				t.Fatalf("Zoe's round counts %d, want %d", count, len(users)+1)
+			}
+			if n != 2 {
 				t.Fatalf("%d rounds were due, want 2: one for the burst, one for Zoe", n)
 			}
 		})
@@ -276,16 +304,22 @@ func TestSharedRoster(t *testing.T) {
 			a.wait(t, "on A with both", sees(3, anna, bert))
 		}},
 		{"remote share expired", func(t *testing.T, sta, stb *store.Store) {
-			const ttl = 300 * time.Millisecond
+			// The store deletes shares silent for 6 ttls: with a second of
+			// ttl, a drop-out within 4 s is the ttl's doing.
+			const ttl, slack = time.Second, 3 * time.Second
 			b := startInstance(t, stb, ttl)
 			b.roster.Join(bert)
 			// A dead instance: its share was written once and never again.
 			dead, _ := json.Marshal([]User{dora})
+			written := time.Now()
 			if _, err := sta.SharePresence(context.Background(), store.PresenceShare{Instance: "dead", Count: 3, Users: dead}, ttl); err != nil {
 				t.Fatal(err)
 			}
 			b.wait(t, "on B with the dead instance's Dora", sees(4, bert, dora))
 			b.wait(t, "on B without the dead instance", sees(1, bert))
+			if d := time.Since(written); d < ttl || d > ttl+slack {
+				t.Fatalf("the dead instance dropped out after %v, want after its ttl of %v and within %v more", d, ttl, slack)
+			}
 		}},
 		{"a stopped instance drops out at once", func(t *testing.T, sta, stb *store.Store) {
 			a, b := startInstance(t, sta, time.Hour), startInstance(t, stb, time.Hour)
