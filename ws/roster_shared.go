@@ -65,8 +65,9 @@ func (r *SharedRoster) Round() (int, []User) {
 }
 
 // Share writes this instance's share to st every tick and reads the
-// others', until ctx ends; then it removes this instance's share. While the
-// database is unreachable the last view of the others stays.
+// others', until ctx ends; then it removes this instance's share. It runs
+// once per roster. While the database is unreachable the last view of the
+// others stays.
 func (r *SharedRoster) Share(ctx context.Context, st *store.Store) {
 	instance := models.NewID(16)
 	t := time.NewTicker(r.tick)
