@@ -63,8 +63,16 @@ type server struct {
 
 // newServer opens the store with the hub as its feed, so the hub starts at
 // the store's seq before anything can publish, then builds the routes.
+// Presence has one owner, the hub's roster: in process on an SQLite file
+// (one instance), shared through the database on PostgreSQL.
 func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, error) {
-	hub := ws.NewHub(log, 0)
+	var roster ws.Roster = ws.NewLocalRoster(0)
+	var shared *ws.SharedRoster
+	if store.IsPostgres(cfg.DB) {
+		shared = ws.NewSharedRoster(0, log)
+		roster = shared
+	}
+	hub := ws.NewHub(log, roster)
 	st, err := store.Open(ctx, store.Options{
 		Path:        cfg.DB,
 		Synchronous: cfg.Synchronous,
@@ -114,10 +122,10 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	api := &handlers.API{Store: st, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
 	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg, log)
 	s := &server{log: log, store: st, hub: hub, http: srv, silent: silent, stopConns: stopConns, presence: make(chan struct{})}
-	if st.Shared() {
+	if shared != nil {
 		go func() {
 			defer close(s.presence)
-			sharePresence(connCtx, st, hub, log)
+			shared.Share(connCtx, st)
 		}()
 	} else {
 		close(s.presence)

@@ -53,6 +53,10 @@ type dialect interface {
 	listen(ctx context.Context, wake func())
 	// readTx is how reads that must agree run (nil: the default).
 	readTx() *sql.TxOptions
+	// clockMillis is an SQL expression for the database's clock, in
+	// milliseconds since the Unix epoch: the heartbeat of presence shares,
+	// so instances' clocks need not agree.
+	clockMillis() string
 	close() error
 }
 
@@ -80,15 +84,3 @@ type seqCounter struct {
 
 func (seqCounter) TableName() string { return "seq_counter" }
 
-// presenceRow is one instance's share of presence (see ws.Hub and
-// app/presence.go): its connection count and listed users, with a
-// heartbeat. Rows whose heartbeat is old belong to dead instances and are
-// ignored, then deleted.
-type presenceRow struct {
-	Instance string `gorm:"primaryKey"`
-	Count    int    `gorm:"not null"`
-	Users    []byte `gorm:"not null"`
-	Seen     int64  `gorm:"not null"` // database clock, milliseconds since the epoch
-}
-
-func (presenceRow) TableName() string { return "presence" }

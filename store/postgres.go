@@ -279,3 +279,9 @@ func connectionError(err error) bool {
 	}
 	return false
 }
+
+// clockMillis reads the clock when the statement runs, not when its
+// transaction began (now()).
+func (d *postgresDialect) clockMillis() string {
+	return "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
+}

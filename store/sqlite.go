@@ -156,3 +156,9 @@ func lockOwner(path string) (*os.File, error) {
 }
 
 func (d *sqliteDialect) readTx() *sql.TxOptions { return nil }
+
+// clockMillis: julianday counts days since noon UTC, 24 November 4714 BC;
+// 2440587.5 of them fall before the Unix epoch.
+func (d *sqliteDialect) clockMillis() string {
+	return "CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER)"
+}

@@ -98,7 +98,7 @@ func BenchmarkFanout(b *testing.B) {
 			const queue, drainEvery = 1024, 64
 			// Presence is coalesced over the presence delay: an hour keeps
 			// its frames out of the measurement.
-			h := NewHub(nil, time.Hour)
+			h := NewHub(nil, NewLocalRoster(time.Hour))
 			h.Start(0)
 			conns := benchConns(b, h, n, queue)
 			ev := benchEvent(b, 0)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"log/slog"
 	"slices"
-	"sort"
 	"sync"
 	"time"
 
@@ -14,13 +13,6 @@ import (
 	"livedash/ws/outbox"
 )
 
-// maxPresenceUsers caps the user list of presence frames: with thousands of
-// dashboards a full list in every frame would cost more than the events.
-const maxPresenceUsers = 100
-
-// presenceCrowd is the number of connections per presence delay of coalescing.
-const presenceCrowd = 250
-
 // errClosing refuses connections once the hub is shutting down.
 var errClosing = errors.New("ws: server is shutting down")
 
@@ -28,59 +20,36 @@ var errClosing = errors.New("ws: server is shutting down")
 // is the store's Feed: fed by Publish with committed events in seq order
 // (from the store's publisher), never by the handler that made a change.
 type Hub struct {
-	presenceDelay time.Duration
-	log           *slog.Logger
+	roster Roster // presence: the hub seats connections and sends its rounds
+	log    *slog.Logger
 
-	mu              sync.Mutex
-	conns           map[*conn]struct{}
-	due             []*outbox.Outbox // scratch: connections to hand to the writers
-	seq             int64            // last seq delivered to every registered connection
-	closing         bool
-	presencePending bool
-	drained         chan struct{} // closed when closing and no conns remain
-	// The other instances' dashboards, when several share one database:
-	// app/presence.go keeps them up to date (SetRemotePresence).
-	remoteCount int
-	remoteUsers []protocol.User
+	mu      sync.Mutex
+	conns   map[*conn]*Seat
+	due     []*outbox.Outbox // scratch: connections to hand to the writers
+	seq     int64            // last seq delivered to every registered connection
+	closing bool
+	drained chan struct{} // closed when closing and no conns remain
 }
 
-// LocalPresence is this instance's own share of presence: its connection
-// count and its users (at most maxPresenceUsers), for the other instances.
-func (h *Hub) LocalPresence() (int, []protocol.User) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	users := h.localUsers()
-	return len(h.conns), users[:min(len(users), maxPresenceUsers)]
-}
-
-// SetRemotePresence sets the other instances' share of presence; a change
-// goes out to every connection like a local one.
-func (h *Hub) SetRemotePresence(count int, users []protocol.User) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if count == h.remoteCount && slices.Equal(users, h.remoteUsers) {
-		return
-	}
-	h.remoteCount, h.remoteUsers = count, users
-	h.schedulePresence()
-}
-
-// NewHub makes a hub that coalesces presence over presenceDelay (0: the
-// default). The store starts it (Start) when it is opened with the hub as
-// its feed, before any connection is served.
-func NewHub(log *slog.Logger, presenceDelay time.Duration) *Hub {
+// NewHub makes a hub that sends the presence rounds of roster (nil: a
+// LocalRoster with the default delay), which serves no other hub. The
+// store starts the hub (Start) when it is opened with the hub as its feed,
+// before any connection is served.
+func NewHub(log *slog.Logger, roster Roster) *Hub {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	if presenceDelay <= 0 {
-		presenceDelay = DefaultPresenceDelay
+	if roster == nil {
+		roster = NewLocalRoster(0)
 	}
-	return &Hub{
-		presenceDelay: presenceDelay,
-		log:           log,
-		conns:         make(map[*conn]struct{}),
-		drained:       make(chan struct{}),
+	h := &Hub{
+		roster:  roster,
+		log:     log,
+		conns:   make(map[*conn]*Seat),
+		drained: make(chan struct{}),
 	}
+	roster.Notify(h.sendPresence)
+	return h
 }
 
 // Publish delivers committed events, in seq order, to every connection's
@@ -139,19 +108,20 @@ func (h *Hub) register(c *conn) (int64, error) {
 	if h.closing {
 		return 0, errClosing
 	}
-	h.conns[c] = struct{}{}
-	h.schedulePresence()
+	h.conns[c] = h.roster.Join(protocol.User{ID: c.PublicID, Name: c.Name})
 	return h.seq, nil
 }
 
 func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	delete(h.conns, c)
+	if seat, ok := h.conns[c]; ok {
+		delete(h.conns, c)
+		h.roster.Leave(seat)
+	}
 	if h.closing && len(h.conns) == 0 {
 		h.markDrained()
 	}
-	h.schedulePresence()
 }
 
 // markDrained signals Shutdown; callers hold h.mu.
@@ -170,32 +140,18 @@ func (h *Hub) Count() int {
 	return len(h.conns)
 }
 
-// schedulePresence coalesces connects and disconnects into one presence
-// frame per presence delay, stretched as the crowd grows: each frame goes to
-// everyone, so a flood of connects would otherwise cost O(n²) frames.
-// Callers hold h.mu.
-func (h *Hub) schedulePresence() {
-	if h.presencePending || h.closing {
-		return
-	}
-	h.presencePending = true
-	delay := h.presenceDelay * time.Duration(1+len(h.conns)/presenceCrowd)
-	time.AfterFunc(delay, h.sendPresence)
-}
-
+// sendPresence sends the round the roster describes to every connection;
+// the roster calls it when a round is due.
 func (h *Hub) sendPresence() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.presencePending = false
 	if h.closing {
 		return
 	}
-	users := h.users()
-	listed := users[:min(len(users), maxPresenceUsers)]
-	p := newPresenceFrames(len(h.conns)+h.remoteCount, listed)
+	p := newPresenceFrames(h.roster.Round())
 	due := h.due[:0]
-	for c := range h.conns {
-		if c.out.Enqueue([]*outbox.Frame{p.frameFor(protocol.User{ID: c.PublicID, Name: c.Name})}) {
+	for c, seat := range h.conns {
+		if c.out.Enqueue([]*outbox.Frame{p.frameFor(seat.User())}) {
 			due = append(due, &c.out)
 		}
 	}
@@ -208,43 +164,6 @@ func (h *Hub) sendPresence() {
 func (h *Hub) keepDue(due []*outbox.Outbox) {
 	clear(due)
 	h.due = due[:0]
-}
-
-// users lists every public id once, here and on the other instances,
-// ordered by name, then id. Callers hold h.mu.
-func (h *Hub) users() []protocol.User {
-	if len(h.remoteUsers) == 0 {
-		return h.localUsers()
-	}
-	return sortUsers(append(h.localUsers(), h.remoteUsers...))
-}
-
-// localUsers lists this instance's users. Callers hold h.mu.
-func (h *Hub) localUsers() []protocol.User {
-	users := make([]protocol.User, 0, len(h.conns))
-	for c := range h.conns {
-		users = append(users, protocol.User{ID: c.PublicID, Name: c.Name})
-	}
-	return sortUsers(users)
-}
-
-// sortUsers keeps each public id once, ordered by name, then id.
-func sortUsers(all []protocol.User) []protocol.User {
-	seen := make(map[string]bool, len(all))
-	users := all[:0]
-	for _, u := range all {
-		if !seen[u.ID] {
-			seen[u.ID] = true
-			users = append(users, u)
-		}
-	}
-	sort.Slice(users, func(i, j int) bool {
-		if users[i].Name != users[j].Name {
-			return users[i].Name < users[j].Name
-		}
-		return users[i].ID < users[j].ID
-	})
-	return users
 }
 
 // Shutdown closes every connection with 1001 after its in-flight mutations

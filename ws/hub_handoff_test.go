@@ -93,7 +93,7 @@ func events(tb testing.TB, from, to int64) []models.Event {
 // order, once: one at a time, in batches, and with a batch that repeats
 // what was delivered (a feed replaying itself after a restart).
 func TestHubHandsEventsOffInOrder(t *testing.T) {
-	h := NewHub(nil, time.Hour) // no presence frames during the test
+	h := NewHub(nil, NewLocalRoster(time.Hour)) // no presence frames during the test
 	h.Start(0)
 	s := NewServer(t.Context(), Config{Writers: 2}, nil, h, nil, nil)
 	var peers []<-chan int64
@@ -122,7 +122,7 @@ func TestHubHandsEventsOffInOrder(t *testing.T) {
 // same writers gets every event (its peer kept under a queue behind).
 func TestHubSlowConnectionClosesAlone(t *testing.T) {
 	const queue, most = 64, 5000
-	h := NewHub(nil, time.Hour)
+	h := NewHub(nil, NewLocalRoster(time.Hour))
 	h.Start(0)
 	s := NewServer(t.Context(), Config{Writers: 1, SendQueue: queue}, nil, h, nil, nil)
 	slow, _ := openTestConn(t, s) // its peer reads nothing

@@ -23,7 +23,7 @@ func TestPresenceFramesAlwaysHoldTheRecipient(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			all := make([]protocol.User, tt.users)
 			for i := range all {
-				all[i] = protocol.User{ID: fmt.Sprintf("p-%03d", i), Name: fmt.Sprintf("User %03d", i)}
+				all[i] = protocol.User{ID: fmt.Sprintf("p-%03d", i), Name: fmt.Sprintf("protocol.User %03d", i)}
 			}
 			p := newPresenceFrames(tt.users+7, all[:tt.listed])
 			selves := append([]protocol.User{{ID: "p-stranger", Name: "Stranger"}}, all...)
