@@ -73,8 +73,9 @@ func checkRules(t *testing.T, m Mutation) {
 				t.Fatalf("%s %+q passed validation with U+%04X", field, v, r)
 			}
 		}
-		if k := PlayerKey(v); PlayerKey(k) != k || !norm.NFC.IsNormalString(k) {
-			t.Fatalf("key of %+q is %+q, which is not a stable NFC key", v, k)
+		// A key is NFC, and the same for every canonically equal spelling.
+		if k := PlayerKey(v); !utf8.ValidString(k) || !norm.NFC.IsNormalString(k) || PlayerKey(norm.NFD.String(v)) != k {
+			t.Fatalf("key of %+q is %+q, which is not an NFC key shared with its NFD spelling", v, k)
 		}
 	}
 	desc := func(v string) {
