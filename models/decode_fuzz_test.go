@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -30,7 +31,16 @@ var fuzzTargets = []func() Mutation{
 func FuzzDecodeJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, target uint8, raw []byte) {
 		m := fuzzTargets[int(target)%len(fuzzTargets)]()
-		if derr := DecodeJSON(raw, m); derr != nil {
+		derr := DecodeJSON(raw, m)
+		if derr == nil && json.Valid(raw) {
+			if err := strictViolation(raw); err != nil {
+				t.Fatalf("DecodeJSON accepted %+q, which %v", raw, err)
+			}
+		}
+		if derr == nil && !utf8.Valid(raw) {
+			t.Fatalf("DecodeJSON accepted %+q, which is not UTF-8", raw)
+		}
+		if derr != nil {
 			if derr.Code != CodeBadRequest || derr.Message == "" {
 				t.Fatalf("DecodeJSON error = %+v, want bad_request with a message", derr)
 			}

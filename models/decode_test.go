@@ -113,3 +113,31 @@ func TestDecodeJSON(t *testing.T) {
 		})
 	}
 }
+
+// The fuzz oracle must itself see each breach, or FuzzDecodeJSON could not.
+func TestStrictViolationOracle(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		bad       bool
+	}{
+		{"plain", `{"a":"x","b":[{"a":1},{"a":2}],"c":{"a":{}}}`, false},
+		{"pair", `{"a":"\ud83d\ude00"}`, false},
+		{"escaped backslash before u", `{"a":"\\ud800"}`, false},
+		{"lone high", `{"a":"\ud800"}`, true},
+		{"lone low", `{"a":"x\udfff"}`, true},
+		{"reversed", `{"a":"\udc00\ud800"}`, true},
+		{"high then letter escape", `{"a":"\ud800\u0041"}`, true},
+		{"in a name", `{"\ud800":1}`, true},
+		{"invalid UTF-8", "{\"a\":\"\xff\"}", true},
+		{"duplicate", `{"a":1,"a":2}`, true},
+		{"duplicate after a nested object", `{"a":{"b":1},"a":2}`, true},
+		{"duplicate nested in an array", `[{"k":1,"k":1}]`, true},
+		{"duplicate spelled with an escape", `{"a":1,"\u0061":2}`, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := strictViolation([]byte(tc.raw)); (err != nil) != tc.bad {
+				t.Errorf("strictViolation(%+q) = %v, want a violation: %v", tc.raw, err, tc.bad)
+			}
+		})
+	}
+}
