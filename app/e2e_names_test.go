@@ -65,3 +65,58 @@ func TestNamesOverREST(t *testing.T) {
 		t.Error("a refused request changed the state")
 	}
 }
+
+// Names that look alike are one player (TS #39 skeleton of the folded
+// name): next to the demo's "Alice", each lookalike is a conflict, created
+// or renamed onto, over REST and over WebSocket, and changes nothing; a name
+// that only resembles it is a new player.
+func TestLookalikePlayersConflict(t *testing.T) {
+	srv := apptest.MustStartServer(t)
+	var alice, bob *models.Score
+	st := srv.State(t)
+	for i := range st.Scores {
+		switch st.Scores[i].Player {
+		case "Alice":
+			alice = &st.Scores[i]
+		case "Bob":
+			bob = &st.Scores[i]
+		}
+	}
+	if alice == nil || bob == nil {
+		t.Fatalf("demo players %+v, want Alice and Bob", st.Scores)
+	}
+	c := srv.Dial(t, "name=Tester")
+	for _, tc := range []struct{ name, player string }{
+		{"Cyrillic capital A", "\u0410lice"},
+		{"full width", "\uff21\uff4c\uff49\uff43\uff45"},
+		{"mathematical bold", "\U0001d400\U0001d425\U0001d422\U0001d41c\U0001d41e"},
+		{"digit one for l, in capitals", "A1ICE"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := srv.State(t).Seq
+			for _, req := range []struct {
+				method, path string
+			}{{http.MethodPost, "/api/scores"}, {http.MethodPatch, "/api/scores/" + strconv.FormatInt(bob.ID, 10)}} {
+				status, body := srv.Do(t, req.method, req.path, map[string]any{"player": tc.player}, nil)
+				if status != http.StatusConflict || !strings.Contains(string(body), `"code":"conflict"`) || !strings.Contains(string(body), `"field":"player"`) {
+					t.Errorf("%s %s %+q: %d %s, want 409 conflict on player", req.method, req.path, tc.player, status, body)
+				}
+			}
+			for _, req := range []struct {
+				typ  string
+				data map[string]any
+			}{{"score.create", map[string]any{"player": tc.player}}, {"score.update", map[string]any{"id": bob.ID, "player": tc.player}}} {
+				f := c.Request(req.typ, req.data)
+				if f.Type != "error" || f.Error.Code != models.CodeConflict || f.Error.Field != "player" {
+					t.Errorf("%s %+q: %s, want conflict on player", req.typ, tc.player, f.Raw)
+				}
+			}
+			if after := srv.State(t).Seq; after != before {
+				t.Errorf("refused lookalikes moved the seq %d -> %d", before, after)
+			}
+		})
+	}
+	var other models.Score
+	srv.MustJSON(t, http.MethodPost, "/api/scores", map[string]any{"player": "Alicia"}, http.StatusCreated, &other)
+	c.MustAck("score.create", map[string]any{"player": "\u0410lex"}) // no Alex yet
+}

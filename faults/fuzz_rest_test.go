@@ -1,12 +1,14 @@
 package faults
 
 import (
+	"bytes"
 	"encoding/json"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"livedash/app/apptest"
 	"livedash/models"
@@ -60,6 +62,11 @@ func FuzzRESTBodies(f *testing.F) {
 			if err := json.Unmarshal(raw, &rec); err != nil || rec.ID <= 0 || rec.Version <= 0 {
 				t.Fatalf("%s %s: %d with %q, want a record", r.method, r.path, status, raw)
 			}
+			// Strict input: only UTF-8 bodies are applied, and nothing
+			// is stored with U+FFFD the body did not spell.
+			if !utf8.Valid(body) || spellsReplacement(raw) && !spellsReplacement(body) {
+				t.Fatalf("%s %s: %d with %q for the body %q, which is not strict UTF-8 JSON", r.method, r.path, status, raw, truncate(body))
+			}
 			if after != before+1 || resp.Header.Get("X-Livedash-Seq") != strconv.FormatInt(after, 10) {
 				t.Fatalf("%s %s: %d moved the seq %d -> %d (header %q), want +1",
 					r.method, r.path, status, before, after, resp.Header.Get("X-Livedash-Seq"))
@@ -98,4 +105,10 @@ func truncate(b []byte) string {
 		return string(b[:200]) + "..."
 	}
 	return string(b)
+}
+
+// spellsReplacement reports whether a JSON text writes U+FFFD, as UTF-8 or
+// as the escape \ufffd in any case.
+func spellsReplacement(body []byte) bool {
+	return bytes.Contains(body, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(body), []byte(`\ufffd`))
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"encoding/json"
 	"errors"
 	"reflect"
 	"strings"
@@ -30,7 +31,16 @@ var fuzzTargets = []func() Mutation{
 func FuzzDecodeJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, target uint8, raw []byte) {
 		m := fuzzTargets[int(target)%len(fuzzTargets)]()
-		if derr := DecodeJSON(raw, m); derr != nil {
+		derr := DecodeJSON(raw, m)
+		if derr == nil && json.Valid(raw) {
+			if err := strictViolation(raw); err != nil {
+				t.Fatalf("DecodeJSON accepted %+q, which %v", raw, err)
+			}
+		}
+		if derr == nil && !utf8.Valid(raw) {
+			t.Fatalf("DecodeJSON accepted %+q, which is not UTF-8", raw)
+		}
+		if derr != nil {
 			if derr.Code != CodeBadRequest || derr.Message == "" {
 				t.Fatalf("DecodeJSON error = %+v, want bad_request with a message", derr)
 			}
@@ -73,8 +83,9 @@ func checkRules(t *testing.T, m Mutation) {
 				t.Fatalf("%s %+q passed validation with U+%04X", field, v, r)
 			}
 		}
-		if k := PlayerKey(v); PlayerKey(k) != k || !norm.NFC.IsNormalString(k) {
-			t.Fatalf("key of %+q is %+q, which is not a stable NFC key", v, k)
+		// A key is NFC, and the same for every canonically equal spelling.
+		if k := PlayerKey(v); !utf8.ValidString(k) || !norm.NFC.IsNormalString(k) || PlayerKey(norm.NFD.String(v)) != k {
+			t.Fatalf("key of %+q is %+q, which is not an NFC key shared with its NFD spelling", v, k)
 		}
 	}
 	desc := func(v string) {

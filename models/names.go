@@ -5,6 +5,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/mtibben/confusables"
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 )
@@ -50,15 +51,80 @@ func CleanName(field, value string, max int) (string, error) {
 	return v, nil
 }
 
-// PlayerKey is the form under which player names are unique: full Unicode
-// case folding of the NFC form, normalised to NFC again. The second NFC is
-// needed: folding can decompose ("ΐ" U+0390 folds to ι + U+0308 + U+0301),
-// while a canonically equal spelling folds to a composed-then-combining
-// sequence ("Ϊ́" U+03AA U+0301 folds to U+03CA U+0301); only NFC after
-// folding gives both the same key. So "ΝΊΚΟΣ" and "Νίκος", "STRASSE" and
-// "straße", "SAM" and "ſam" each share one key.
+// PlayerKey is the form under which player names are unique, so that names
+// that only look alike are one player (contract: Strict input):
+//
+//	fold(skeleton(fold(NFKC(name))))
+//
+// fold is the 1.1 rule: full Unicode case folding of the NFC form,
+// normalised to NFC again. That second NFC is needed: folding can decompose
+// ("ΐ" U+0390 folds to ι + U+0308 + U+0301), while a canonically equal
+// spelling folds to a composed-then-combining sequence ("Ϊ́" U+03AA U+0301
+// folds to U+03CA U+0301); only NFC after folding gives both the same key.
+// So "ΝΊΚΟΣ" and "Νίκος", "STRASSE" and "straße", "SAM" and "ſam" each share
+// one key.
+//
+// skeleton is Unicode TS #39's confusable skeleton, so "Alice" and "Аlice"
+// (Cyrillic А) share one key, and so do "Sam" and "Sarn" (m looks like rn).
+// Its table (confusables.txt) leaves out most characters that differ from
+// another only by a compatibility mapping: it maps full-width "ａ" to "a" but
+// not "ｒ" to "r". NFKC first supplies those, so every full-width,
+// mathematical, circled or ligature spelling keys as its plain letters
+// ("Ａｌｉｃｅ", "Ｑｕｉｎｎ", "𝐀lice").
+//
+// The skeleton is folded again because some of its prototypes are capitals
+// ("0" becomes "O"): "B0B" looks like "BOB", which is "bob". The fold's NFC
+// also keeps keys readable: plain names key as their lower case, where the
+// bare skeleton would be NFD. A key is not always its own key (some sixty
+// rare characters, such as "Ϛ" whose prototype "σ" has the
+// prototype "o", move again in a second round); that does not matter, since
+// keys are only ever computed from names.
+//
+// Changing this function changes keys: the store recomputes every stored
+// key at startup (store/migrate_keys.go), so it applies to old rows too.
 func PlayerKey(player string) string {
-	return norm.NFC.String(cases.Fold().String(norm.NFC.String(player)))
+	return foldName(skeleton(foldName(norm.NFKC.String(player))))
+}
+
+// foldName is full case folding between NFC normalisations (see PlayerKey).
+func foldName(s string) string {
+	return norm.NFC.String(cases.Fold().String(norm.NFC.String(s)))
+}
+
+// skeleton is TS #39's skeleton(X): NFD, then remove Default_Ignorable_Code_Point
+// characters, then replace each character by its prototype from Unicode's
+// confusables.txt, then NFD again. github.com/mtibben/confusables holds the
+// table (from Unicode 13.0) and does the other steps; the removal step came
+// into TS #39 after that version, so it is done here.
+func skeleton(s string) string {
+	return confusables.Skeleton(strings.Map(func(r rune) rune {
+		if defaultIgnorable(r) {
+			return -1
+		}
+		return r
+	}, norm.NFD.String(s)))
+}
+
+// defaultIgnorable is Unicode's derived property Default_Ignorable_Code_Point,
+// built as DerivedCoreProperties.txt defines it from the properties the
+// unicode package has: Other_Default_Ignorable_Code_Point, Cf and
+// Variation_Selector, less White_Space, the interlinear annotation
+// characters, the Egyptian hieroglyph format controls and
+// Prepended_Concatenation_Mark, which are visible.
+func defaultIgnorable(r rune) bool {
+	if r < 0xAD { // the first one is U+00AD SOFT HYPHEN; names are mostly ASCII
+		return false
+	}
+	if !unicode.In(r, unicode.Other_Default_Ignorable_Code_Point, unicode.Cf, unicode.Variation_Selector) {
+		return false
+	}
+	switch {
+	case unicode.Is(unicode.White_Space, r), unicode.Is(unicode.Prepended_Concatenation_Mark, r):
+		return false
+	case r >= 0xFFF9 && r <= 0xFFFB, r >= 0x13430 && r <= 0x1343F:
+		return false
+	}
+	return true
 }
 
 // checkDescription applies the description rule. Descriptions are free text

@@ -16,8 +16,9 @@ type Item struct {
 	UpdatedAt   time.Time `gorm:"not null;autoUpdateTime:false" json:"updated_at"`
 }
 
-// Score is one row of the leaderboard. PlayerKey holds the folded player name
-// so uniqueness is case-insensitive on every database, not only SQLite.
+// Score is one row of the leaderboard. PlayerKey holds the player name's key
+// (PlayerKey: folded, confusable skeleton), so uniqueness ignores case and
+// lookalike letters on every database, not only SQLite.
 type Score struct {
 	ID        int64     `gorm:"primaryKey" json:"id"`
 	Player    string    `gorm:"not null" json:"player"`

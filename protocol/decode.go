@@ -91,9 +91,11 @@ func Decode(frame []byte) (Request, *models.Error) {
 		}
 		return req, models.Errorf(models.CodeBadRequest, "", "the frame is not valid JSON")
 	}
+	// The whole frame meets the strict input rule here, data included, so a
+	// request id is never read from a frame that breaks it.
 	var env envelope
-	if err := json.Unmarshal(frame, &env); err != nil {
-		return req, models.Errorf(models.CodeBadRequest, "", "the frame is not valid JSON")
+	if err := models.DecodeJSON(frame, &env); err != nil {
+		return req, err
 	}
 	id, err := decodeString(env.ID, "id", models.MaxRequestID)
 	if err != nil {

@@ -1,8 +1,11 @@
 package protocol
 
 import (
+	"bytes"
 	"errors"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"livedash/models"
 )
@@ -36,6 +39,16 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
+		// Strict input: nothing decoded from a frame that is not UTF-8 or
+		// has an unpaired surrogate escape, which a lenient decoder reads
+		// as U+FFFD. A request id holds U+FFFD only where the frame spells
+		// it.
+		if !utf8.Valid(frame) {
+			t.Fatalf("accepted a frame that is not UTF-8: %q", frame)
+		}
+		if strings.ContainsRune(req.ID, utf8.RuneError) && !spellsReplacement(frame) {
+			t.Fatalf("request id %+q holds U+FFFD that %q does not spell", req.ID, frame)
+		}
 		if _, ok := newRequestData(req.Type); !ok {
 			t.Fatalf("accepted unknown type %q", req.Type)
 		}
@@ -57,4 +70,10 @@ func FuzzDecode(f *testing.F) {
 			}
 		}
 	})
+}
+
+// spellsReplacement reports whether frame writes U+FFFD itself, as UTF-8
+// or as the escape \ufffd in any case.
+func spellsReplacement(frame []byte) bool {
+	return bytes.Contains(frame, []byte("\uFFFD")) || bytes.Contains(bytes.ToLower(frame), []byte(`\ufffd`))
 }

@@ -106,5 +106,5 @@ func checkPlayerFree(tx *gorm.DB, player string, self int64) error {
 }
 
 func playerTaken(player string) error {
-	return models.Errorf(models.CodeConflict, "player", "a player named %q exists already", player)
+	return models.Errorf(models.CodeConflict, "player", "a player named %q, or a name that looks the same, exists already", player)
 }

@@ -27,7 +27,8 @@ const keySuffixMark = "\u2060#"
 //
 // Older versions keyed players by strings.ToLower, under which "Νίκος" and
 // "ΝΊΚΟΣ", "straße" and "STRASSE", or NFC "Zoë" and NFD "Zoë" could both
-// exist. Such players now share one key. That does not stop the server: the
+// exist, and 1.1 keyed them without the confusable skeleton, under which
+// "Alice" and "Аlice" (Cyrillic А) could. Such players now share one key. That does not stop the server: the
 // player with the lowest id keeps the key, each later one keeps its name,
 // points and id but gets the key plus keySuffixMark plus its id (so the
 // unique index holds), and a warning names both ids. The later player can

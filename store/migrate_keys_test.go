@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/text/cases"
+	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
 )
 
@@ -74,11 +76,14 @@ func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
 	var log lockedBuffer
 	s2, rec := MustOpenStore(t, withPath(path), withLog(&log))
 
+	// Keys are lower case after the skeleton: "Νίκος" keys as "víĸoo", and
+	// "sam" as "sarn".
+	nikos, sam := models.PlayerKey("νίκος"), models.PlayerKey("sam")
 	wantKeys := map[int64]string{
-		101: "νίκοσ", 102: "νίκοσ\u2060#102",
+		101: nikos, 102: nikos + "\u2060#102",
 		103: "strasse", 104: "strasse\u2060#104",
 		105: "zo\u00eb", 106: "zo\u00eb\u2060#106",
-		107: "sam", 108: "sam\u2060#108",
+		107: sam, 108: sam + "\u2060#108",
 		109: "plain",
 	}
 	for id, want := range wantKeys {
@@ -150,8 +155,79 @@ func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
 	}
 }
 
-// A legacy name whose key looks like a suffixed key does not make two rows
-// share a key.
+// A database keyed under the 1.1 rule (case folding, no skeleton) is
+// rekeyed at startup: lookalike players become one key, the earliest keeps
+// it, each later one gets a suffixed key and a warning names both. Players
+// with no lookalike keep their keys and get no warning.
+func TestMigrateKeysFromFoldedKeys(t *testing.T) {
+	sqliteOnly(t)
+	path, seq, db := legacyDatabase(t, "v11.db")
+	foldedKey := func(p string) string { // the 1.1 PlayerKey
+		return norm.NFC.String(cases.Fold().String(norm.NFC.String(p)))
+	}
+	now := time.Now().UTC()
+	old := []models.Score{
+		{ID: 301, Player: "Oscar", Points: 1},
+		{ID: 302, Player: "\u041escar", Points: 2},                                         // Cyrillic О
+		{ID: 303, Player: "\uff2f\uff53\uff43\uff41\uff52", Points: 3},                     // full width
+		{ID: 304, Player: "\U0001d40e\U0001d42c\U0001d41c\U0001d41a\U0001d42b", Points: 4}, // mathematical bold
+		{ID: 305, Player: "Oscar Wilde", Points: 5},
+	}
+	for i := range old {
+		old[i].PlayerKey = foldedKey(old[i].Player)
+		old[i].Version, old[i].CreatedAt, old[i].UpdatedAt = 1, now, now
+	}
+	if err := db.Create(&old).Error; err != nil {
+		t.Fatalf("old rows: %v", err)
+	}
+	if err := closeDB(db); err != nil {
+		t.Fatal(err)
+	}
+
+	var log lockedBuffer
+	s2, rec := MustOpenStore(t, withPath(path), withLog(&log))
+	wantKeys := map[int64]string{
+		301: "oscar", 302: "oscar\u2060#302", 303: "oscar\u2060#303", 304: "oscar\u2060#304",
+		305: "oscar wilde",
+	}
+	for id, want := range wantKeys {
+		if got := playerKeyOf(t, s2, id); got != want {
+			t.Errorf("score %d: player_key %+q, want %+q", id, got, want)
+		}
+	}
+	for _, o := range old {
+		if got := mustStoredScore(t, s2, o.ID); got.Player != o.Player || got.Points != o.Points || got.Version != 1 {
+			t.Errorf("score %d = %+v, want player, points and version kept", o.ID, got)
+		}
+	}
+	for _, later := range []string{"302", "303", "304"} {
+		if !strings.Contains(log.String(), "score_id=301 ") || !strings.Contains(log.String(), "later_score_id="+later) {
+			t.Errorf("no warning naming scores 301 and %s in log:\n%s", later, log.String())
+		}
+	}
+	if strings.Contains(log.String(), "score_id=305") {
+		t.Errorf("warning about a player with no lookalike:\n%s", log.String())
+	}
+	if s2.Seq() != seq || rec.len() != 0 {
+		t.Errorf("migration published %d events, seq %d -> %d", rec.len(), seq, s2.Seq())
+	}
+
+	// After the migration the lookalike of a taken key is a conflict, for
+	// newcomers and for the later twins; the twins can still be renamed.
+	_, err := s2.Mutate(context.Background(), Origin{}, &models.CreateScore{Player: "OSCAR"})
+	wantError(t, err, models.CodeConflict, "player")
+	_, err = s2.Mutate(context.Background(), Origin{}, &models.UpdateScore{ID: 302, Player: ptr("\uff4fscar")})
+	wantError(t, err, models.CodeConflict, "player")
+	mustMutate(t, s2, &models.UpdateScore{ID: 303, Player: ptr("Oscar II")})
+	if got := playerKeyOf(t, s2, 303); got != "oscar ii" {
+		t.Errorf("renamed 303 has key %+q", got)
+	}
+}
+
+// A legacy name that looks like a suffixed key does not make two rows share
+// a key. (Today's key drops the word joiner, a default-ignorable character,
+// so that name no longer keys like a suffixed key; the distinct keys still
+// have to hold.)
 func TestMigrateKeysSuffixAvoidsExistingKeys(t *testing.T) {
 	sqliteOnly(t)
 	path, _, db := legacyDatabase(t, "odd.db")
@@ -179,8 +255,11 @@ func TestMigrateKeysSuffixAvoidsExistingKeys(t *testing.T) {
 		}
 		keys[k] = id
 	}
-	if got := playerKeyOf(t, s2, 202); got != "bo\u2060#202#" {
+	if got := playerKeyOf(t, s2, 202); got != "bo\u2060#202" {
 		t.Errorf("score 202 key %+q", got)
+	}
+	if got, want := playerKeyOf(t, s2, 203), models.PlayerKey("bo\u2060#202"); got != want || strings.Contains(got, "\u2060") {
+		t.Errorf("score 203 key %+q, want %+q, with no word joiner", got, want)
 	}
 }
 

@@ -76,6 +76,11 @@ func TestEquivalentPlayersConflict(t *testing.T) {
 		{"Zoe\u0308y", "ZO\u00cbY", "Zo\u00eby"}, // NFD first: stored NFC
 		{"\u03aa\u0301", "\u0390", "\u03aa\u0301"},
 		{"Ωmega", "\u2126MEGA", "Ωmega"},
+		// Lookalikes (TS #39 skeleton of the folded name).
+		{"Alicia", "\u0410licia", "Alicia"},                                         // Cyrillic А
+		{"Quinn", "\uff31\uff55\uff49\uff4e\uff4e", "Quinn"},                        // full width
+		{"\U0001d40c\U0001d422\U0001d41a", "Mia", "\U0001d40c\U0001d422\U0001d41a"}, // mathematical bold first
+		{"Wi11", "WILL", "Wi11"},                                                    // digits one for l
 	}
 	s, _ := MustOpenStore(t)
 	ctx := context.Background()

@@ -39,7 +39,7 @@ func TestCreateScore(t *testing.T) {
 	}{
 		{name: "default points", create: models.CreateScore{Player: "Zed"}, wantPlayer: "Zed", wantPoints: 0, wantKey: "zed"},
 		{name: "negative points, trimmed", create: models.CreateScore{Player: "  Yvonne Ü ", Points: -17}, wantPlayer: "Yvonne Ü", wantPoints: -17, wantKey: "yvonne ü"},
-		{name: "max points", create: models.CreateScore{Player: "MAX", Points: math.MaxInt64}, wantPlayer: "MAX", wantPoints: math.MaxInt64, wantKey: "max"},
+		{name: "max points", create: models.CreateScore{Player: "MAX", Points: math.MaxInt64}, wantPlayer: "MAX", wantPoints: math.MaxInt64, wantKey: "rnax"}, // the skeleton of m is rn
 	}
 	s, rec := MustOpenStore(t)
 	for _, tt := range tests {
@@ -73,7 +73,7 @@ func TestUpdateScore(t *testing.T) {
 		wantPoints int64
 		wantKey    string
 	}{
-		{name: "player only", update: models.UpdateScore{Player: ptr(" Renamed ")}, wantPlayer: "Renamed", wantPoints: 10, wantKey: "renamed"},
+		{name: "player only", update: models.UpdateScore{Player: ptr(" Renamed ")}, wantPlayer: "Renamed", wantPoints: 10, wantKey: "renarned"}, // the skeleton of m is rn
 		{name: "points only", update: models.UpdateScore{Points: ptr[int64](-3)}, wantPlayer: "Orig", wantPoints: -3, wantKey: "orig"},
 		{name: "both", update: models.UpdateScore{Player: ptr("Both"), Points: ptr[int64](99)}, wantPlayer: "Both", wantPoints: 99, wantKey: "both"},
 		{name: "points to zero", update: models.UpdateScore{Points: ptr[int64](0)}, wantPlayer: "Orig", wantPoints: 0, wantKey: "orig"},
