@@ -125,3 +125,45 @@ func TestBrowserBadgeWords(t *testing.T) {
 		})
 	}
 }
+
+// Feed entries made before the welcome (the backfill runs on the first
+// snapshot, before the socket is welcomed) cannot know our public id; the
+// welcome words them again, so our own change says "You" and is marked ours.
+func TestBrowserFeedNamesYouAfterWelcome(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	type feed struct {
+		Before []string `json:"before"`
+		After  []string `json:"after"`
+	}
+	got := withModule[feed](a, "/js/activity.js", `async (m) => {
+		const at = new Date().toISOString();
+		const client = Object.assign(new EventTarget(), {
+			me: null,
+			name: 'Alice',
+			state: { seq: 2 },
+			rest: async () => ({ events: [
+				{ type: 'score.updated', seq: 1, data: { id: 6, player: 'Frank', points: 8 }, delta: 1, actor: { id: 'p-me', name: 'Alice' }, at },
+				{ type: 'score.updated', seq: 2, data: { id: 5, player: 'Erin', points: 15 }, delta: 1, actor: { id: 'p-bob', name: 'Bob' }, at },
+			] }),
+		});
+		const list = document.createElement('ul');
+		const view = new m.ActivityView(client, { list, empty: document.createElement('p'), onUndo: null });
+		clearInterval(view.timer);
+		const text = () => [...list.querySelectorAll('.activity-entry')].map((li) =>
+			(li.classList.contains('mine') ? '(mine) ' : '') + li.querySelector('.activity-text').textContent);
+		await view.backfill();
+		const before = text();
+		client.me = 'p-me';
+		client.dispatchEvent(new CustomEvent('welcome', { detail: {} }));
+		return { before, after: text() };
+	}`)
+	want := feed{
+		Before: []string{"Bob added 1 point to Erin", "Alice added 1 point to Frank"},
+		After:  []string{"Bob added 1 point to Erin", "(mine) You added 1 point to Frank"},
+	}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("feed %+v, want %+v", got, want)
+	}
+}
