@@ -66,8 +66,11 @@ func (s *Store) publish(events []models.Event) {
 		return
 	}
 	if events[0].Seq != last+1 {
-		// Pruned before this instance read it: only after a long outage.
-		s.log.Warn("events missing from the log", "after", last, "next", events[0].Seq)
+		// Pruned by another instance before this one read them (this
+		// instance's writer never prunes past what it has published):
+		// only after a long outage or a tiny retention.
+		s.log.Warn("events missing from the log; closing connections so they resume", "after", last, "next", events[0].Seq)
+		s.opts.Feed.Lost(last, events[0].Seq)
 	}
 	s.opts.Feed.Publish(events)
 	s.seq.Store(events[len(events)-1].Seq)
