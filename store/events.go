@@ -50,3 +50,19 @@ func (s *Store) EventsSince(ctx context.Context, since int64, limit int) ([]mode
 	err := s.read.WithContext(ctx).Where("seq > ?", since).Order("seq").Limit(limit).Find(&events).Error
 	return events, s.dbError(err)
 }
+
+// EventsPage returns up to limit events with seq > since, in order, and the
+// last committed seq, read in one snapshot: no event is above that seq, and
+// it is at least as high as any seq committed before the call, on any
+// instance (GET /api/events).
+func (s *Store) EventsPage(ctx context.Context, since int64, limit int) ([]models.Event, int64, error) {
+	events := []models.Event{}
+	var top int64
+	err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw("SELECT seq FROM seq_counter WHERE id = 1").Scan(&top).Error; err != nil {
+			return err
+		}
+		return tx.Where("seq > ? AND seq <= ?", since, top).Order("seq").Limit(limit).Find(&events).Error
+	}, s.d.readTx())
+	return events, top, s.dbError(err)
+}

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"livedash/models"
@@ -125,6 +126,17 @@ func (s *Store) readLog(upTo int64) error {
 		}
 	}
 	return nil
+}
+
+// CatchUpCommitted waits until the feed has published every event committed
+// when it is called, on any instance, or until ctx ends. A connection
+// subscribed afterwards is welcomed at a seq at least as high as anything
+// another instance has told its client (read-your-writes on every
+// instance). On SQLite every ack already follows its publication.
+func (s *Store) CatchUpCommitted(ctx context.Context) {
+	if s.d.shared() {
+		s.CatchUp(ctx, math.MaxInt64)
+	}
 }
 
 // CatchUp waits until the feed has published seq, reading the log for it,
