@@ -21,9 +21,22 @@ import (
 type recorder struct {
 	mu     sync.Mutex
 	events []models.Event
+	lost   [][2]int64 // (after, next) of every Lost
 }
 
 func (r *recorder) Start(int64) {}
+
+func (r *recorder) Lost(after, next int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lost = append(r.lost, [2]int64{after, next})
+}
+
+func (r *recorder) gaps() [][2]int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][2]int64(nil), r.lost...)
+}
 
 func (r *recorder) Publish(evs []models.Event) {
 	r.mu.Lock()
