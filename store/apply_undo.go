@@ -338,14 +338,13 @@ func markResets(db *gorm.DB) error {
 	return nil
 }
 
-// uniqueUndo makes the database hold that an event is undone at most once,
-// whatever instance or batch tries: two events with the same undo_of cannot
-// both commit. Where two instances passed undoable's log check at the same
-// moment, the second insert breaks the index, and its batch runs again
-// (retryable) to find the first undo in the log, a conflict. Databases made
-// before the rule may hold repeated undos of an event; those after the
-// first keep their change but no longer count as undos of it, so the index
-// can be built.
+// uniqueUndo makes the database hold that an event is undone at most once:
+// two events with the same undo_of cannot both commit, whatever path wrote
+// them. undoable's log check is what answers conflict (batches of all
+// instances run one after the other, so it sees every earlier undo); the
+// index is the guarantee should a path ever skip it. Databases made before
+// the rule may hold repeated undos of an event; those after the first keep
+// their change but no longer count as undos of it, so the index can be built.
 func uniqueUndo(db *gorm.DB) error {
 	err := db.Exec("UPDATE events SET undo_of = NULL WHERE undo_of IS NOT NULL AND seq > " +
 		"(SELECT MIN(e.seq) FROM events e WHERE e.undo_of = events.undo_of)").Error

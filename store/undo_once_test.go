@@ -71,9 +71,9 @@ func TestUndoOnceIndex(t *testing.T) {
 	}
 }
 
-// Two instances undo one event at the same moment: both pass the log check
-// (a lock on the score holds both before they write), and the unique index
-// makes the second one's batch run again, which then finds the first undo.
+// Two instances undo one event at the same moment: a lock on the score
+// holds the undos until both instances have theirs in a transaction, then
+// one applies and every other finds it in the log.
 func TestUndoOnceAcrossInstances(t *testing.T) {
 	a, b, _, _ := twoInstances(t)
 	seq := mustMutate(t, a, &models.IncrementScore{ID: 1, By: 100}).Seq
