@@ -3,8 +3,8 @@
 
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
-import { actorLabel, diffLines, recordOf, undoEvent } from './history.js';
-import { relTime } from './activity.js';
+import { recordOf, undoEvent } from './history.js';
+import { actorName, changeLines, relTime } from './words.js';
 
 export class HistoryPanel {
   constructor(client, el) {
@@ -86,8 +86,8 @@ export class HistoryPanel {
       const li = h(
         'li',
         { class: 'history-entry', 'data-testid': 'history-entry', 'data-seq': String(ev.seq) },
-        h('div', { class: 'history-head' }, h('strong', { class: 'history-who', 'data-testid': 'history-who' }, actorLabel(ev, this.client.me)), time),
-        h('ul', { class: 'history-diff' }, diffLines(ev).map((l) => h('li', { 'data-testid': 'history-diff' }, l))),
+        h('div', { class: 'history-head' }, h('strong', { class: 'history-who', 'data-testid': 'history-who' }, actorName(ev.actor, this.client.me)), time),
+        h('ul', { class: 'history-diff' }, changeLines(ev).map((l) => h('li', { 'data-testid': 'history-diff' }, l))),
         undo,
       );
       li._time = time;
