@@ -178,6 +178,9 @@ func (s *Store) init(ctx context.Context) error {
 	if err := markResets(db); err != nil {
 		return err
 	}
+	if err := uniqueUndo(db); err != nil {
+		return err
+	}
 	err := db.Transaction(func(tx *gorm.DB) error {
 		var err error
 		if s.epoch, err = loadMeta(tx, "epoch", func() string { return models.NewID(16) }); err != nil {

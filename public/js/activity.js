@@ -20,6 +20,9 @@ export class ActivityView {
     this.empty = empty;
     this.entries = []; // newest first: {seq, at, li, time}
     this.seen = new Set();
+    // Seqs an event in the feed undid: those can be undone no more (the
+    // server's rule is "at most once"), so they lose their Undo.
+    this.undone = new Set();
     this.claims = new Set(); // seqs of our own REST changes
     this.timer = setInterval(() => this.tick(), 1000);
     // Entries shown before the first welcome (the backfill) could not
@@ -38,6 +41,11 @@ export class ActivityView {
   add(ev, prev) {
     if (this.seen.has(ev.seq)) return;
     this.seen.add(ev.seq);
+    if (typeof ev.undo_of === 'number') {
+      this.undone.add(ev.undo_of);
+      const target = this.entries.find((e) => e.seq === ev.undo_of);
+      if (target && target.undo) target.undo.remove();
+    }
     const entry = this.build(this.withClaim(ev), prev);
 
     // Insert by seq (newest first).
@@ -95,13 +103,22 @@ export class ActivityView {
       h('span', { class: 'activity-icon', 'aria-hidden': 'true' }, icon(KIND_ICON[kind] || 'bolt')),
       h('span', { class: 'activity-body' }, text, h('span', { class: 'sr-sep' }, ', '), time),
     );
-    if (undoable(ev) && this.onUndo) {
-      const btn = h('button', { type: 'button', class: 'icon-btn activity-undo', 'data-testid': 'activity-undo', 'aria-label': `Undo: ${text.textContent}`, title: 'Undo this change' }, icon('reset'));
-      btn.addEventListener('click', () => this.onUndo(ev));
+    let btn = null;
+    if (undoable(ev) && this.onUndo && !this.undone.has(ev.seq)) {
+      btn = h('button', { type: 'button', class: 'icon-btn activity-undo', 'data-testid': 'activity-undo', 'aria-label': `Undo: ${text.textContent}`, title: 'Undo this change' }, icon('reset'));
+      // Disabled while the undo is under way, so a double click sends one.
+      btn.addEventListener('click', async () => {
+        btn.disabled = true;
+        try {
+          await this.onUndo(ev);
+        } finally {
+          btn.disabled = false;
+        }
+      });
       li.appendChild(btn);
     }
     setText(time, relTime(Date.now() - at));
-    return { seq: ev.seq, at, li, time, ev, prev };
+    return { seq: ev.seq, at, li, time, ev, prev, undo: btn };
   }
 
   tick() {

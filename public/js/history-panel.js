@@ -79,10 +79,23 @@ export class HistoryPanel {
   }
 
   render() {
+    // An undo touches the record it undoes, so its event is in this list:
+    // a change undone once offers no Undo (the server's "at most once").
+    const undone = new Set(this.events.map((e) => e.undo_of).filter((s) => typeof s === 'number'));
     const items = this.events.map((ev) => {
       const time = h('time', { class: 'history-time', datetime: ev.at || '' });
-      const undo = h('button', { type: 'button', class: 'link-btn history-undo', 'data-testid': 'history-undo', 'aria-label': `Undo change #${ev.seq}` }, icon('reset'), 'Undo');
-      undo.addEventListener('click', () => undoEvent(this.client, ev, (k, i) => this.open(k, i)));
+      let undo = null;
+      if (!undone.has(ev.seq)) {
+        undo = h('button', { type: 'button', class: 'link-btn history-undo', 'data-testid': 'history-undo', 'aria-label': `Undo change #${ev.seq}` }, icon('reset'), 'Undo');
+        undo.addEventListener('click', async () => {
+          undo.disabled = true;
+          try {
+            await undoEvent(this.client, ev, (k, i) => this.open(k, i));
+          } finally {
+            undo.disabled = false;
+          }
+        });
+      }
       const li = h(
         'li',
         { class: 'history-entry', 'data-testid': 'history-entry', 'data-seq': String(ev.seq) },
