@@ -39,7 +39,7 @@ func TestBrowserPlayerNameTaken(t *testing.T) {
 	a.typeInto(tid("add-player-name"), "STRASSE")
 	a.click(tid("add-player-submit"))
 	a.waitFor("the server's conflict message", `[...document.querySelectorAll('[data-testid="player-taken"]')].some((e) =>
-		e.textContent.includes('Could not add STRASSE: a player named "STRASSE" exists already'))`)
+		e.textContent.includes('Could not add STRASSE: a player named "STRASSE", or a name that looks the same, exists already'))`)
 	a.waitFor("the name kept, selected", `(() => {
 		const i = document.querySelector('[data-testid="add-player-name"]');
 		return i.value === 'STRASSE' && i.selectionStart === 0 && i.selectionEnd === 7;
