@@ -12,6 +12,7 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/client"
+	"livedash/models"
 	"livedash/protocol"
 )
 
@@ -104,6 +105,42 @@ func TestWelcomeAndPresence(t *testing.T) {
 		}
 		return false
 	})
+}
+
+// SetEditing shows on the client's own presence entry for everyone, and
+// the zero Editing takes it away.
+func TestSetEditing(t *testing.T) {
+	srv := apptest.MustStartServer(t)
+	a, _ := dial(t, srv.URL, client.Options{Name: "Alice"})
+	_, rec := dial(t, srv.URL, client.Options{Name: "Bob"})
+	ctx := apptest.Ctx(t)
+	shows := func(want protocol.Editing) func([]client.Event) bool {
+		return func(evs []client.Event) bool {
+			for i := len(evs) - 1; i >= 0; i-- {
+				if p, ok := evs[i].Presence(); ok {
+					for _, u := range p.Users {
+						if u.ID == a.Welcome().ID {
+							return u.Editing == want
+						}
+					}
+					return false
+				}
+			}
+			return false
+		}
+	}
+	score := protocol.Editing{Type: models.RecordScore, ID: 2}
+	if err := a.SetEditing(ctx, score); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor("Alice editing score 2", shows(score))
+	if err := a.SetEditing(ctx, protocol.Editing{}); err != nil {
+		t.Fatal(err)
+	}
+	rec.WaitFor("Alice editing nothing", shows(protocol.Editing{}))
+	if err := a.SetEditing(ctx, protocol.Editing{Type: "user", ID: 1}); models.AsError(err).Code != models.CodeInvalid {
+		t.Fatalf("editing a user: %v, want invalid", err)
+	}
 }
 
 // A connection that stops bringing anything, pongs included, is taken for

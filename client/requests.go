@@ -85,6 +85,20 @@ func (c *Client) Ping(ctx context.Context) error {
 	return c.query(ctx, protocol.TypePing, protocol.Empty{}, nil)
 }
 
+// SetEditing tells everyone which record this client has open for editing
+// (presence.set); the zero Editing says it is done. Presence belongs to a
+// connection: after a reconnect nobody sees the client editing until it
+// calls SetEditing again.
+func (c *Client) SetEditing(ctx context.Context, e protocol.Editing) error {
+	var data struct {
+		Editing *protocol.Editing `json:"editing"`
+	}
+	if e != (protocol.Editing{}) {
+		data.Editing = &e
+	}
+	return c.query(ctx, protocol.TypePresenceSet, data, nil)
+}
+
 // CreateItem creates an item and returns it with the seq of its
 // item.created event.
 func (c *Client) CreateItem(ctx context.Context, in NewItem) (models.Item, int64, error) {

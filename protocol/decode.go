@@ -17,8 +17,9 @@ type Request struct {
 	ID       string
 	Mutation models.Mutation
 	Query    models.Query
-	RecordID int64 // for item.get, score.get and the histories
-	Limit    int   // for the histories, the rule applied (HistoryLimit)
+	RecordID int64   // for item.get, score.get and the histories
+	Limit    int     // for the histories, the rule applied (HistoryLimit)
+	Editing  Editing // for presence.set; the zero value: editing nothing
 }
 
 // ByID is the data of item.get and score.get.
@@ -31,6 +32,37 @@ type ByID struct {
 type HistoryOf struct {
 	ID    int64  `json:"id"`
 	Limit *int64 `json:"limit,omitempty"`
+}
+
+// PresenceSet is the data of presence.set: {"editing": {"type","id"}} or
+// {"editing": null}. The member is required, so a typo in its name is an
+// error rather than a silent "editing nothing".
+type PresenceSet struct {
+	Editing json.RawMessage `json:"editing"`
+}
+
+// editing applies the rule of presence.set's data.
+func (p *PresenceSet) editing() (Editing, *models.Error) {
+	if len(p.Editing) == 0 {
+		return Editing{}, models.Errorf(models.CodeBadRequest, "editing", "data needs editing: a record {\"type\",\"id\"}, or null when done")
+	}
+	if string(p.Editing) == "null" {
+		return Editing{}, nil
+	}
+	if p.Editing[0] != '{' {
+		return Editing{}, models.Errorf(models.CodeBadRequest, "editing", "editing must be an object or null")
+	}
+	var e Editing
+	if err := models.DecodeJSON(p.Editing, &e); err != nil {
+		return Editing{}, err
+	}
+	if e.Type != models.RecordItem && e.Type != models.RecordScore {
+		return Editing{}, models.Errorf(models.CodeInvalid, "editing.type", "editing.type must be %q or %q", models.RecordItem, models.RecordScore)
+	}
+	if e.ID <= 0 {
+		return Editing{}, models.Errorf(models.CodeInvalid, "editing.id", "editing.id must be a positive integer")
+	}
+	return e, nil
 }
 
 // Empty is the data of requests that take none.
@@ -68,6 +100,8 @@ func newRequestData(typ string) (any, bool) {
 		return &models.Undo{}, true
 	case TypePing:
 		return &Empty{}, true
+	case TypePresenceSet:
+		return &PresenceSet{}, true
 	}
 	return nil, false
 }
@@ -135,6 +169,12 @@ func Decode(frame []byte) (Request, *models.Error) {
 			return req, models.AsError(err)
 		}
 		req.Query, req.RecordID, req.Limit = models.Query(typ), d.ID, n
+	case *PresenceSet:
+		e, err := d.editing()
+		if err != nil {
+			return req, err
+		}
+		req.Editing = e
 	default:
 		if typ != TypePing {
 			req.Query = models.Query(typ)

@@ -46,6 +46,13 @@ func TestDecodeRefuses(t *testing.T) {
 		{"history limit over the maximum", `{"type":"score.history","id":"d3","data":{"id":1,"limit":1001}}`, models.CodeInvalid, "d3", "limit"},
 		{"history limit negative", `{"type":"score.history","id":"d4","data":{"id":1,"limit":-5}}`, models.CodeInvalid, "d4", "limit"},
 		{"history limit a fraction", `{"type":"score.history","id":"d5","data":{"id":1,"limit":2.5}}`, models.CodeBadRequest, "d5", "limit"},
+		{"presence.set without editing", `{"type":"presence.set","id":"e1","data":{}}`, models.CodeBadRequest, "e1", "editing"},
+		{"presence.set editing a string", `{"type":"presence.set","id":"e2","data":{"editing":"item"}}`, models.CodeBadRequest, "e2", "editing"},
+		{"presence.set of another kind", `{"type":"presence.set","id":"e3","data":{"editing":{"type":"user","id":1}}}`, models.CodeInvalid, "e3", "editing.type"},
+		{"presence.set of id 0", `{"type":"presence.set","id":"e4","data":{"editing":{"type":"item","id":0}}}`, models.CodeInvalid, "e4", "editing.id"},
+		{"presence.set without an id", `{"type":"presence.set","id":"e5","data":{"editing":{"type":"score"}}}`, models.CodeInvalid, "e5", "editing.id"},
+		{"presence.set of a string id", `{"type":"presence.set","id":"e6","data":{"editing":{"type":"item","id":"3"}}}`, models.CodeBadRequest, "e6", "id"},
+		{"presence.set with Editing", `{"type":"presence.set","id":"e7","data":{"Editing":null}}`, models.CodeBadRequest, "e7", "editing"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,6 +115,31 @@ func TestDecodeAccepts(t *testing.T) {
 			}
 			if req.Query != tt.query || req.RecordID != tt.recordID || req.Limit != tt.limit {
 				t.Fatalf("query %q record %d limit %d, want %q %d %d", req.Query, req.RecordID, req.Limit, tt.query, tt.recordID, tt.limit)
+			}
+		})
+	}
+}
+
+// presence.set decodes to the record being edited, or to none for null;
+// it is neither a mutation nor a query.
+func TestDecodePresenceSet(t *testing.T) {
+	tests := []struct {
+		name  string
+		data  string
+		wants Editing
+	}{
+		{"an item", `{"editing":{"type":"item","id":3}}`, Editing{Type: models.RecordItem, ID: 3}},
+		{"a score", `{"editing":{"type":"score","id":12}}`, Editing{Type: models.RecordScore, ID: 12}},
+		{"done", `{"editing":null}`, Editing{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := Decode([]byte(`{"type":"presence.set","id":"p1","data":` + tt.data + `}`))
+			if err != nil {
+				t.Fatalf("refused: %v", err)
+			}
+			if req.Type != TypePresenceSet || req.Editing != tt.wants || req.Mutation != nil || req.Query != "" {
+				t.Fatalf("got %+v, want editing %+v and no mutation or query", req, tt.wants)
 			}
 		})
 	}

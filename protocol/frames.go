@@ -23,10 +23,20 @@ type Resync struct {
 	Epoch string `json:"epoch"`
 }
 
-// User is one person as presence lists them, by public id.
+// User is one person as presence lists them, by public id, with the
+// record they have open for editing, if any. User is comparable: a
+// roster compares lists to see whether anything changed.
 type User struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
+	ID      string  `json:"id"`
+	Name    string  `json:"name"`
+	Editing Editing `json:"editing,omitzero"`
+}
+
+// Editing names the record a person has open for editing; the zero value
+// is none.
+type Editing struct {
+	Type string `json:"type"` // models.RecordItem or models.RecordScore
+	ID   int64  `json:"id"`
 }
 
 // Presence lists who is connected. Count counts connections; Users lists

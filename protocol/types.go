@@ -18,6 +18,11 @@ const (
 // request before it.
 const TypePing = "ping"
 
+// TypePresenceSet says what the connection is editing (Presence): it
+// changes presence only, never the data, so it is neither a mutation nor a
+// query, and is acked with no seq.
+const TypePresenceSet = "presence.set"
+
 // The frames the server sends that are not events: the replies to a
 // request, and the notices, which carry no seq.
 const (

@@ -33,6 +33,7 @@ type Params struct {
 type conn struct {
 	cfg     *Config // the server's
 	store   *store.Store
+	hub     *Hub // for presence.set; the hub owns the connection's seat
 	metrics *metrics.Metrics
 	ws      *websocket.Conn
 	baseLog *slog.Logger // the server's; see logger
@@ -50,6 +51,7 @@ func (s *Server) newConn(ws *websocket.Conn, p Params) *conn {
 	c := &conn{
 		cfg:     &s.cfg,
 		store:   s.store,
+		hub:     s.hub,
 		metrics: s.metrics,
 		ws:      ws,
 		baseLog: s.log,

@@ -130,6 +130,15 @@ func (h *Hub) register(c *conn) (int64, error) {
 	return h.seq, nil
 }
 
+// edit sets what c is editing, for presence; a closed c edits nothing.
+func (h *Hub) edit(c *conn, e protocol.Editing) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if seat, ok := h.conns[c]; ok {
+		h.roster.Edit(seat, e)
+	}
+}
+
 func (h *Hub) unregister(c *conn) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

@@ -165,6 +165,11 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 		c.replyError(req.ID, derr)
 		return
 	}
+	if req.Type == protocol.TypePresenceSet {
+		c.hub.edit(c, req.Editing)
+		c.send(&outbox.Frame{Kind: "ack", Data: encodeAck(req.ID, 0, nil)})
+		return
+	}
 	if req.Mutation == nil {
 		// Read your writes: a query waits for this connection's earlier
 		// mutations, so it sees them and is answered after them.

@@ -31,6 +31,9 @@ type Roster interface {
 	Join(u protocol.User) *Seat
 	// Leave removes the seat Join returned.
 	Leave(s *Seat)
+	// Edit says what the seat's connection is editing (the zero Editing:
+	// nothing); a change makes a round due.
+	Edit(s *Seat, e protocol.Editing)
 	// Round returns what a presence round sends now, and ends the wait for
 	// one: a change after it makes a new round. count counts connections
 	// everywhere; listed holds each public id once, ordered by name, then
@@ -40,10 +43,12 @@ type Roster interface {
 
 // Seat is one connection's place in presence, from Join to Leave.
 type Seat struct {
-	user protocol.User // fixed at Join
+	user    protocol.User    // fixed at Join
+	editing protocol.Editing // the roster's, under its lock
 }
 
-// protocol.User is how the seat's connection is listed.
+// User is how the seat's connection is listed, without what it is editing:
+// the one thing its own connection knows better than presence.
 func (s *Seat) User() protocol.User { return s.user }
 
 // LocalRoster is presence on one instance: every connection is here.
@@ -74,6 +79,7 @@ func (r *LocalRoster) Notify(due func()) {
 }
 
 func (r *LocalRoster) Join(u protocol.User) *Seat {
+	u.Editing = protocol.Editing{} // a connection starts editing nothing
 	s := &Seat{user: u}
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -89,6 +95,16 @@ func (r *LocalRoster) Leave(s *Seat) {
 		return
 	}
 	delete(r.seats, s)
+	r.scheduleLocked()
+}
+
+func (r *LocalRoster) Edit(s *Seat, e protocol.Editing) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if _, ok := r.seats[s]; !ok || s.editing == e {
+		return
+	}
+	s.editing = e
 	r.scheduleLocked()
 }
 
@@ -144,21 +160,35 @@ func (r *LocalRoster) fire() {
 func (r *LocalRoster) usersLocked() []protocol.User {
 	users := make([]protocol.User, 0, len(r.seats))
 	for s := range r.seats {
-		users = append(users, s.user)
+		u := s.user
+		u.Editing = s.editing
+		users = append(users, u)
 	}
 	return sortUsers(users)
 }
 
 // sortUsers orders users by name, then id, and keeps each public id once:
 // where one id comes with two names (one client connected twice under
-// different names) the first name in that order is listed: a rule without
-// clocks, so every instance lists the same name (docs/PROTOCOL.md, Presence).
+// different names) the first name in that order is listed, and where one
+// person's connections edit different records, the first record in
+// (type, id) order, and a record before none. Rules without clocks, so
+// every instance lists the same (docs/PROTOCOL.md, Presence).
 func sortUsers(users []protocol.User) []protocol.User {
 	sort.Slice(users, func(i, j int) bool {
-		if users[i].Name != users[j].Name {
-			return users[i].Name < users[j].Name
+		a, b := users[i], users[j]
+		if a.Name != b.Name {
+			return a.Name < b.Name
 		}
-		return users[i].ID < users[j].ID
+		if a.ID != b.ID {
+			return a.ID < b.ID
+		}
+		if none := (protocol.Editing{}); (a.Editing == none) != (b.Editing == none) {
+			return b.Editing == none
+		}
+		if a.Editing.Type != b.Editing.Type {
+			return a.Editing.Type < b.Editing.Type
+		}
+		return a.Editing.ID < b.Editing.ID
 	})
 	seen := make(map[string]bool, len(users))
 	out := users[:0]

@@ -23,6 +23,9 @@ const (
 	// a dead instance drops out within it (the contract allows 30 s), and
 	// at 20 ticks a slow database round trip never drops a live one.
 	presenceTTL = 10 * time.Second
+	// shareGap is the least time between two shares when edits kick them
+	// early (SharedRoster.Edit).
+	shareGap = 50 * time.Millisecond
 )
 
 // SharedRoster is presence on instances that share one database: this
@@ -34,6 +37,8 @@ type SharedRoster struct {
 	log   *slog.Logger
 	// tick and ttl are presenceTick and presenceTTL; tests shorten them.
 	tick, ttl time.Duration
+
+	kick chan struct{} // an edit asks for a share before the next tick
 
 	mu          sync.Mutex // guards the other instances' share
 	remoteCount int
@@ -48,12 +53,23 @@ func NewSharedRoster(delay time.Duration, log *slog.Logger) *SharedRoster {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &SharedRoster{local: NewLocalRoster(delay), log: log, tick: presenceTick, ttl: presenceTTL}
+	return &SharedRoster{local: NewLocalRoster(delay), log: log, tick: presenceTick, ttl: presenceTTL, kick: make(chan struct{}, 1)}
 }
 
 func (r *SharedRoster) Notify(due func())          { r.local.Notify(due) }
 func (r *SharedRoster) Join(u protocol.User) *Seat { return r.local.Join(u) }
 func (r *SharedRoster) Leave(s *Seat)              { r.local.Leave(s) }
+
+// Edit also shares this instance's presence at once rather than at the next
+// tick: an edit is seen on other instances within about one tick (the
+// contract allows 1 s), not two.
+func (r *SharedRoster) Edit(s *Seat, e protocol.Editing) {
+	r.local.Edit(s, e)
+	select {
+	case r.kick <- struct{}{}:
+	default: // a share is already due
+	}
+}
 
 func (r *SharedRoster) Round() (int, []protocol.User) {
 	count, users := r.local.take()
@@ -76,8 +92,12 @@ func (r *SharedRoster) Share(ctx context.Context, st *store.Store) {
 	defer t.Stop()
 	for {
 		r.shareOnce(ctx, st, instance)
+		// Kicked shares come at most one per shareGap, so a crowd editing
+		// at once costs the database a bounded rate of round trips.
+		gap := time.NewTimer(shareGap)
 		select {
 		case <-ctx.Done():
+			gap.Stop()
 			dctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 			if err := st.DropPresence(dctx, instance); err != nil {
 				r.log.Debug("drop presence", "err", err)
@@ -85,6 +105,13 @@ func (r *SharedRoster) Share(ctx context.Context, st *store.Store) {
 			cancel()
 			return
 		case <-t.C:
+			gap.Stop()
+		case <-gap.C:
+			select {
+			case <-ctx.Done():
+			case <-t.C:
+			case <-r.kick:
+			}
 		}
 	}
 }

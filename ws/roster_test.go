@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"livedash/internal/pgtest"
+	"livedash/models"
 	"livedash/store"
 )
 
@@ -59,6 +60,17 @@ func (f *rounds) wait(tb testing.TB, what string, ok func(count int, listed []pr
 }
 
 func user(id, name string) protocol.User { return protocol.User{ID: id, Name: name} }
+
+var (
+	item3  = protocol.Editing{Type: models.RecordItem, ID: 3}
+	item7  = protocol.Editing{Type: models.RecordItem, ID: 7}
+	score1 = protocol.Editing{Type: models.RecordScore, ID: 1}
+)
+
+func editing(u protocol.User, e protocol.Editing) protocol.User {
+	u.Editing = e
+	return u
+}
 
 // numbered makes n users whose names sort in the order of their numbers.
 func numbered(prefix string, n int) []protocol.User {
@@ -128,6 +140,37 @@ func TestRoster(t *testing.T) {
 			r.Join(anna2)
 			r.Join(anna)
 		}, sees(3, anna, anna2, bert)},
+		{"what a connection edits is listed", func(r Roster) {
+			r.Edit(r.Join(anna), item3)
+			r.Join(bert)
+		}, sees(2, editing(anna, item3), bert)},
+		{"editing done", func(r Roster) {
+			s := r.Join(anna)
+			r.Edit(s, item3)
+			r.Edit(s, protocol.Editing{})
+		}, sees(1, anna)},
+		{"a person's record is listed over another connection's none", func(r Roster) {
+			r.Join(anna)
+			r.Edit(r.Join(anna), score1)
+			r.Join(anna)
+		}, sees(3, editing(anna, score1))},
+		{"a person editing two records is listed with the first by type, then id", func(r Roster) {
+			r.Edit(r.Join(anna), score1)
+			r.Edit(r.Join(anna), item3)
+			r.Edit(r.Join(anna), item7)
+		}, sees(3, editing(anna, item3))},
+		{"leaving ends editing", func(r Roster) {
+			s := r.Join(anna)
+			r.Edit(s, item3)
+			r.Join(anna)
+			r.Leave(s)
+		}, sees(1, anna)},
+		{"a seat that left edits nothing", func(r Roster) {
+			s := r.Join(anna)
+			r.Join(bert)
+			r.Leave(s)
+			r.Edit(s, item3)
+		}, sees(1, bert)},
 		{"over the cap the first by name are listed", func(r Roster) {
 			for _, u := range slices.Backward(over) {
 				r.Join(u)
@@ -304,6 +347,16 @@ func TestSharedRoster(t *testing.T) {
 			b.roster.Join(bert)
 			a.wait(t, "on A with Bert", sees(2, anna, bert))
 			b.wait(t, "on B with Anna", sees(2, anna, bert))
+		}},
+		{"editing crosses instances", func(t *testing.T, sta, stb *store.Store) {
+			a, b := startInstance(t, sta, time.Hour), startInstance(t, stb, time.Hour)
+			s := a.roster.Join(anna)
+			b.roster.Join(bert)
+			b.wait(t, "on B with Anna", sees(2, anna, bert))
+			a.roster.Edit(s, item3)
+			b.wait(t, "on B with Anna editing", sees(2, editing(anna, item3), bert))
+			a.roster.Edit(s, protocol.Editing{})
+			b.wait(t, "on B with Anna done", sees(2, anna, bert))
 		}},
 		{"same public id on two instances is listed once", func(t *testing.T, sta, stb *store.Store) {
 			a, b := startInstance(t, sta, time.Hour), startInstance(t, stb, time.Hour)
