@@ -8,6 +8,7 @@ import { ActivityView } from './activity.js';
 import { setupTheme } from './theme-toggle.js';
 import { setupBadge } from './badge.js';
 import { setupPresence } from './presence.js';
+import { setupEditingMarks } from './editing-marks.js';
 import { setupReset } from './reset-button.js';
 import { loadClientId, loadName, setupMeChip } from './identity.js';
 import { toast } from './toast.js';
@@ -97,6 +98,7 @@ async function main() {
 
   setupBadge(client, $('#connection-badge'), $('#retry-now'));
   setupPresence(client, { count: $('#presence-count'), label: $('#presence-label'), list: $('#presence-list') });
+  setupEditingMarks(client, { item: $('#item-body'), score: $('#score-list') });
   setupReset(client, activity, $('#reset-button'));
   setupMeChip(client, $('#me-button'));
   client.connect();

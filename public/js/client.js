@@ -165,6 +165,7 @@ export class LivedashClient extends EventTarget {
     this._idPrefix = randomId(10);
     this._buffer = [];
     this._lastReloadAt = 0;
+    this._editing = null; // the record this tab edits ({type, id}), for presence
 
     this._onOnline = () => {
       if (this._conn !== 'waiting') return;
@@ -250,6 +251,34 @@ export class LivedashClient extends EventTarget {
   async history(kind, id, limit = 100) {
     const { data } = await this.request(`${kind}.history`, { id, limit });
     return data.events || [];
+  }
+
+  /**
+   * Says which record this tab has open for editing, {type: 'item'|'score',
+   * id}, so that others see "Alice is editing…" (contract: Presence). The
+   * server forgets it when the connection closes, so it is sent again after
+   * every welcome. Never queued: an editor closed while offline must not
+   * show as open later.
+   */
+  startEditing(type, id) {
+    this._setEditing({ type, id });
+  }
+
+  /** Ends what startEditing(type, id) began; another record's editing stays. */
+  stopEditing(type, id) {
+    const e = this._editing;
+    if (e && e.type === type && e.id === id) this._setEditing(null);
+  }
+
+  _setEditing(editing) {
+    const e = this._editing || null;
+    if (e === editing || (e && editing && e.type === editing.type && e.id === editing.id)) return;
+    this._editing = editing;
+    if (this.live) this._sendEditing();
+  }
+
+  _sendEditing() {
+    this._sendRaw({ type: 'presence.set', id: this._nextRequestId(), data: { editing: this._editing || null } });
   }
 
   /** Changes the presence name; reconnects at once if there is a socket. */
@@ -396,6 +425,7 @@ export class LivedashClient extends EventTarget {
     this._lastFrameAt = Date.now();
     this._emit('welcome', this.welcome);
     this._startHeartbeat();
+    if (this._editing) this._sendEditing();
     this._flush();
   }
 

@@ -6,10 +6,12 @@ import { h } from './dom.js';
 
 /**
  * Hides `display`, puts a focused input with `value` selected after it and
- * marks `container` as editing. Returns {input, close()}; close() puts the
- * display back and says whether the input had the focus.
+ * marks `container` as editing; while it is open, presence tells the others
+ * that this tab edits `record` ({client, type, id}). Returns {input,
+ * close()}; close() puts the display back and says whether the input had
+ * the focus.
  */
-export function inlineEditor({ display, container, value, maxLength, label, testid, spellcheck = true, onSave, onCancel }) {
+export function inlineEditor({ display, container, value, maxLength, label, testid, spellcheck = true, record, onSave, onCancel }) {
   const input = h('input', {
     class: 'inline-input',
     type: 'text',
@@ -44,6 +46,7 @@ export function inlineEditor({ display, container, value, maxLength, label, test
   });
   input.focus();
   input.select();
+  record.client.startEditing(record.type, record.id);
 
   return {
     input,
@@ -54,6 +57,7 @@ export function inlineEditor({ display, container, value, maxLength, label, test
       input.remove();
       display.hidden = false;
       container.classList.remove('editing');
+      record.client.stopEditing(record.type, record.id);
       return hadFocus;
     },
   };

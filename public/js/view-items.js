@@ -142,6 +142,7 @@ export class ItemsView {
       maxLength: this.max[field],
       label: `${FIELDS[field].title} of item ${it.name}`,
       testid: field === 'name' ? 'item-name-input' : 'item-description-input',
+      record: { client: this.client, type: 'item', id: row.id },
       onSave: () => this.commit(row),
       onCancel: () => this.endEdit(row),
     });

@@ -163,6 +163,7 @@ export class ScoresView {
       label: `New name for ${s.player}`,
       testid: 'score-rename-input',
       spellcheck: false,
+      record: { client: this.client, type: 'score', id: row.id },
       onSave: () => this.commitRename(row),
       onCancel: () => this.endRename(row),
     });
