@@ -30,9 +30,12 @@ function upper(ch) {
   return [...ch.toUpperCase()][0];
 }
 
-/** A round avatar with initials; colour set through CSSOM (CSP-safe). */
-export function avatar(name) {
+/**
+ * A round avatar with initials; colour set through CSSOM (CSP-safe): the
+ * given hue (a player's, colors.js), else one from the name.
+ */
+export function avatar(name, hue) {
   const el = h('span', { class: 'avatar', 'aria-hidden': 'true' }, initials(name));
-  el.style.setProperty('--hue', String(hueOf(name || '?')));
+  el.style.setProperty('--hue', String(hue ?? hueOf(name || '?')));
   return el;
 }

@@ -6,9 +6,9 @@
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { compareScores } from './records.js';
 import { frameScheduler } from './dom.js';
+import { playerColor } from './colors.js';
 
 const LEADERS = 5;
-const COLORS = ['#5b5bf6', '#0f9f67', '#e0434a', '#e9a800', '#0ea5e9'];
 
 /** A player's points over time: v0 before its first point (null: it did not exist yet). */
 function seriesFromHistory(events) {
@@ -136,7 +136,7 @@ export class ScoreCharts {
             { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false } },
             { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, size: 44 },
           ],
-          series: [{}, ...leaders.map((s, i) => ({ label: s.player, stroke: COLORS[i % COLORS.length], width: 2, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }))],
+          series: [{}, ...leaders.map((s) => ({ label: s.player, stroke: playerColor(s.id), width: 2, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }))],
         },
         data,
         this.el,
@@ -159,6 +159,7 @@ export class ScoreCharts {
       if (!slot) continue;
       seen.add(id);
       const data = this.data([id]);
+      const color = playerColor(id);
       let sp = this.sparks.get(id);
       if (!sp || sp.slot !== slot) {
         if (sp) sp.u.destroy();
@@ -171,7 +172,7 @@ export class ScoreCharts {
             cursor: { show: false },
             scales: { x: { time: false } },
             axes: [{ show: false }, { show: false }],
-            series: [{}, { stroke: COLORS[0], width: 1.5, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }],
+            series: [{}, { stroke: color, width: 1.5, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }],
           },
           data,
           slot,
@@ -182,6 +183,7 @@ export class ScoreCharts {
         sp.u.setData(data);
       }
       slot.dataset.points = String(data[0].length);
+      slot.dataset.color = color;
     }
     for (const [id, sp] of this.sparks) {
       if (!seen.has(id)) {

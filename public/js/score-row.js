@@ -4,6 +4,7 @@
 import { h, setText, flash } from './dom.js';
 import { icon } from './icons.js';
 import { avatar } from './avatar.js';
+import { playerColor, playerHue } from './colors.js';
 
 export function createScoreRow(id) {
   const step = (by, cls, testid, text) =>
@@ -23,12 +24,13 @@ export function createScoreRow(id) {
   const delBtn = h('button', { type: 'button', class: 'icon-btn icon-danger', 'data-action': 'delete', 'data-testid': 'score-delete' }, icon('trash'));
   const li = h(
     'li',
-    { class: 'score-row', 'data-testid': 'score-row', 'data-id': String(id) },
+    { class: 'score-row', 'data-testid': 'score-row', 'data-id': String(id), 'data-color': playerColor(id) },
     rank,
     h('div', { class: 'score-main' }, h('div', { class: 'score-name-line' }, av, name, spark), bar),
     points,
     h('div', { class: 'score-actions' }, dec, inc1, inc5, h('span', { class: 'actions-gap' }), renameBtn, delBtn),
   );
+  li.style.setProperty('--hue', String(playerHue(id)));
   return { id, li, name, av, fill, zero, bar, rank, points, dec, inc1, inc5, renameBtn, delBtn, shown: null, player: null, editor: null };
 }
 
@@ -43,7 +45,7 @@ export function paintScoreRow(row, { player, name, pending, points, rank, leader
   if (row.player !== name) {
     row.player = name;
     if (!row.editor) setText(row.name, name);
-    row.av.replaceChildren(avatar(name));
+    row.av.replaceChildren(avatar(name, playerHue(row.id)));
     row.dec.setAttribute('aria-label', `Remove 1 point from ${name}`);
     row.inc1.setAttribute('aria-label', `Add 1 point to ${name}`);
     row.inc5.setAttribute('aria-label', `Add 5 points to ${name}`);
