@@ -79,10 +79,10 @@ func TestStrictInputOverREST(t *testing.T) {
 
 // Strict input over WebSocket: a frame with an unpaired surrogate escape or
 // a member named twice, anywhere in it, gets bad_request and changes nothing;
-// member names are case-sensitive. Such a frame is not parsed, so its error
-// carries no id: in particular, request ids "x\ud800" and "x\udfff" are not
-// both read as "x\uFFFD", so the second is never acked with the first's
-// outcome (issue 17, finding 8).
+// member names are case-sensitive. The error carries the request id when
+// the id itself is readable under the rule, and null otherwise: request ids
+// "x\ud800" and "x\udfff" are not both read as "x\uFFFD", so the second is
+// never acked with the first's outcome (issue 17, finding 8).
 func TestStrictInputOverWebSocket(t *testing.T) {
 	srv := apptest.MustStartServer(t)
 	const query = "client=strict-input-client-1"
@@ -97,14 +97,14 @@ func TestStrictInputOverWebSocket(t *testing.T) {
 	}{
 		{"request id with an unpaired high surrogate", `{"type":"item.create","id":"x\ud800","data":{"name":"First"}}`, "", models.CodeBadRequest, "id"},
 		{"request id with an unpaired low surrogate", `{"type":"item.create","id":"x\udfff","data":{"name":"Second"}}`, "", models.CodeBadRequest, "id"},
-		{"unpaired surrogate in data", `{"type":"item.create","id":"w3","data":{"name":"\ud800"}}`, "", models.CodeBadRequest, "data.name"},
-		{"unpaired surrogate in an ignored member", `{"type":"ping","id":"w4","data":{},"x":"\udfff"}`, "", models.CodeBadRequest, "x"},
-		{"duplicate member in data", `{"type":"item.create","id":"w5","data":{"name":"A","name":"B"}}`, "", models.CodeBadRequest, "data.name"},
-		{"duplicate type", `{"type":"ping","type":"item.create","id":"w6","data":{"name":"x"}}`, "", models.CodeBadRequest, "type"},
+		{"unpaired surrogate in data", `{"type":"item.create","id":"w3","data":{"name":"\ud800"}}`, "w3", models.CodeBadRequest, "data.name"},
+		{"unpaired surrogate in an ignored member", `{"type":"ping","id":"w4","data":{},"x":"\udfff"}`, "w4", models.CodeBadRequest, "x"},
+		{"duplicate member in data", `{"type":"item.create","id":"w5","data":{"name":"A","name":"B"}}`, "w5", models.CodeBadRequest, "data.name"},
+		{"duplicate type", `{"type":"ping","type":"item.create","id":"w6","data":{"name":"x"}}`, "w6", models.CodeBadRequest, "type"},
 		{"duplicate id", `{"type":"item.create","id":"w7","id":"w7b","data":{"name":"x"}}`, "", models.CodeBadRequest, "id"},
-		{"duplicate data", `{"type":"item.create","id":"w8","data":{"name":"x"},"data":{"name":"y"}}`, "", models.CodeBadRequest, "data"},
-		{"duplicate in an ignored member", `{"type":"ping","id":"w9","data":{},"extra":{"k":1,"k":2}}`, "", models.CodeBadRequest, "extra.k"},
-		{"duplicate by", `{"type":"score.increment","id":"w10","data":{"id":1,"by":1,"by":500}}`, "", models.CodeBadRequest, "data.by"},
+		{"duplicate data", `{"type":"item.create","id":"w8","data":{"name":"x"},"data":{"name":"y"}}`, "w8", models.CodeBadRequest, "data"},
+		{"duplicate in an ignored member", `{"type":"ping","id":"w9","data":{},"extra":{"k":1,"k":2}}`, "w9", models.CodeBadRequest, "extra.k"},
+		{"duplicate by", `{"type":"score.increment","id":"w10","data":{"id":1,"by":1,"by":500}}`, "w10", models.CodeBadRequest, "data.by"},
 		{"capitalised type is not type", `{"TYPE":"item.create","id":"w11","data":{"name":"x"}}`, "w11", models.CodeBadRequest, "type"},
 		{"capitalised name is not name", `{"type":"item.create","id":"w12","data":{"NAME":"x"}}`, "w12", models.CodeInvalid, "name"},
 		{"capitalised by is not by", `{"type":"score.increment","id":"w13","data":{"id":1,"BY":5}}`, "w13", models.CodeInvalid, "by"},

@@ -114,6 +114,7 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	hs.ErrorHandler = handlers.ServerErrorHandler(log, m) // errors before routing
 	hs.SecureErrorLogMessage = true                       // its error texts quote no request bytes
 	hs.ConnState = silent.track
+	hs.HeaderReceived = handlers.DeclineContinue(cfg.WS.ReadLimit)
 	hs.CloseOnShutdown = true // answers during the stop say Connection: close
 	// WebSocket connections close their sockets themselves, so their
 	// handler can return right after the upgrade and fasthttp recycle the

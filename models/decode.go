@@ -1,7 +1,9 @@
 package models
 
 import (
+	"bytes"
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -56,6 +58,45 @@ func DecodeJSON(raw []byte, dest any) *Error {
 		return Errorf(CodeBadRequest, "", "expected a JSON object")
 	}
 	return Errorf(CodeBadRequest, "", "the JSON is not valid")
+}
+
+// ReadableString returns the string member name of the JSON object raw,
+// for correlating an error about raw with the request it answers: ok only
+// when raw is an object with exactly one member name, whose value is a
+// string of 1 to max characters that keeps the strict input rule, however
+// raw breaks the rule elsewhere. Not for anything that is stored.
+func ReadableString(raw []byte, name string, max int) (string, bool) {
+	dec := jsontext.NewDecoder(bytes.NewReader(raw), jsontext.AllowDuplicateNames(true), jsontext.AllowInvalidUTF8(true))
+	if tok, err := dec.ReadToken(); err != nil || tok.Kind() != '{' {
+		return "", false
+	}
+	var value jsontext.Value
+	seen := 0
+	for dec.PeekKind() != '}' {
+		tok, err := dec.ReadToken()
+		if err != nil {
+			return "", false
+		}
+		if tok.String() != name {
+			if err := dec.SkipValue(); err != nil {
+				return "", false
+			}
+			continue
+		}
+		seen++
+		if value, err = dec.ReadValue(); err != nil {
+			return "", false
+		}
+		value = slices.Clone(value)
+	}
+	var s string
+	if seen != 1 || value.Kind() != '"' || json.Unmarshal(value, &s) != nil {
+		return "", false
+	}
+	if n := utf8.RuneCountInString(s); n == 0 || n > max {
+		return "", false
+	}
+	return s, true
 }
 
 // syntaxError says which part of the strict input rule raw breaks. The

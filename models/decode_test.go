@@ -141,3 +141,42 @@ func TestStrictViolationOracle(t *testing.T) {
 		})
 	}
 }
+
+// An error about a frame names its request when the id can be read under
+// the strict input rule, whatever else in the frame breaks it.
+func TestReadableString(t *testing.T) {
+	for _, tc := range []struct {
+		name, raw string
+		want      string
+		ok        bool
+	}{
+		{"plain", `{"type":"ping","id":"r1","data":{}}`, "r1", true},
+		{"duplicate elsewhere", `{"id":"r1","data":{"a":1,"a":2}}`, "r1", true},
+		{"surrogate elsewhere", `{"id":"r1","data":{"name":"\ud800"}}`, "r1", true},
+		{"invalid UTF-8 elsewhere", "{\"id\":\"r1\",\"data\":{\"name\":\"\xff\"}}", "r1", true},
+		{"escaped member name", `{"\u0069d":"r1"}`, "r1", true},
+		{"pair in the id", `{"id":"r\ud83d\ude00"}`, "r😀", true},
+		{"unpaired surrogate in the id", `{"id":"x\ud800"}`, "", false},
+		{"lone low surrogate in the id", `{"id":"x\udfff"}`, "", false},
+		{"invalid UTF-8 in the id", "{\"id\":\"x\xff\"}", "", false},
+		{"id twice", `{"id":"a","id":"b"}`, "", false},
+		{"id twice, same value", `{"id":"a","id":"a"}`, "", false},
+		{"no id", `{"type":"ping"}`, "", false},
+		{"capitalised id", `{"ID":"a"}`, "", false},
+		{"id not a string", `{"id":7}`, "", false},
+		{"empty id", `{"id":""}`, "", false},
+		{"id too long", `{"id":"` + strings.Repeat("x", MaxRequestID+1) + `"}`, "", false},
+		{"id at the limit", `{"id":"` + strings.Repeat("é", MaxRequestID) + `"}`, strings.Repeat("é", MaxRequestID), true},
+		{"id only in a nested object", `{"data":{"id":"a"}}`, "", false},
+		{"truncated", `{"id":"a","data":{`, "", false},
+		{"trailing garbage after the object", `{"id":"a"} x`, "a", true},
+		{"array", `["id","a"]`, "", false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got, ok := ReadableString([]byte(tc.raw), "id", MaxRequestID)
+			if got != tc.want || ok != tc.ok {
+				t.Errorf("ReadableString(%+q) = %+q, %v; want %+q, %v", tc.raw, got, ok, tc.want, tc.ok)
+			}
+		})
+	}
+}

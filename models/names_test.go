@@ -98,6 +98,8 @@ func TestPlayerKeyConfusables(t *testing.T) {
 		{"digit one for l", "Alice", "A1ice"},
 		{"small roman numeral l", "Alice", "A\u217cice"},
 		{"r n for m", "Sam", "Sarn"},
+		{"r n for m in another name", "Kim", "Kirn"},
+		{"digit zero and r n at once", "Tom", "T0m"},
 		{"Cyrillic capital A and case folding", "ALICE", "\u0430lice"},
 		{"Greek capitals folded first", "Νίκος", "ΝΊΚΟΣ"},
 		{"default ignorable: combining grapheme joiner", "Alice", "Al\u034fice"},
@@ -117,6 +119,11 @@ func TestPlayerKeyConfusables(t *testing.T) {
 		{"accent", "Zoe", "Zo\u00eb"},
 		{"Cyrillic letter with no Latin twin", "Ivan", "\u0418van"},
 		{"Cyrillic capital A is not a Cyrillic capital D", "Alice", "\u0414lice"},
+		// Case is folded before the skeleton, so a capital I is an i, never
+		// the l that the skeleton makes of a bare capital I (docs/PROTOCOL.md
+		// names these pairs).
+		{"capital I is not l", "Bill", "BiII"},
+		{"capital I first is not l", "lan", "Ian"},
 	}
 	for _, tc := range apart {
 		t.Run("apart/"+tc.name, func(t *testing.T) {

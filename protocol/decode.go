@@ -125,10 +125,12 @@ func Decode(frame []byte) (Request, *models.Error) {
 		}
 		return req, models.Errorf(models.CodeBadRequest, "", "the frame is not valid JSON")
 	}
-	// The whole frame meets the strict input rule here, data included, so a
-	// request id is never read from a frame that breaks it.
+	// The whole frame meets the strict input rule here, data included. A
+	// frame that breaks it is not applied, but its error names the request
+	// when the id itself is readable and keeps the rule.
 	var env envelope
 	if err := models.DecodeJSON(frame, &env); err != nil {
+		req.ID, _ = models.ReadableString(frame, "id", models.MaxRequestID)
 		return req, err
 	}
 	id, err := decodeString(env.ID, "id", models.MaxRequestID)

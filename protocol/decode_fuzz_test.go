@@ -32,6 +32,12 @@ func FuzzDecode(f *testing.F) {
 	known := map[models.Code]bool{models.CodeBadRequest: true, CodeUnknownType: true, models.CodeInvalid: true}
 	f.Fuzz(func(t *testing.T, frame []byte) {
 		req, err := Decode(frame)
+		// Strict input: a request id, even one echoed in an error, is never
+		// read from bytes that are not UTF-8 or from an unpaired surrogate
+		// escape, which a lenient decoder turns into U+FFFD.
+		if strings.ContainsRune(req.ID, utf8.RuneError) && !spellsReplacement(frame) || !utf8.ValidString(req.ID) {
+			t.Fatalf("request id %+q holds U+FFFD or bytes that %q does not spell", req.ID, frame)
+		}
 		if err != nil {
 			var e *models.Error
 			if !errors.As(err, &e) || !known[err.Code] || err.Message == "" {
@@ -39,15 +45,9 @@ func FuzzDecode(f *testing.F) {
 			}
 			return
 		}
-		// Strict input: nothing decoded from a frame that is not UTF-8 or
-		// has an unpaired surrogate escape, which a lenient decoder reads
-		// as U+FFFD. A request id holds U+FFFD only where the frame spells
-		// it.
+		// Strict input: nothing decoded from a frame that is not UTF-8.
 		if !utf8.Valid(frame) {
 			t.Fatalf("accepted a frame that is not UTF-8: %q", frame)
-		}
-		if strings.ContainsRune(req.ID, utf8.RuneError) && !spellsReplacement(frame) {
-			t.Fatalf("request id %+q holds U+FFFD that %q does not spell", req.ID, frame)
 		}
 		if _, ok := newRequestData(req.Type); !ok {
 			t.Fatalf("accepted unknown type %q", req.Type)

@@ -71,6 +71,10 @@ func (c *conn) startReading() {
 		_ = c.out.ExtendReadDeadline(c.cfg.PongWait)
 		return nil
 	})
+	// A close frame with a 1-byte payload (RFC 6455 asks for 1002) arrives
+	// here as 1005 with no text, like an empty one: fasthttp/websocket drops
+	// the payload before any hook sees it, so it is answered like an empty
+	// close (docs/PROTOCOL.md, Close codes).
 	c.ws.SetCloseHandler(func(code int, text string) error {
 		c.peerClosed = true
 		return nil

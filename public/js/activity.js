@@ -4,7 +4,7 @@
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
 import { personId } from './ids.js';
-import { undoable } from './history.js';
+import { undoable, undoBlockedBy } from './history.js';
 import { relTime, sentence } from './words.js';
 
 const MAX = 50;
@@ -20,9 +20,6 @@ export class ActivityView {
     this.empty = empty;
     this.entries = []; // newest first: {seq, at, li, time}
     this.seen = new Set();
-    // Seqs an event in the feed undid: those can be undone no more (the
-    // server's rule is "at most once"), so they lose their Undo.
-    this.undone = new Set();
     this.claims = new Set(); // seqs of our own REST changes
     this.timer = setInterval(() => this.tick(), 1000);
     // Entries shown before the first welcome (the backfill) could not
@@ -41,10 +38,13 @@ export class ActivityView {
   add(ev, prev) {
     if (this.seen.has(ev.seq)) return;
     this.seen.add(ev.seq);
-    if (typeof ev.undo_of === 'number') {
-      this.undone.add(ev.undo_of);
-      const target = this.entries.find((e) => e.seq === ev.undo_of);
-      if (target && target.undo) target.undo.remove();
+    // A change can make the undo of earlier ones a conflict (undone once
+    // already, or changed since): those lose their Undo.
+    for (const e of this.entries) {
+      if (e.undo && undoBlockedBy(e.ev, ev)) {
+        e.undo.remove();
+        e.undo = null;
+      }
     }
     const entry = this.build(this.withClaim(ev), prev);
 
@@ -104,7 +104,8 @@ export class ActivityView {
       h('span', { class: 'activity-body' }, text, h('span', { class: 'sr-sep' }, ', '), time),
     );
     let btn = null;
-    if (undoable(ev) && this.onUndo && !this.undone.has(ev.seq)) {
+    // Backfilled entries can come after later ones: those decide too.
+    if (undoable(ev) && this.onUndo && !this.entries.some((e) => undoBlockedBy(ev, e.ev))) {
       btn = h('button', { type: 'button', class: 'icon-btn activity-undo', 'data-testid': 'activity-undo', 'aria-label': `Undo: ${text.textContent}`, title: 'Undo this change' }, icon('reset'));
       // Disabled while the undo is under way, so a double click sends one.
       btn.addEventListener('click', async () => {

@@ -3,7 +3,7 @@
 
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
-import { recordOf, undoEvent } from './history.js';
+import { recordOf, undoBlockedBy, undoEvent } from './history.js';
 import { actorName, changeLines, relTime } from './words.js';
 
 export class HistoryPanel {
@@ -79,13 +79,15 @@ export class HistoryPanel {
   }
 
   render() {
-    // An undo touches the record it undoes, so its event is in this list:
-    // a change undone once offers no Undo (the server's "at most once").
-    const undone = new Set(this.events.map((e) => e.undo_of).filter((s) => typeof s === 'number'));
+    // Every later change of this record is in this list (an undo touches
+    // the record it undoes), so a change offers Undo only where the server
+    // would apply it: not undone yet, and not changed since (increments
+    // aside).
+    const open = (ev) => !this.events.some((later) => undoBlockedBy(ev, later));
     const items = this.events.map((ev) => {
       const time = h('time', { class: 'history-time', datetime: ev.at || '' });
       let undo = null;
-      if (!undone.has(ev.seq)) {
+      if (open(ev)) {
         undo = h('button', { type: 'button', class: 'link-btn history-undo', 'data-testid': 'history-undo', 'aria-label': `Undo change #${ev.seq}` }, icon('reset'), 'Undo');
         undo.addEventListener('click', async () => {
           undo.disabled = true;

@@ -10,6 +10,32 @@ export function undoable(ev) {
   return !!ev && typeof ev.seq === 'number' && /^(item|score)\.(created|updated|deleted)$/.test(ev.type);
 }
 
+/**
+ * Whether later, an event after ev, makes undoing ev a conflict the server
+ * would refuse: the server's rule (contract: History and undo; store's
+ * undoable) applied to what the page has seen. An event is undone at most
+ * once; an increment is undone only while every later change of its score
+ * was an increment too (they commute); any other change only while it is
+ * its record's last event (a create or an update while the record is still
+ * at the version it left, a delete while nothing touched the id since). A
+ * reset makes every earlier event too old. The page can learn of a later
+ * change only after the server applied it, so an Undo shown can still be
+ * refused: the refusal is then explained (undoEvent).
+ */
+export function undoBlockedBy(ev, later) {
+  if (!later || typeof later.seq !== 'number' || later.seq <= ev.seq) return false;
+  if (later.type === 'state.reset' || later.undo_of === ev.seq) return true;
+  const a = recordOf(ev);
+  const b = recordOf(later);
+  if (!a || !b || a.kind !== b.kind || a.id !== b.id) return false;
+  return !(isIncrement(ev) && isIncrement(later));
+}
+
+/** Whether ev is a score.updated made by an increment (or an undo of one). */
+function isIncrement(ev) {
+  return ev.type === 'score.updated' && typeof ev.delta === 'number';
+}
+
 /** The record an event touched: {kind, id}, or null. */
 export function recordOf(ev) {
   if (!undoable(ev) || !ev.data) return null;
@@ -63,6 +89,7 @@ export class OwnUndo {
     this.openHistory = openHistory;
     this.mine = []; // own undoable events, oldest first
     this.dismiss = null;
+    this.offered = null; // the event the undo toast offers to undo
     client.addEventListener('event', (e) => this.onEvent(e.detail.event));
     document.addEventListener('keydown', (e) => this.onKey(e));
   }
@@ -73,7 +100,10 @@ export class OwnUndo {
       return;
     }
     if (!undoable(ev)) return;
-    if (ev.undo_of) this.mine = this.mine.filter((m) => m.seq !== ev.undo_of);
+    // Own changes a later one made a conflict are left out of Ctrl+Z, and
+    // the toast of such a change loses its Undo with it.
+    this.mine = this.mine.filter((m) => !undoBlockedBy(m, ev));
+    if (this.offered && undoBlockedBy(this.offered, ev)) this.withdraw();
     const me = this.client.me;
     if (!me || personId(ev.actor) !== me || ev.undo_of) return;
     this.mine.push(ev);
@@ -82,7 +112,8 @@ export class OwnUndo {
   }
 
   offer(ev) {
-    if (this.dismiss) this.dismiss();
+    this.withdraw();
+    this.offered = ev;
     const what = changeLines(ev).join(', ');
     this.dismiss = toast(`${actorName(ev.actor, this.client.me)}: ${what}`, {
       kind: 'info',
@@ -90,6 +121,13 @@ export class OwnUndo {
       testid: 'undo-toast',
       action: { label: 'Undo', run: () => this.undo(ev), testid: 'undo-toast-action' },
     });
+  }
+
+  /** Removes the undo toast, if one is shown. */
+  withdraw() {
+    if (this.dismiss) this.dismiss();
+    this.dismiss = null;
+    this.offered = null;
   }
 
   async undo(ev) {
