@@ -138,7 +138,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		go s.d.listen(lctx, s.Wake)
 	}
 	if s.seq.Load() == 0 {
-		if _, err := s.Mutate(ctx, Origin{Name: "livedash"}, &models.ResetDemo{}); err != nil {
+		// The server's own change: no actor (contract 1.1).
+		if _, err := s.Mutate(ctx, Origin{}, &models.ResetDemo{}); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("store: load demo data: %w", err)
 		}
