@@ -19,7 +19,7 @@ func benchEachSync(b *testing.B, bench func(b *testing.B, s *Store)) {
 	}
 }
 
-// commitIncrement commits the mutation both benchmarks commit.
+// commitIncrement commits the increment both benchmarks measure.
 func commitIncrement(s *Store) error {
 	_, err := s.Mutate(context.Background(), Origin{}, &models.IncrementScore{ID: 1, By: 1})
 	return err
