@@ -10,7 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"livedash/app/apptest"
 	"livedash/models"
@@ -106,14 +105,7 @@ func TestFrameworkErrorsAreJSONWithTheirStatus(t *testing.T) {
 // is no request to answer, and nothing is counted.
 func TestSilentConnectionIsClosedWithoutAnAnswer(t *testing.T) {
 	srv := apptest.MustStartServer(t, "--read-timeout", "1s")
-	c, err := net.DialTimeout("tcp", srv.Addr, rawWait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SetReadDeadline(time.Now().Add(rawWait)); err != nil {
-		t.Fatal(err)
-	}
+	c := rawConn(t, srv.Addr)
 	got, err := io.ReadAll(c)
 	var ne net.Error
 	if errors.As(err, &ne) && ne.Timeout() {

@@ -3,6 +3,7 @@
 # instances on it and nginx in front (deploy/nginx.conf), until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ./scripts/lib.sh # we are at the repository root (cd above)
 
 PORT=${PORT:-8080}
 BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -13,7 +14,6 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 DIR=$(mktemp -d /tmp/livedash-cluster.XXXXXX)
 chmod 755 "$DIR"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$DIR"
 pids=()
 cleanup() {
@@ -21,17 +21,14 @@ cleanup() {
   echo; echo "stopping..."
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  as_pg "$BIN/pg_ctl" stop -m fast -D "$DIR/pg" >/dev/null 2>&1 || true
+  stop_pg "$BIN" "$DIR"
   rm -rf "$DIR"
 }
 trap cleanup EXIT INT TERM
 
-. ./scripts/lib.sh # we are at the repository root (cd above)
 PGPORT=$(free_port); A=127.0.0.1:$(free_port); B=127.0.0.1:$(free_port)
 
-as_pg "$BIN/initdb" -D "$DIR/pg" -A trust -U postgres -E UTF8 --locale=C >/dev/null
-as_pg "$BIN/pg_ctl" start -w -D "$DIR/pg" -l "$DIR/pg.log" \
-  -o "-p $PGPORT -k $DIR -c listen_addresses=127.0.0.1" >/dev/null
+start_pg "$BIN" "$DIR" "$PGPORT"
 URL="postgres://postgres@127.0.0.1:$PGPORT/postgres?sslmode=disable"
 
 go build -o "$DIR/livedash" .
