@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"livedash/access"
 	"livedash/store"
 	"livedash/ws"
 )
@@ -20,6 +21,9 @@ type Config struct {
 	Addr        string
 	DB          string
 	AdminToken  string
+	Access      access.Mode // --access, or the default for Addr and Hosts
+	Links       bool        // print the share links at start (keys mode)
+	PublicURL   string      // the base URL of the printed links; "" : http://<listen address>
 	Synchronous string
 	Retention   int64
 	LogLevel    string
@@ -39,11 +43,15 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs := flag.NewFlagSet("livedash", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := flags{fs: fs, getenv: getenv}
-	var origins, hosts string
+	var origins, hosts, mode, links string
 	var sendQueue, burst int64
 	f.str(&cfg.Addr, "addr", "127.0.0.1:3000", "address to listen on (port 0 picks a free one)")
 	f.str(&cfg.DB, "db", "livedash.db", "SQLite database file, or a postgres:// URL shared by several instances; created with the demo data if missing")
 	f.str(&cfg.AdminToken, "admin-token", "", "token that POST /api/reset must carry as a bearer token (empty: reset is open)")
+	f.str(&mode, "access", "", "open (no credential; everyone edits) or keys (a secret key per role, printed as share links). "+
+		"Default: open when --addr is a loopback address and --hosts is empty, else keys")
+	f.str(&links, "links", "true", "print one share link per role at start in keys mode (false: do not; `livedash keys` prints them)")
+	f.str(&cfg.PublicURL, "public-url", "", "base URL of the printed share links, e.g. https://scores.example.org (default: http:// and the listen address)")
 	f.str(&origins, "origins", "", "comma-separated extra Origins allowed to open WebSockets and change data over REST (the server's own host and localhost always are; * allows any)")
 	f.str(&hosts, "hosts", "", "comma-separated Host names the server answers to besides localhost and loopback addresses (name or name:port; * allows any). "+
 		"Without it, a loopback --addr answers only to loopback names and any other --addr to every name")
@@ -60,10 +68,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	f.integer(&cfg.WS.ReadLimit, "read-limit", ws.DefaultReadLimit, "largest WebSocket frame or REST body accepted, in bytes")
 	f.float(&cfg.WS.Rate, "rate", ws.DefaultRate, "messages per second allowed per WebSocket")
 	f.integer(&burst, "burst", ws.DefaultBurst, "burst of messages allowed per WebSocket above the rate")
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return cfg, err
 	}
-	if err := errors.Join(f.errs...); err != nil {
+	if err := errorsOf(f); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -71,6 +80,12 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	cfg.WS.SendQueue, cfg.WS.Burst = int(sendQueue), int(burst)
 	cfg.Origins, cfg.Hosts = splitList(origins), splitList(hosts)
+	if cfg.Links, err = strconv.ParseBool(links); err != nil {
+		return cfg, fmt.Errorf("--links must be true or false, not %q", links)
+	}
+	if cfg.Access, err = access.ParseMode(mode, cfg.Addr, cfg.Hosts); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.check(sendQueue, burst)
 }
 
@@ -111,6 +126,9 @@ type flags struct {
 	getenv func(string) string
 	errs   []error
 }
+
+// errorsOf is every malformed variable f met.
+func errorsOf(f flags) error { return errors.Join(f.errs...) }
 
 func (f *flags) env(name, def string) string {
 	if v := f.getenv("LIVEDASH_" + envName(name)); v != "" {

@@ -2,8 +2,10 @@ package app
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/gofiber/fiber/v2"
@@ -11,9 +13,11 @@ import (
 	"github.com/gofiber/fiber/v2/middleware/filesystem"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"livedash/access"
 	"livedash/handlers"
 	"livedash/metrics"
 	"livedash/models"
+	"livedash/protocol"
 	"livedash/public"
 	"livedash/ws"
 )
@@ -65,7 +69,10 @@ func routeTable(api *handlers.API, wsrv *ws.Server, metricsHandler fiber.Handler
 // the Host check first; the server answers methods the router does not know
 // itself, with the same check. What no route serves falls to the page's
 // static files.
-func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metrics, cfg Config, log *slog.Logger) {
+//
+// Each route needs the role protocol's table gives it (routeNeed), checked
+// by handlers.Authorize before anything else of the route runs.
+func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, guard *access.Guard, m *metrics.Metrics, cfg Config, log *slog.Logger) error {
 	hosts := handlers.NewHosts(cfg.Addr, cfg.Hosts)
 	server := app.Server()
 	server.Handler = handlers.RejectUnknownMethods(server.Handler, app.Config().RequestMethods, hosts, m)
@@ -75,10 +82,35 @@ func routes(app *fiber.App, api *handlers.API, wsrv *ws.Server, m *metrics.Metri
 
 	metricsHandler := adaptor.HTTPHandler(promhttp.HandlerFor(m.Registry, promhttp.HandlerOpts{}))
 	for _, r := range routeTable(api, wsrv, metricsHandler) {
-		app.Add(r.method, r.path, r.handlers...)
+		need, public, err := routeNeed(r.method, r.path)
+		if err != nil {
+			return err
+		}
+		chain := r.handlers
+		if !public {
+			check := handlers.Authorize(guard, need, r.path == "/ws")
+			chain = append([]fiber.Handler{check}, chain...)
+		}
+		app.Add(r.method, r.path, chain...)
 	}
 
 	app.Use("/", static())
+	return nil
+}
+
+// routeNeed is the role a route needs, from protocol's one table, or
+// public when it needs none. A route in neither is an error: the server
+// does not start with a route nobody decided about.
+func routeNeed(method, path string) (need protocol.Role, public bool, err error) {
+	key := method + " " + path
+	if slices.Contains(protocol.PublicRoutes(), key) {
+		return "", true, nil
+	}
+	need, ok := protocol.RouteRoles()[key]
+	if !ok {
+		return "", false, fmt.Errorf("route %s has no role in protocol.RouteRoles", key)
+	}
+	return need, false, nil
 }
 
 // static serves the embedded dashboard. A folder without an index.html is

@@ -163,13 +163,16 @@ func (s *Store) openDB(ctx context.Context) error {
 func (s *Store) init(ctx context.Context) error {
 	db := s.write.WithContext(ctx)
 	if err := db.AutoMigrate(&models.Item{}, &models.Score{}, &models.Event{}, &models.Meta{}, &models.Outcome{},
-		&seqCounter{}, &presenceRow{}); err != nil {
+		&seqCounter{}, &presenceRow{}, &accessKeyRow{}); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	if err := migrateKeys(db, s.log); err != nil {
 		return err
 	}
 	if err := markResets(db); err != nil {
+		return err
+	}
+	if err := makeAccessKeys(ctx, s); err != nil {
 		return err
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {

@@ -6,6 +6,7 @@ import (
 	"github.com/fasthttp/websocket"
 	"golang.org/x/time/rate"
 
+	"livedash/access"
 	"livedash/metrics"
 	"livedash/protocol"
 	"livedash/store"
@@ -25,6 +26,7 @@ type Params struct {
 	Remember bool // the client chose its id, so its mutations are idempotent
 	Since    *int64
 	Epoch    string
+	Grant    access.Grant // what its credential allows, and which key it was
 }
 
 // conn is one WebSocket connection: a session that reads requests and
@@ -72,6 +74,16 @@ func (c *conn) send(f *outbox.Frame) { c.out.Send(f) }
 // finish decides how the connection closes; the first call wins (see
 // outbox.Outbox.Finish).
 func (c *conn) finish(code int, reason string, drain bool) { c.out.Finish(code, reason, drain) }
+
+// revoked closes a connection whose key was rotated: stop answering,
+// answer what is in flight, then close with 1008.
+func (c *conn) revoked() {
+	c.out.Stop()
+	go func() {
+		c.inflight.wait()
+		c.finish(protocol.ClosePolicy, "key revoked", true)
+	}()
+}
 
 // goingAway starts a graceful close for shutdown: stop answering, answer
 // what is in flight, then close with 1001. The reader is not woken: it goes

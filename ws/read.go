@@ -165,6 +165,10 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 		c.replyError(req.ID, derr)
 		return
 	}
+	if need := protocol.RequestRole(req.Type); !c.Grant.Role.Allows(need) {
+		c.replyError(req.ID, protocol.Forbidden(c.Grant.Role, req.Type, need))
+		return
+	}
 	if req.Mutation == nil {
 		// Read your writes: a query waits for this connection's earlier
 		// mutations, so it sees them and is answered after them.

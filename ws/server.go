@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"livedash/access"
 	"livedash/metrics"
 	"livedash/models"
 	"livedash/protocol"
@@ -76,6 +77,13 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The route's check (handlers.Authorize) left the grant; a route
+	// without it is a wiring mistake, refused rather than let in.
+	grant, ok := c.Locals(access.GrantKey).(access.Grant)
+	if !ok {
+		return models.Errorf(models.CodeInternal, "", "no access check on this route")
+	}
+	p.Grant = grant
 	// The public id is an HMAC: computed here, on fasthttp's worker, not on
 	// the connection's goroutine (see serve).
 	p.PublicID = s.store.PublicID(p.Client)

@@ -1,0 +1,57 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"livedash/access"
+	"livedash/store"
+	"livedash/ws"
+)
+
+// keyPoll is how often each instance reads the keys: a rotation made
+// anywhere closes the old key's connections within keyPoll plus a close
+// handshake, well inside the contract's 2 s.
+const keyPoll = 500 * time.Millisecond
+
+// watchKeys installs the database's keys in the guard every keyPoll and
+// closes the connections of every key that changed, until ctx ends. A
+// failed read keeps the keys it had: the database may be back soon.
+func watchKeys(ctx context.Context, st *store.Store, guard *access.Guard, hub *ws.Hub, log *slog.Logger) {
+	t := time.NewTicker(keyPoll)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		qctx, cancel := context.WithTimeout(ctx, keyPoll)
+		keys, err := st.AccessKeys(qctx)
+		cancel()
+		if err != nil {
+			if ctx.Err() == nil {
+				log.Warn("reading the access keys failed", "err", err)
+			}
+			continue
+		}
+		for _, k := range guard.SetKeys(keys) {
+			log.Info("access key rotated; closing its connections", "role", k.Role, "version", k.Version)
+			hub.Revoke(k.Role, k.Version)
+		}
+	}
+}
+
+// printLinks writes one share link per role, each on a line naming its
+// role. It writes to out, never through the logger: this is the one place
+// a key is written out, for the operator to share.
+func printLinks(out io.Writer, base string, keys []store.AccessKey) {
+	base = strings.TrimRight(base, "/")
+	for _, k := range keys {
+		fmt.Fprintf(out, "%s link: %s/?key=%s\n", k.Role, base, k.Key)
+	}
+}
