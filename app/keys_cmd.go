@@ -5,7 +5,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 
 	"livedash/protocol"
 	"livedash/store"
@@ -47,7 +46,7 @@ func runKeys(ctx context.Context, args []string, getenv func(string) string, std
 	if base == "" {
 		base = "http://" + addr
 	}
-	st, err := store.Open(ctx, store.Options{Path: db, Logger: slog.New(slog.DiscardHandler)})
+	st, err := store.OpenKeyring(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -96,7 +96,7 @@ func RouteRoles() map[string]Role {
 		"POST /api/scores/:id/increment": RoleEdit,
 		"POST /api/undo":                 RoleEdit,
 		"POST /api/reset":                RoleAdmin,
-		"GET /metrics":                   RoleAdmin, // the operator's
+		"GET /metrics":                   RoleView, // counts only; no credential is ever in them
 	}
 }
 

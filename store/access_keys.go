@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 
+	"gorm.io/gorm"
+
 	"livedash/models"
 	"livedash/protocol"
 )
@@ -38,9 +40,9 @@ type AccessKey struct {
 
 // makeAccessKeys gives every role without a key one. Instances starting
 // together may both try: the first insert wins, the others do nothing.
-func makeAccessKeys(ctx context.Context, s *Store) error {
+func makeAccessKeys(ctx context.Context, db *gorm.DB) error {
 	for _, r := range protocol.Roles() {
-		err := s.write.WithContext(ctx).Exec("INSERT INTO access_keys (role, key, previous, version) VALUES (?, ?, '', 1) "+
+		err := db.WithContext(ctx).Exec("INSERT INTO access_keys (role, key, previous, version) VALUES (?, ?, '', 1) "+
 			"ON CONFLICT (role) DO NOTHING", string(r), models.NewID(keyChars)).Error
 		if err != nil {
 			return fmt.Errorf("store: make access keys: %w", err)
@@ -51,9 +53,22 @@ func makeAccessKeys(ctx context.Context, s *Store) error {
 
 // AccessKeys reads every role's key, in the order of protocol.Roles.
 func (s *Store) AccessKeys(ctx context.Context) ([]AccessKey, error) {
+	keys, err := readAccessKeys(ctx, s.read)
+	return keys, s.dbError(err)
+}
+
+// RotateKey replaces role's key with a new one and returns it. Whoever
+// polls AccessKeys sees the new version and closes what the old key
+// opened.
+func (s *Store) RotateKey(ctx context.Context, role protocol.Role) (AccessKey, error) {
+	k, err := rotateKey(ctx, s.write, role)
+	return k, s.dbError(err)
+}
+
+func readAccessKeys(ctx context.Context, db *gorm.DB) ([]AccessKey, error) {
 	var rows []accessKeyRow
-	if err := s.read.WithContext(ctx).Find(&rows).Error; err != nil {
-		return nil, s.dbError(fmt.Errorf("store: read access keys: %w", err))
+	if err := db.WithContext(ctx).Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("store: read access keys: %w", err)
 	}
 	keys := make([]AccessKey, 0, len(rows))
 	for _, r := range protocol.Roles() {
@@ -66,23 +81,20 @@ func (s *Store) AccessKeys(ctx context.Context) ([]AccessKey, error) {
 	return keys, nil
 }
 
-// RotateKey replaces role's key with a new one and returns it. Whoever
-// polls AccessKeys sees the new version and closes what the old key
-// opened.
-func (s *Store) RotateKey(ctx context.Context, role protocol.Role) (AccessKey, error) {
+func rotateKey(ctx context.Context, db *gorm.DB, role protocol.Role) (AccessKey, error) {
 	if _, err := protocol.ParseRole(string(role)); err != nil {
 		return AccessKey{}, err
 	}
 	key := models.NewID(keyChars)
-	res := s.write.WithContext(ctx).Exec("UPDATE access_keys SET previous = key, key = ?, version = version + 1 WHERE role = ?",
+	res := db.WithContext(ctx).Exec("UPDATE access_keys SET previous = key, key = ?, version = version + 1 WHERE role = ?",
 		key, string(role))
 	if res.Error != nil {
-		return AccessKey{}, s.dbError(fmt.Errorf("store: rotate the %s key: %w", role, res.Error))
+		return AccessKey{}, fmt.Errorf("store: rotate the %s key: %w", role, res.Error)
 	}
 	if res.RowsAffected != 1 {
 		return AccessKey{}, fmt.Errorf("store: rotate the %s key: no such key", role)
 	}
-	keys, err := s.AccessKeys(ctx)
+	keys, err := readAccessKeys(ctx, db)
 	if err != nil {
 		return AccessKey{}, err
 	}
@@ -93,3 +105,45 @@ func (s *Store) RotateKey(ctx context.Context, role protocol.Role) (AccessKey, e
 	}
 	return AccessKey{}, fmt.Errorf("store: rotate the %s key: it vanished", role)
 }
+
+// Keyring reaches the access keys of a database without opening the
+// store: `livedash keys` uses it while servers run on the same database
+// (the store takes an SQLite file for itself; this does not).
+type Keyring struct{ db *gorm.DB }
+
+// OpenKeyring opens the keys of the database at path (an SQLite file or a
+// postgres:// URL), making them if it has none yet.
+func OpenKeyring(ctx context.Context, path string) (*Keyring, error) {
+	var db *gorm.DB
+	var err error
+	if IsPostgres(path) {
+		db, err = (&postgresDialect{url: path}).openPool(1)
+	} else {
+		db, err = openSQLite(path, SyncFull, true, 1)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.WithContext(ctx).AutoMigrate(&accessKeyRow{}); err != nil {
+		_ = closeDB(db)
+		return nil, fmt.Errorf("store: migrate: %w", err)
+	}
+	if err := makeAccessKeys(ctx, db); err != nil {
+		_ = closeDB(db)
+		return nil, err
+	}
+	return &Keyring{db: db}, nil
+}
+
+// AccessKeys reads every role's key, in the order of protocol.Roles.
+func (k *Keyring) AccessKeys(ctx context.Context) ([]AccessKey, error) {
+	return readAccessKeys(ctx, k.db)
+}
+
+// RotateKey replaces role's key with a new one and returns it.
+func (k *Keyring) RotateKey(ctx context.Context, role protocol.Role) (AccessKey, error) {
+	return rotateKey(ctx, k.db, role)
+}
+
+// Close closes the keyring's connection.
+func (k *Keyring) Close() error { return closeDB(k.db) }

@@ -172,7 +172,7 @@ func (s *Store) init(ctx context.Context) error {
 	if err := markResets(db); err != nil {
 		return err
 	}
-	if err := makeAccessKeys(ctx, s); err != nil {
+	if err := makeAccessKeys(ctx, s.write); err != nil {
 		return err
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {
