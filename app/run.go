@@ -140,7 +140,9 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 		}
 		guard.SetKeys(keys)
 	}
-	if err := routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), guard, m, cfg, log); err != nil {
+	wsrv := ws.NewServer(connCtx, cfg.WS, st, hub, m, log)
+	wsrv.Current = guard.Current
+	if err := routes(srv, api, wsrv, guard, m, cfg, log); err != nil {
 		stopConns()
 		_ = st.Close()
 		return nil, err

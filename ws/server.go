@@ -31,6 +31,11 @@ type Server struct {
 	ctx     context.Context // ends at shutdown; bounds reads made for connections
 	wbufs   sync.Pool       // the library's write buffers, only held while it writes
 	writers *outbox.Pool    // write for every connection, and ping it
+
+	// Current tells whether a grant's key is still its role's key (nil:
+	// always). A connection checked against the old keys that registers
+	// just after a rotation's Revoke is closed by this second look.
+	Current func(access.Grant) bool
 }
 
 // NewServer serves connections with cfg's limits (zero values take the
@@ -151,6 +156,9 @@ func (s *Server) open(ws *wslib.Conn, p Params) (*conn, int64, bool) {
 		return nil, 0, false
 	}
 	c.out.StartPings()
+	if s.Current != nil && !s.Current(p.Grant) {
+		c.revoked()
+	}
 	return c, welcomeSeq, true
 }
 
