@@ -5,22 +5,44 @@ RESET_ADDR = $(or $(ADDR),$(LIVEDASH_ADDR),127.0.0.1:3000)
 BIN     ?= bin/livedash
 FUZZTIME ?= 10s
 
-.PHONY: run build test test-short fuzz reset bench bench-peer soak clean cluster bench-cluster
+.PHONY: run build test test-short lint fuzz reset bench bench-peer soak clean cluster bench-cluster
+
+# The SQLite driver is cgo: the first build compiles SQLite's C source, several
+# minutes on a fresh machine with no output. $(call sqlite_note,FLAGS) says so
+# first when the build cache lacks the driver built with FLAGS (-race is a
+# separate build); `go list` answers from the cache in well under a second.
+SQLITE_PKG = github.com/mattn/go-sqlite3
+sqlite_note = @if [ "$$($(GO) list $(1) -f '{{.Stale}}' $(SQLITE_PKG) 2>/dev/null)" != false ]; then \
+	echo "make: compiling SQLite first ($(SQLITE_PKG), cgo$(if $(1), $(1))); a one-time step of a few minutes, without output"; fi
 
 run:
+	$(call sqlite_note,)
+	@echo "make: building and starting livedash"
 	$(GO) run . $(if $(ADDR),--addr $(ADDR))
 
 build:
+	$(call sqlite_note,)
 	CGO_ENABLED=1 $(GO) build -o $(BIN) .
 
 # Browser tests run when Chromium is installed and say so when they skip;
 # LIVEDASH_BROWSER=required (set by .ci/run) makes a missing browser fail.
-test:
-	$(GO) vet ./...
+test: lint
+	$(call sqlite_note,-race)
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 test-short:
+	$(call sqlite_note,-race)
 	$(GO) test -race -count=1 -short ./...
+
+# go vet, staticcheck and goimports; both tools are pinned in go.mod's tool
+# block, so after the first module download they run offline. vet and
+# staticcheck type-check against compiled dependencies: SQLite included.
+lint:
+	$(call sqlite_note,)
+	$(GO) vet ./...
+	$(GO) tool staticcheck ./...
+	@files=$$($(GO) tool goimports -l .); if [ -n "$$files" ]; then \
+		echo "not goimports-formatted (run: go tool goimports -w .):"; echo "$$files"; exit 1; fi
 
 # A short run of every fuzz target; the seed corpora live in testdata/fuzz.
 fuzz:

@@ -174,7 +174,13 @@ func TestUndoRules(t *testing.T) {
 		{name: "increment that would overflow", code: models.CodeInvalid, field: "seq",
 			setup: func(tb testing.TB, srv *apptest.Server) int64 {
 				seq := mutateREST(tb, srv, http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": -10})
-				mutateREST(tb, srv, http.MethodPatch, "/api/scores/1", map[string]any{"points": int64(1<<63 - 1)})
+				mutateREST(tb, srv, http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": 1<<63 - 1 - 32})
+				return seq
+			}},
+		{name: "increment after the points were set", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, srv *apptest.Server) int64 {
+				seq := mutateREST(tb, srv, http.MethodPost, "/api/scores/3/increment", map[string]int64{"by": 5})
+				mutateREST(tb, srv, http.MethodPatch, "/api/scores/3", map[string]any{"points": 0})
 				return seq
 			}},
 		{name: "score delete", event: "score.created", check: scoreIs(3, "Carol", 28, 2),

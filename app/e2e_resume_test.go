@@ -10,12 +10,13 @@ import (
 	"livedash/client"
 	"livedash/models"
 	"livedash/protocol"
+	"livedash/ws"
 )
 
 // A client that drops and resumes with since/epoch gets exactly the events
 // it missed, in order, then live ones; nothing twice.
 func TestResumeReplaysExactlyTheMissedEvents(t *testing.T) {
-	srv := apptest.MustStartServer(t)
+	srv := apptest.MustStartServer(t, "--rate", "100000", "--burst", "100000")
 	ctx := apptest.Ctx(t)
 	stream := apptest.NewStream(t)
 	c := srv.DialClient(t, client.Options{ClientID: "resumer", OnEvent: stream.Add})
@@ -29,8 +30,10 @@ func TestResumeReplaysExactlyTheMissedEvents(t *testing.T) {
 	stream.WaitSeq(first)
 	c.Close()
 
+	// One more than a replay page: the last missed event is read alone, on
+	// a page of its own, and must still go out.
 	var last int64
-	for i := 0; i < 30; i++ {
+	for i := range ws.DefaultReplayPage + 1 {
 		if _, last, err = writer.CreateItem(ctx, client.NewItem{Name: fmt.Sprintf("missed %d", i)}); err != nil {
 			t.Fatal(err)
 		}
@@ -55,6 +58,24 @@ func TestResumeReplaysExactlyTheMissedEvents(t *testing.T) {
 	}
 	if f := rs.All(); f[0].Type != protocol.TypeWelcome || rs.Count(protocol.TypeResync) != 0 {
 		t.Fatalf("after the resume: %s", apptest.Describe(f))
+	}
+
+	// The same resume on the wire, without the client library (which could
+	// repair a hole by itself): the replay is first+1..last, the last missed
+	// event included, and the next live event follows it.
+	raw := srv.Dial(t, fmt.Sprintf("client=resumer&since=%d&epoch=%s", first, epoch))
+	_, next, err := writer.IncrementScore(ctx, 3, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := raw.WaitSeq(next)
+	if len(got) != int(next-first) {
+		t.Fatalf("raw resume got %d events, want %d (seqs %d..%d)", len(got), next-first, first+1, next)
+	}
+	for i, f := range got {
+		if want := first + 1 + int64(i); f.Seq != want {
+			t.Fatalf("raw resume: event %d has seq %d, want %d", i, f.Seq, want)
+		}
 	}
 }
 

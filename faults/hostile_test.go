@@ -243,15 +243,39 @@ func invalidUTF8(t *testing.T, srv *server) {
 	}
 	p := dialPeer(t, srv, "client=utf", peerOptions{events: true})
 	t.Run("a surrogate escape", func(t *testing.T) {
-		// Valid UTF-8 text that decodes to an unpaired surrogate: JSON
-		// turns it into U+FFFD, so it is answered like any request.
-		st, _ := srv.state(t)
+		// Valid UTF-8 text that decodes to an unpaired surrogate: strict
+		// input (contract 1.2) refuses it with bad_request and changes
+		// nothing; the id is not read from such a frame, so the error has
+		// none. The ping behind it is answered after it.
+		_, before := srv.state(t)
 		if err := p.sendRaw(websocket.TextMessage, []byte(`{"type":"item.create","id":"u5","data":{"name":"\ud800"}}`)); err != nil {
 			t.Fatal(err)
 		}
-		f := p.waitReply(t, "u5")
-		if f.Type != "ack" || !utf8.Valid(f.Data) || f.Seq != st.Seq+1 {
-			t.Fatalf("got %q, want an ack in valid UTF-8 with seq %d", f.Raw, st.Seq+1)
+		if f := p.call(t, "u5-after", "ping", struct{}{}); f.Type != "ack" {
+			t.Fatalf("ping behind it: got %q", f.Raw)
+		}
+		p.mu.Lock()
+		var refused []frame
+		for _, f := range p.others {
+			if f.Type == "error" && f.Error != nil && f.Error.Code == "bad_request" {
+				refused = append(refused, f)
+			}
+		}
+		_, answered := p.replies["u5"]
+		p.mu.Unlock()
+		if len(refused) != 1 || answered {
+			t.Fatalf("want one bad_request without an id and no reply to u5; got %d refusals, reply to u5: %v", len(refused), answered)
+		}
+		requireUnchanged(t, srv, before, "a surrogate escape")
+		// A paired escape is a character like any other.
+		st, _ := srv.state(t)
+		f := p.call(t, "u6", "item.create", map[string]string{"name": "\U0001F600"})
+		if err := p.sendRaw(websocket.TextMessage, []byte(`{"type":"item.create","id":"u7","data":{"name":"\ud83d\ude00"}}`)); err != nil {
+			t.Fatal(err)
+		}
+		g := p.waitReply(t, "u7")
+		if f.Type != "ack" || g.Type != "ack" || !utf8.Valid(g.Data) || g.Seq != st.Seq+2 {
+			t.Fatalf("got %q and %q, want acks in valid UTF-8, the second with seq %d", f.Raw, g.Raw, st.Seq+2)
 		}
 	})
 	t.Run("rest", func(t *testing.T) {

@@ -151,11 +151,12 @@ func (a *API) Events(c *fiber.Ctx) error {
 	if limit < 1 || limit > maxEventsPage {
 		return models.Errorf(models.CodeInvalid, "limit", "limit must be between 1 and %d", maxEventsPage)
 	}
-	events, err := a.Store.EventsSince(c.UserContext(), since, int(limit))
+	// One snapshot: no event above seq, and seq covers every commit before
+	// the request, on any instance.
+	events, seq, err := a.Store.EventsPage(c.UserContext(), since, int(limit))
 	if err != nil {
 		return err
 	}
-	seq := a.Store.Seq() // read after the events, so no event is beyond it
 	return c.JSON(fiber.Map{"events": events, "seq": seq, "epoch": a.Store.Epoch()})
 }
 

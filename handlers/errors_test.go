@@ -8,39 +8,21 @@ import (
 	"net"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
 
+	"livedash/internal/syncbuf"
 	"livedash/metrics"
 	"livedash/models"
 	"livedash/protocol"
 )
 
-// syncBuffer is a log destination that tests read while the server writes.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // serveErrors serves routes that fail with the given errors through
 // ErrorHandler on a real socket, and returns its URL, log and metrics.
-func serveErrors(tb testing.TB, errs map[string]error) (string, *syncBuffer, *metrics.Metrics) {
+func serveErrors(tb testing.TB, errs map[string]error) (string, *syncbuf.Buffer, *metrics.Metrics) {
 	tb.Helper()
-	var logs syncBuffer
+	var logs syncbuf.Buffer
 	log := slog.New(slog.NewTextHandler(&logs, nil))
 	m := metrics.New(func() int { return 0 }, func() int64 { return 0 })
 	app := fiber.New(fiber.Config{DisableStartupMessage: true, ErrorHandler: ErrorHandler(log, m)})

@@ -141,10 +141,13 @@ func TestBrowserDemoDataLoaded(t *testing.T) {
 		}
 	}
 
-	// A person's reset still names them.
+	// A person's reset still names them: "You" to themselves, their name
+	// to the others.
+	b := openWindow(t, srv, "Bob")
 	a.click(tid("reset-button"))
 	a.click(tid("confirm-yes"))
-	a.waitFor("Alice's reset", `[...document.querySelectorAll('.activity-entry.kind-reset .activity-text')].some((e) => e.textContent === 'Alice reset the demo')`)
+	a.waitFor("Alice's reset", `[...document.querySelectorAll('.activity-entry.kind-reset .activity-text')].some((e) => e.textContent === 'You reset the demo')`)
+	b.waitFor("Alice's reset", `[...document.querySelectorAll('.activity-entry.kind-reset .activity-text')].some((e) => e.textContent === 'Alice reset the demo')`)
 }
 
 // 13b. Avatar initials are letters: "Crowd 017" is "C", not "C0".
@@ -296,16 +299,18 @@ func TestBrowserPublicIDs(t *testing.T) {
 				t.Errorf("Alice's presence list %v, want %s", chips, want)
 			}
 
-			// Alice's own increment is hers in the feed, Bob's is not.
+			// Alice's own increment is hers in the feed ("You"), Bob's is
+			// not; Bob's feed names her.
 			a.waitStill()
 			a.click(scoreRowSel("Frank") + " " + tid("score-inc-1"))
 			b.waitStill()
 			b.click(scoreRowSel("Erin") + " " + tid("score-inc-1"))
 			a.waitFor("both increments", playerShows("Frank", 8, 0)+" && "+playerShows("Erin", 15, 0))
 			mine := eval[[]string](a, `[...document.querySelectorAll('.activity-entry.mine .activity-text')].map((e) => e.textContent)`)
-			if want := []string{"Alice added 1 point to Frank"}; fmt.Sprint(mine) != fmt.Sprint(want) {
+			if want := []string{"You added 1 point to Frank"}; fmt.Sprint(mine) != fmt.Sprint(want) {
 				t.Errorf("Alice's own entries %q, want %q", mine, want)
 			}
+			b.waitFor("Alice named in Bob's feed", `[...document.querySelectorAll('.activity-entry:not(.mine) .activity-text')].some((e) => e.textContent === 'Alice added 1 point to Frank')`)
 			st := srv.State(t)
 			a.waitFor("every event", seqReached(st.Seq))
 			checkMatchesServer(t, a, st)

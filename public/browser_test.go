@@ -208,10 +208,12 @@ func TestBrowserPlayerNameIsText(t *testing.T) {
 
 	for _, w := range []*window{a, b} {
 		w.waitFor("every event", seqReached(st.Seq))
+		// B's own entry says "You"; A names B by B's display name.
+		bName := map[*window]string{a: payload, b: "You"}[w]
 		w.waitFor("the feed entries", fmt.Sprintf(`(() => {
 			const t = [...document.querySelectorAll('.activity-text')].map((e) => e.textContent);
-			return t.some((s) => s.includes('added player ' + %[1]s)) && t.some((s) => s.startsWith(%[1]s + ' added 1 point to Frank'));
-		})()`, jsString(payload)))
+			return t.some((s) => s.includes('added player ' + %[1]s)) && t.some((s) => s.startsWith(%[2]s + ' added 1 point to Frank'));
+		})()`, jsString(payload), jsString(bName)))
 		w.waitFor("Bob's presence chip", fmt.Sprintf(`[...document.querySelectorAll('#presence-list .person-name')].some((e) => e.textContent === %s)`, jsString(payload)))
 		type report struct {
 			Imgs      []string `json:"imgs"`
@@ -649,11 +651,16 @@ func TestBrowserRenamePlayer(t *testing.T) {
 // The client's state machine through a gap, a resync (asked for twice), a
 // socket lost while reloading and a reconnect, driven in the page with a
 // fake socket and a fake snapshot, so that every path is taken on purpose.
+// The status events name the same states, one per change, in order.
 func TestBrowserClientStates(t *testing.T) {
 	needBrowser(t)
 	srv := apptest.MustStartServer(t)
 	a := openWindow(t, srv, "Alice")
-	got, err := chromedp.Run(a.ctx, chromedp.Evaluate[[]string](`(async () => {
+	type run struct {
+		Log      []string `json:"log"`
+		Statuses []string `json:"statuses"`
+	}
+	res, err := chromedp.Run(a.ctx, chromedp.Evaluate[run](`(async () => {
 		const { LivedashClient } = await import('/js/client.js');
 		const sockets = [];
 		class FakeWS {
@@ -667,6 +674,8 @@ func TestBrowserClientStates(t *testing.T) {
 		const c = new LivedashClient({ limits: window.livedash.client.limits, WebSocket: FakeWS, fetch, minReloadInterval: 0 });
 		const log = [];
 		const note = (s) => log.push(s + ' ' + c.connection);
+		const statuses = [];
+		c.addEventListener('status', (e) => statuses.push(e.detail.state === c.connection && c.status === e.detail ? e.detail.state : e.detail.state + ' while ' + c.connection));
 		c.addEventListener('snapshot', (e) => note('snapshot ' + e.detail.reason + '@' + e.detail.state.seq));
 		c.addEventListener('event', (e) => note('event ' + e.detail.event.seq));
 		const settle = () => new Promise((r) => setTimeout(r, 20));
@@ -699,11 +708,12 @@ func TestBrowserClientStates(t *testing.T) {
 		note('socket since=' + new URL(sockets[1].url).searchParams.get('since'));
 		c.close();
 		note('closed');
-		return log;
+		return { log, statuses };
 	})()`, chromedp.EvalAwaitPromise))
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := res.Log
 	want := []string{
 		"snapshot initial@5 loading",
 		"socket since=5 opening",
@@ -721,5 +731,9 @@ func TestBrowserClientStates(t *testing.T) {
 	}
 	if strings.Join(got, "\n") != strings.Join(want, "\n") {
 		t.Errorf("client went\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	wantStatuses := []string{"loading", "opening", "live", "resyncing", "live", "resyncing", "live", "resyncing", "waiting", "loading", "opening", "closed"}
+	if strings.Join(res.Statuses, " ") != strings.Join(wantStatuses, " ") {
+		t.Errorf("status events\n%s\nwant\n%s", strings.Join(res.Statuses, " "), strings.Join(wantStatuses, " "))
 	}
 }

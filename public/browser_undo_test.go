@@ -144,3 +144,31 @@ func TestBrowserCmdZUndoesAndNotInTextField(t *testing.T) {
 		t.Errorf("Ctrl+Z undid Dave's change, not Alice's: Dave at %d", d.Points)
 	}
 }
+
+// An Undo is offered once: after Ann undoes her rename from the activity
+// feed, that entry has no Undo any more, while the undo's own entry offers
+// one (redo).
+func TestBrowserUndoDisappearsAfterUse(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Ann")
+
+	a.renameItem(1, "Beamer")
+	mine := waitServer(t, srv, "Ann's rename", func(st models.State) bool {
+		it, _ := itemOf(st.Items, 1)
+		return it.Name == "Beamer"
+	})
+	undoOf := func(seq int64) string {
+		return fmt.Sprintf(`.activity-entry[data-seq="%d"] %s`, seq, tid("activity-undo"))
+	}
+	a.waitFor("Ann's rename in the feed", fmt.Sprintf(`!!document.querySelector(%s)`, jsString(undoOf(mine.Seq))))
+	a.click(undoOf(mine.Seq))
+	undone := waitServer(t, srv, "the undo", func(st models.State) bool {
+		it, _ := itemOf(st.Items, 1)
+		return it.Name != "Beamer" && st.Seq > mine.Seq
+	})
+	a.waitFor("the undo in the feed", seqReached(undone.Seq))
+	a.waitFor("the rename's Undo gone", fmt.Sprintf(`!document.querySelector(%s) && !!document.querySelector(%s)`,
+		jsString(undoOf(mine.Seq)), jsString(undoOf(undone.Seq))))
+	checkMatchesServer(t, a, srv.State(t))
+}

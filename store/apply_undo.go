@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"math"
 	"time"
@@ -68,7 +69,45 @@ func undoable(tx *gorm.DB, seq int64) (models.Event, error) {
 	if ev.RecordType == "" {
 		return ev, models.Errorf(models.CodeInvalid, "seq", "event %d was logged before history was kept, so it cannot be undone", ev.Seq)
 	}
-	return ev, nil
+	var by []int64
+	if err := tx.Model(&models.Event{}).Where("undo_of = ?", ev.Seq).Limit(1).Pluck("seq", &by).Error; err != nil {
+		return ev, err
+	}
+	if len(by) > 0 {
+		return ev, models.Errorf(models.CodeConflict, "seq", "event %d was already undone by event %d", ev.Seq, by[0])
+	}
+	return ev, sinceEvent(tx, ev)
+}
+
+// sinceEvent applies the rules that depend on what touched ev's record
+// after ev: an increment is undone only over other increments (they
+// commute with it; a set of points or player, a delete or a re-create does
+// not), and a delete only while it is still the record's last event, so an
+// old delete never brings back a stale copy at an old version. The rules
+// for creates and updates need no log: their record's version tells.
+func sinceEvent(tx *gorm.DB, ev models.Event) error {
+	increment := ev.Type == protocol.EventScoreUpdated && ev.Delta != nil
+	deleted := ev.Type == protocol.EventItemDeleted || ev.Type == protocol.EventScoreDeleted
+	if !increment && !deleted {
+		return nil
+	}
+	q := tx.Model(&models.Event{}).Where("record_type = ? AND record_id = ? AND seq > ?", ev.RecordType, ev.RecordID, ev.Seq)
+	if increment {
+		q = q.Where("NOT (type = ? AND delta IS NOT NULL)", protocol.EventScoreUpdated)
+	}
+	var later []models.Event
+	if err := q.Order("seq").Limit(1).Find(&later).Error; err != nil {
+		return err
+	}
+	if len(later) == 0 {
+		return nil
+	}
+	if increment {
+		return models.Errorf(models.CodeConflict, "seq", "%s %d changed since event %d other than by an increment (event %d, %s)",
+			ev.RecordType, ev.RecordID, ev.Seq, later[0].Seq, later[0].Type)
+	}
+	return models.Errorf(models.CodeConflict, "seq", "%s %d changed since event %d (event %d, %s): only its last delete can be undone",
+		ev.RecordType, ev.RecordID, ev.Seq, later[0].Seq, later[0].Type)
 }
 
 func cannotUndo(ev models.Event) error {
@@ -222,21 +261,36 @@ func stillAsLeft[R any](tx *gorm.DB, ev models.Event, k recordKind[R], left R) (
 }
 
 // undoIncrement takes an increment back by the opposite increment, with no
-// version check: increments commute.
+// version check: undoable made sure only increments, which commute with it,
+// came since. The sum is checked by subtraction, so undoing an increment by
+// the minimum int, whose opposite int64 cannot hold, applies when its result
+// fits; that undo's event then logs the wrapped delta (the minimum int again).
 func undoIncrement(t *txn, ev models.Event) (change, error) {
-	if *ev.Delta == math.MinInt64 {
+	var s models.Score
+	if err := t.dialect.forUpdate(t.db).First(&s, ev.RecordID).Error; err != nil {
+		if errors.Is(err, gorm.ErrRecordNotFound) {
+			return change{}, models.Errorf(models.CodeConflict, "seq", "score %d was deleted since event %d", ev.RecordID, ev.Seq)
+		}
+		return change{}, err
+	}
+	delta := *ev.Delta
+	if !pointsFitUndo(s.Points, delta) {
 		return change{}, models.Errorf(models.CodeInvalid, "seq", "points would leave the 64-bit range")
 	}
-	ch, err := incrementScore(t, &models.IncrementScore{ID: ev.RecordID, By: -*ev.Delta})
-	if e, ok := err.(*models.Error); ok {
-		switch e.Code {
-		case models.CodeNotFound:
-			return change{}, models.Errorf(models.CodeConflict, "seq", "score %d was deleted since event %d", ev.RecordID, ev.Seq)
-		case models.CodeInvalid:
-			return change{}, models.Errorf(models.CodeInvalid, "seq", "%s", e.Message)
-		}
+	s.Points -= delta
+	s.Version++
+	s.UpdatedAt = t.now
+	err := t.db.Exec("UPDATE scores SET points = ?, version = ?, updated_at = ? WHERE id = ?", s.Points, s.Version, s.UpdatedAt, s.ID).Error
+	by := -delta
+	return change{eventType: protocol.EventScoreUpdated, record: s, delta: &by, kind: models.RecordScore, id: s.ID}, err
+}
+
+// pointsFitUndo reports whether points - delta stays inside int64.
+func pointsFitUndo(points, delta int64) bool {
+	if delta < 0 {
+		return points <= math.MaxInt64+delta
 	}
-	return ch, err
+	return points >= math.MinInt64+delta
 }
 
 // lastReset is the seq of the last state.reset still in the log, 0 if none.
@@ -280,6 +334,25 @@ func markResets(db *gorm.DB) error {
 		Update("record_type", models.RecordReset).Error
 	if err != nil {
 		return fmt.Errorf("store: mark resets: %w", err)
+	}
+	return nil
+}
+
+// uniqueUndo makes the database hold that an event is undone at most once:
+// two events with the same undo_of cannot both commit, whatever path wrote
+// them. undoable's log check is what answers conflict (batches of all
+// instances run one after the other, so it sees every earlier undo); the
+// index is the guarantee should a path ever skip it. Databases made before
+// the rule may hold repeated undos of an event; those after the first keep
+// their change but no longer count as undos of it, so the index can be built.
+func uniqueUndo(db *gorm.DB) error {
+	err := db.Exec("UPDATE events SET undo_of = NULL WHERE undo_of IS NOT NULL AND seq > " +
+		"(SELECT MIN(e.seq) FROM events e WHERE e.undo_of = events.undo_of)").Error
+	if err == nil {
+		err = db.Exec("CREATE UNIQUE INDEX IF NOT EXISTS idx_events_undo_of ON events (undo_of) WHERE undo_of IS NOT NULL").Error
+	}
+	if err != nil {
+		return fmt.Errorf("store: unique undo: %w", err)
 	}
 	return nil
 }

@@ -83,4 +83,3 @@ type seqCounter struct {
 }
 
 func (seqCounter) TableName() string { return "seq_counter" }
-

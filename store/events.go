@@ -26,12 +26,14 @@ func insertEvents(tx *gorm.DB, events []models.Event, logSeq func(int64) int64) 
 // the batch's transaction so it costs no commit (and no fsync) of its own; a
 // backlog is worked off a chunk per batch. events are the batch's, at their
 // seqs in the log, and last is the batch's last seq. It returns the new
-// oldest seq.
+// oldest seq. It never deletes an event this instance has not published
+// yet: the writer may be batches ahead of the publisher, which reads the
+// log when woken (its own NOTIFY too), and must find every event there.
 func (s *Store) pruneEvents(tx *gorm.DB, oldest int64, events []models.Event, last int64) (int64, error) {
 	if oldest == 0 && len(events) > 0 {
 		oldest = events[0].Seq
 	}
-	keepFrom := last - s.opts.Retention + 1
+	keepFrom := min(last-s.opts.Retention+1, s.seq.Load()+1)
 	if oldest == 0 || oldest >= keepFrom {
 		return oldest, nil
 	}
@@ -47,4 +49,20 @@ func (s *Store) EventsSince(ctx context.Context, since int64, limit int) ([]mode
 	events := []models.Event{}
 	err := s.read.WithContext(ctx).Where("seq > ?", since).Order("seq").Limit(limit).Find(&events).Error
 	return events, s.dbError(err)
+}
+
+// EventsPage returns up to limit events with seq > since, in order, and the
+// last committed seq, read in one snapshot: no event is above that seq, and
+// it is at least as high as any seq committed before the call, on any
+// instance (GET /api/events).
+func (s *Store) EventsPage(ctx context.Context, since int64, limit int) ([]models.Event, int64, error) {
+	events := []models.Event{}
+	var top int64
+	err := s.read.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Raw("SELECT seq FROM seq_counter WHERE id = 1").Scan(&top).Error; err != nil {
+			return err
+		}
+		return tx.Where("seq > ? AND seq <= ?", since, top).Order("seq").Limit(limit).Find(&events).Error
+	}, s.d.readTx())
+	return events, top, s.dbError(err)
 }

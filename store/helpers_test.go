@@ -21,9 +21,22 @@ import (
 type recorder struct {
 	mu     sync.Mutex
 	events []models.Event
+	lost   [][2]int64 // (after, next) of every Lost
 }
 
 func (r *recorder) Start(int64) {}
+
+func (r *recorder) Lost(after, next int64) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.lost = append(r.lost, [2]int64{after, next})
+}
+
+func (r *recorder) gaps() [][2]int64 {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([][2]int64(nil), r.lost...)
+}
 
 func (r *recorder) Publish(evs []models.Event) {
 	r.mu.Lock()
@@ -317,32 +330,29 @@ func ptr[T any](v T) *T { return &v }
 // The typed reads below go through Query, the one read path, so the tests
 // exercise what both transports use.
 
+// queryAs runs q and returns its answer as T (the zero T with an error).
+func queryAs[T any](ctx context.Context, s *Store, q models.Query, args models.Args) (T, error) {
+	v, err := s.Query(ctx, q, args)
+	t, _ := v.(T)
+	return t, err
+}
+
 func (s *Store) Items(ctx context.Context) ([]models.Item, error) {
-	v, err := s.Query(ctx, models.QueryItemList, models.Args{})
-	if err != nil {
-		return nil, err
-	}
-	return v.(models.ItemList).Items, nil
+	l, err := queryAs[models.ItemList](ctx, s, models.QueryItemList, models.Args{})
+	return l.Items, err
 }
 
 func (s *Store) Item(ctx context.Context, id int64) (models.Item, error) {
-	v, err := s.Query(ctx, models.QueryItemGet, models.Args{ID: id})
-	it, _ := v.(models.Item)
-	return it, err
+	return queryAs[models.Item](ctx, s, models.QueryItemGet, models.Args{ID: id})
 }
 
 func (s *Store) Scores(ctx context.Context) ([]models.Score, error) {
-	v, err := s.Query(ctx, models.QueryScoreList, models.Args{})
-	if err != nil {
-		return nil, err
-	}
-	return v.(models.ScoreList).Scores, nil
+	l, err := queryAs[models.ScoreList](ctx, s, models.QueryScoreList, models.Args{})
+	return l.Scores, err
 }
 
 func (s *Store) Score(ctx context.Context, id int64) (models.Score, error) {
-	v, err := s.Query(ctx, models.QueryScoreGet, models.Args{ID: id})
-	sc, _ := v.(models.Score)
-	return sc, err
+	return queryAs[models.Score](ctx, s, models.QueryScoreGet, models.Args{ID: id})
 }
 
 // checkUpdateCommitted checks what every update does, whatever it changes:

@@ -155,8 +155,130 @@ func TestUndo(t *testing.T) {
 		{name: "increment undo that overflows is invalid", code: models.CodeInvalid, field: "seq",
 			setup: func(tb testing.TB, s *Store) int64 {
 				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: -100}).Seq
-				mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](math.MaxInt64 - 10)})
+				mustMutate(tb, s, &models.IncrementScore{ID: alice, By: math.MaxInt64 - 10})
 				return seq
+			}},
+		{name: "minimum-int increment undo whose result fits applies", event: "score.updated",
+			setup: func(tb testing.TB, s *Store) int64 {
+				mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](0)})
+				return mustMutate(tb, s, &models.IncrementScore{ID: alice, By: math.MinInt64}).Seq
+			},
+			check: func(tb testing.TB, s *Store, res Result) {
+				if sc := decodeData[models.Score](tb, res.Data); sc.Points != 0 {
+					tb.Errorf("points = %d, want 0", sc.Points)
+				}
+			}},
+		{name: "minimum-int increment undo that overflows is invalid", code: models.CodeInvalid, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](0)})
+				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: math.MinInt64}).Seq
+				mustMutate(tb, s, &models.IncrementScore{ID: alice, By: math.MaxInt64})
+				mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 1}) // 0: undone, 2^63
+				return seq
+			}},
+		{name: "increment undo over increments and their undos applies", event: "score.updated",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
+				other := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 7}).Seq
+				undoOf(tb, s, other)
+				return seq
+			},
+			check: func(tb testing.TB, s *Store, res Result) {
+				if sc := decodeData[models.Score](tb, res.Data); sc.Points != 42 {
+					tb.Errorf("points = %d, want 42", sc.Points)
+				}
+			}},
+		{name: "increment undo after points were set conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
+				mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](0)})
+				return seq
+			}},
+		{name: "increment undo after a rename conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
+				mustMutate(tb, s, &models.UpdateScore{ID: alice, Player: ptr("Alicia")})
+				return seq
+			}},
+		{name: "increment undo after an undone update conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
+				set := mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](7)}).Seq
+				undoOf(tb, s, set) // the points are back, but were set twice since
+				return seq
+			}},
+		{name: "increment undo after a delete and re-create conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
+				del := mustMutate(tb, s, &models.DeleteScore{ID: alice}).Seq
+				undoOf(tb, s, del)
+				return seq
+			}},
+		{name: "increment undone twice conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
+				undoOf(tb, s, seq)
+				return seq
+			}},
+		{name: "score update after an increment conflicts", code: models.CodeConflict, field: "version",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](1)}).Seq
+				mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 1})
+				return seq
+			}},
+		{name: "score create after a rename conflicts", code: models.CodeConflict, field: "version",
+			setup: func(tb testing.TB, s *Store) int64 {
+				res := mustMutate(tb, s, &models.CreateScore{Player: "Zed", Points: 3})
+				mustMutate(tb, s, &models.UpdateScore{ID: recordID(tb, res.Data), Player: ptr("Zoe")})
+				return res.Seq
+			}},
+		{name: "score update undone twice conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](1)}).Seq
+				redo := undoOf(tb, s, seq).Seq
+				undoOf(tb, s, redo) // back at the update's version: only the log tells
+				return seq
+			}},
+		{name: "item delete undone twice conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.DeleteItem{ID: 3}).Seq
+				redo := undoOf(tb, s, seq).Seq
+				undoOf(tb, s, redo) // deleted again: only the log tells
+				return seq
+			}},
+		{name: "old item delete conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				id := recordID(tb, mustMutate(tb, s, &models.CreateItem{Name: "W"}).Data)
+				d1 := mustMutate(tb, s, &models.DeleteItem{ID: id}).Seq
+				undoOf(tb, s, d1)
+				mustMutate(tb, s, &models.UpdateItem{ID: id, Name: ptr("H")})
+				mustMutate(tb, s, &models.DeleteItem{ID: id})
+				return d1
+			}},
+		{name: "old score delete conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				d1 := mustMutate(tb, s, &models.DeleteScore{ID: alice}).Seq
+				undoOf(tb, s, d1)
+				mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 1})
+				mustMutate(tb, s, &models.DeleteScore{ID: alice})
+				return d1
+			}},
+		{name: "redo undone twice conflicts", code: models.CodeConflict, field: "seq",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
+				undo := undoOf(tb, s, seq).Seq
+				undoOf(tb, s, undo)
+				return undo
+			}},
+		{name: "redo of an increment's undo applies", event: "score.updated",
+			setup: func(tb testing.TB, s *Store) int64 {
+				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
+				return undoOf(tb, s, seq).Seq
+			},
+			check: func(tb testing.TB, s *Store, res Result) {
+				if sc := decodeData[models.Score](tb, res.Data); sc.Points != 47 {
+					tb.Errorf("points = %d, want 47", sc.Points)
+				}
 			}},
 		{name: "increment undo of a deleted score conflicts", code: models.CodeConflict, field: "seq",
 			setup: func(tb testing.TB, s *Store) int64 {

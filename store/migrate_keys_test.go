@@ -1,40 +1,22 @@
 package store
 
 import (
-	"bytes"
 	"context"
-	"livedash/models"
 	"log/slog"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"golang.org/x/text/cases"
 	"golang.org/x/text/unicode/norm"
 	"gorm.io/gorm"
+
+	"livedash/internal/syncbuf"
+	"livedash/models"
 )
 
-// lockedBuffer collects log output from the store's goroutines.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func withLog(b *lockedBuffer) func(*Options) {
+func withLog(b *syncbuf.Buffer) func(*Options) {
 	return func(o *Options) { o.Logger = slog.New(slog.NewTextHandler(b, nil)) }
 }
 
@@ -73,7 +55,7 @@ func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var log lockedBuffer
+	var log syncbuf.Buffer
 	s2, rec := MustOpenStore(t, withPath(path), withLog(&log))
 
 	// Keys are lower case after the skeleton: "Νίκος" keys as "víĸoo", and
@@ -139,7 +121,7 @@ func TestMigrateKeysFromLowercaseKeys(t *testing.T) {
 
 	// A second start changes nothing more and warns only about the twins
 	// still there.
-	var log3 lockedBuffer
+	var log3 syncbuf.Buffer
 	s3, _ := MustOpenStore(t, withPath(path), withLog(&log3))
 	wantKeys[102] = "nikos b"
 	for id, want := range wantKeys {
@@ -184,7 +166,7 @@ func TestMigrateKeysFromFoldedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	var log lockedBuffer
+	var log syncbuf.Buffer
 	s2, rec := MustOpenStore(t, withPath(path), withLog(&log))
 	wantKeys := map[int64]string{
 		301: "oscar", 302: "oscar\u2060#302", 303: "oscar\u2060#303", 304: "oscar\u2060#304",

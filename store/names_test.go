@@ -3,56 +3,45 @@ package store
 import (
 	"context"
 	"fmt"
-	"livedash/models"
 	"testing"
 	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
-)
 
-// storedNameCases samples the name rule (its full table is models'
-// TestCleanName) to show that what the rule returns is what is stored.
-var storedNameCases = []struct {
-	name string
-	in   string
-	want string // the stored name; "" means invalid
-}{
-	{"trimmed", "  Bob \t", "Bob"},
-	{"NFD composed", "Zoe\u0308", "Zo\u00eb"},
-	{"Hangul jamo composed", "\u1100\u1161", "\uac00"},
-	{"emoji", "🙂 Bob", "🙂 Bob"},
-	{"only spaces", "   ", ""},
-	{"zero-width space inside", "Bob\u200b", ""},
-	{"right-to-left override", "\u202eboB", ""},
-	{"NUL", "Bob\u0000", ""},
-}
+	"livedash/models"
+	"livedash/models/nametest"
+)
 
 func TestNamesStored(t *testing.T) {
 	s, _ := MustOpenStore(t)
-	for i, tc := range storedNameCases {
-		t.Run(tc.name, func(t *testing.T) {
+	// A sample of the name rule (its full table runs in models'
+	// TestCleanName) to show that what the rule returns is what is stored.
+	sample := nametest.Sample(t, "trimmed", "NFD composed", "Hangul jamo composed", "emoji",
+		"only spaces", "zero-width space inside", "right-to-left override", "NUL")
+	for i, tc := range sample {
+		t.Run(tc.Name, func(t *testing.T) {
 			// Each case gets a player name of its own so cases share a store.
-			item := &models.CreateItem{Name: tc.in}
-			player := &models.CreateScore{Player: tc.in}
-			if tc.want != "" {
-				player.Player = fmt.Sprintf("p%d ", i) + tc.in
+			item := &models.CreateItem{Name: tc.In}
+			player := &models.CreateScore{Player: tc.In}
+			if tc.Want != "" {
+				player.Player = fmt.Sprintf("p%d ", i) + tc.In
 			}
 			resI, errI := s.Mutate(context.Background(), Origin{}, item)
 			resS, errS := s.Mutate(context.Background(), Origin{}, player)
-			if tc.want == "" {
+			if tc.Want == "" {
 				wantError(t, errI, models.CodeInvalid, "name")
 				wantError(t, errS, models.CodeInvalid, "player")
-				up := &models.UpdateItem{ID: 1, Name: ptr(tc.in)}
+				up := &models.UpdateItem{ID: 1, Name: ptr(tc.In)}
 				wantError(t, up.Validate(), models.CodeInvalid, "name")
-				ups := &models.UpdateScore{ID: 1, Player: ptr(tc.in)}
+				ups := &models.UpdateScore{ID: 1, Player: ptr(tc.In)}
 				wantError(t, ups.Validate(), models.CodeInvalid, "player")
 				return
 			}
 			if errI != nil || errS != nil {
 				t.Fatalf("create: %v / %v", errI, errS)
 			}
-			if it := decodeData[models.Item](t, resI.Data); it.Name != tc.want {
-				t.Errorf("item name %+q, want %+q", it.Name, tc.want)
+			if it := decodeData[models.Item](t, resI.Data); it.Name != tc.Want {
+				t.Errorf("item name %+q, want %+q", it.Name, tc.Want)
 			}
 			sc := decodeData[models.Score](t, resS.Data)
 			if wantP, _ := models.CleanName("player", player.Player, models.MaxPlayer); sc.Player != wantP {

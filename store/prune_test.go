@@ -34,6 +34,10 @@ func checkRetained(tb testing.TB, s *Store, retention int64) []models.Event {
 	return evs
 }
 
+// TestPruneEvents prunes a small retention under a heavy load: the writer
+// runs batches ahead of the publisher (which on PostgreSQL also reads the
+// log when its own NOTIFY wakes it), yet every event must reach the feed,
+// in order, with no gap and no Lost.
 func TestPruneEvents(t *testing.T) {
 	const retention, mutations = 50, 3000
 	s, rec := MustOpenStore(t, withRetention(retention), withSyncNormal())
@@ -53,17 +57,28 @@ func TestPruneEvents(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	wg.Wait()
+	replied := make(chan struct{})
+	go func() { wg.Wait(); close(replied) }()
+	waitClosed(t, replied, "every mutation's reply")
 	close(errs)
 	for err := range errs {
 		t.Fatal(err)
 	}
 
+	// Every sender is answered after its event was published, so the feed
+	// has them all by now.
+	if lost := rec.gaps(); len(lost) > 0 {
+		t.Fatalf("the publisher lost events (after, next): %v", lost)
+	}
+	published := rec.all()
+	checkConsecutive(t, "published", published, 1)
+	if n := int64(len(published)); n != 1+mutations {
+		t.Fatalf("published %d events, want %d", n, 1+mutations)
+	}
 	if s.Seq() != 1+mutations {
 		t.Fatalf("seq = %d, want %d", s.Seq(), 1+mutations)
 	}
 	evs := checkRetained(t, s, retention)
-	published := rec.all()
 	for _, ev := range evs {
 		if pub := published[ev.Seq-1]; string(pub.Data) != string(ev.Data) {
 			t.Errorf("retained seq %d = %s, published %s", ev.Seq, ev.Data, pub.Data)

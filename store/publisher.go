@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"livedash/models"
@@ -66,8 +67,11 @@ func (s *Store) publish(events []models.Event) {
 		return
 	}
 	if events[0].Seq != last+1 {
-		// Pruned before this instance read it: only after a long outage.
-		s.log.Warn("events missing from the log", "after", last, "next", events[0].Seq)
+		// Pruned by another instance before this one read them (this
+		// instance's writer never prunes past what it has published):
+		// only after a long outage or a tiny retention.
+		s.log.Warn("events missing from the log; closing connections so they resume", "after", last, "next", events[0].Seq)
+		s.opts.Feed.Lost(last, events[0].Seq)
 	}
 	s.opts.Feed.Publish(events)
 	s.seq.Store(events[len(events)-1].Seq)
@@ -122,6 +126,17 @@ func (s *Store) readLog(upTo int64) error {
 		}
 	}
 	return nil
+}
+
+// CatchUpCommitted waits until the feed has published every event committed
+// when it is called, on any instance, or until ctx ends. A connection
+// subscribed afterwards is welcomed at a seq at least as high as anything
+// another instance has told its client (read-your-writes on every
+// instance). On SQLite every ack already follows its publication.
+func (s *Store) CatchUpCommitted(ctx context.Context) {
+	if s.d.shared() {
+		s.CatchUp(ctx, math.MaxInt64)
+	}
 }
 
 // CatchUp waits until the feed has published seq, reading the log for it,

@@ -10,8 +10,6 @@ import (
 
 func TestQueriesOnDemoData(t *testing.T) {
 	s, rec := MustOpenStore(t)
-	ctx := context.Background()
-
 	st := mustState(t, s)
 	if st.Seq != 1 || st.Epoch != s.Epoch() || st.Epoch == "" {
 		t.Errorf("state seq/epoch = %d/%q, want 1/%q", st.Seq, st.Epoch, s.Epoch())
@@ -19,32 +17,8 @@ func TestQueriesOnDemoData(t *testing.T) {
 	if len(st.Items) != len(models.DemoItems()) || len(st.Scores) != len(models.DemoScores()) {
 		t.Fatalf("state has %d items and %d scores, want the demo set", len(st.Items), len(st.Scores))
 	}
-	items, err := s.Items(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	scores, err := s.Scores(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	checkJSON(t, items, mustJSON(t, st.Items))
-	checkJSON(t, scores, mustJSON(t, st.Scores))
-	for _, it := range items {
-		got, err := s.Item(ctx, it.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkJSON(t, got, mustJSON(t, it))
-		checkTimestamps(t, mustJSON(t, got))
-	}
-	for _, sc := range scores {
-		got, err := s.Score(ctx, sc.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		checkJSON(t, got, mustJSON(t, sc))
-		checkTimestamps(t, mustJSON(t, got))
-	}
+	checkReads(t, st.Items, s.Items, s.Item, func(it models.Item) int64 { return it.ID })
+	checkReads(t, st.Scores, s.Scores, s.Score, func(sc models.Score) int64 { return sc.ID })
 
 	evs := mustEvents(t, s, 0)
 	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].Type != "state.reset" {
@@ -166,4 +140,25 @@ func mustJSON(tb testing.TB, v any) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// checkReads checks one kind's reads against the state's records: the list
+// equals them, and each record read alone equals its row in the list, with
+// both timestamps.
+func checkReads[T any](tb testing.TB, want []T, list func(context.Context) ([]T, error), one func(context.Context, int64) (T, error), id func(T) int64) {
+	tb.Helper()
+	ctx := context.Background()
+	got, err := list(ctx)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	checkJSON(tb, got, mustJSON(tb, want))
+	for _, r := range got {
+		alone, err := one(ctx, id(r))
+		if err != nil {
+			tb.Fatal(err)
+		}
+		checkJSON(tb, alone, mustJSON(tb, r))
+		checkTimestamps(tb, mustJSON(tb, alone))
+	}
 }

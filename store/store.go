@@ -42,10 +42,15 @@ type Options struct {
 
 // Feed is whoever fans committed events out (the hub). Start is called
 // once, with the last committed seq, before anything is published, so the
-// feed is never half started.
+// feed is never half started. Lost is called, before the events from next
+// on are published, when the events after..next-1 can no longer be read
+// (another instance pruned them first): whoever was fed up to after must
+// not see a silent gap, so the feed ends its subscribers (they resume, or
+// resync, from the log) and counts on from next-1.
 type Feed interface {
 	Start(seq int64)
 	Publish(events []models.Event)
+	Lost(after, next int64)
 }
 
 // Store owns the database. All mutations go through one writer goroutine, so
@@ -79,6 +84,7 @@ type discardFeed struct{}
 
 func (discardFeed) Start(int64)            {}
 func (discardFeed) Publish([]models.Event) {}
+func (discardFeed) Lost(int64, int64)      {}
 
 func (o Options) withDefaults() (Options, error) {
 	if o.Path == "" {
@@ -170,6 +176,9 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	if err := markResets(db); err != nil {
+		return err
+	}
+	if err := uniqueUndo(db); err != nil {
 		return err
 	}
 	if err := makeAccessKeys(ctx, s.write); err != nil {

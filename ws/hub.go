@@ -79,6 +79,24 @@ func (h *Hub) Start(seq int64) {
 	h.mu.Unlock()
 }
 
+// reasonEventsLost is the close reason of Lost.
+const reasonEventsLost = "events were missed; reconnect with since to resume"
+
+// Lost closes every connection with 1013 before the events after..next-1,
+// which the store could not read, would leave a hole in their streams;
+// they reconnect with since and resume from the log or resync. A
+// connection registered afterwards gets next-1 as its welcome seq, so it
+// too sees no gap.
+func (h *Hub) Lost(after, next int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.log.Warn("closing every connection: events lost before they were published", "after", after, "next", next)
+	for c := range h.conns {
+		c.finish(protocol.CloseTryAgain, reasonEventsLost, false)
+	}
+	h.seq = max(h.seq, next-1)
+}
+
 func (h *Hub) broadcast(frames []*outbox.Frame) {
 	h.mu.Lock()
 	defer h.mu.Unlock()

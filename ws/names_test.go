@@ -10,6 +10,7 @@ import (
 
 	"livedash/app/apptest"
 	"livedash/models"
+	"livedash/models/nametest"
 	"livedash/protocol"
 )
 
@@ -18,32 +19,20 @@ import (
 // characters. A bad one is refused before the upgrade with invalid/name.
 func TestPresenceNameRule(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	cases := []struct {
-		name string
-		raw  string // the query value, before URL escaping
-		want string // the name in the welcome; "" means refused
-	}{
-		{"plain", "Alice", "Alice"},
-		{"trimmed", "  Alice\t", "Alice"},
-		{"NFD composed", "Zoe\u0308", "Zo\u00eb"},
-		{"Greek", "ΝΊΚΟΣ", "ΝΊΚΟΣ"},
-		{"40 NFD characters", strings.Repeat("e\u0301", 40), strings.Repeat("\u00e9", 40)},
-
-		{"41 characters", strings.Repeat("n", 41), ""},
-		{"only spaces", "   ", ""},
-		{"zero-width space inside", "Bob\u200b", ""},
-		{"BOM first", "\ufeffBob", ""},
-		{"right-to-left override", "\u202eboB", ""},
-		{"NUL", "Bob\x00", ""},
-		{"only zero-width space", "\u200b", ""},
-		{"tab inside", "Bo\tb", ""},
-		{"newline inside", "Bo\nb", ""},
-		{"invalid UTF-8", "Bob\xff", ""},
-	}
+	// The shared table's cases, with the length bound and an upper-case
+	// Greek name on top: the query value is the case's input before URL
+	// escaping, and "" wanted means refused.
+	cases := append(nametest.Sample(t, "plain", "trimmed", "NFD composed",
+		"only spaces", "zero-width space inside", "BOM first", "right-to-left override", "NUL",
+		"only zero-width space", "tab inside", "newline inside", "invalid UTF-8"),
+		nametest.Case{Name: "Greek capitals", In: "ΝΊΚΟΣ", Want: "ΝΊΚΟΣ"},
+		nametest.Case{Name: "40 NFD characters", In: strings.Repeat("e\u0301", 40), Want: strings.Repeat("\u00e9", 40)},
+		nametest.Case{Name: "41 characters", In: strings.Repeat("n", 41)},
+	)
 	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			c, resp, err := srv.TryDial(t, "name="+url.QueryEscape(tc.raw), nil)
-			if tc.want == "" {
+		t.Run(tc.Name, func(t *testing.T) {
+			c, resp, err := srv.TryDial(t, "name="+url.QueryEscape(tc.In), nil)
+			if tc.Want == "" {
 				if err == nil || resp == nil || resp.StatusCode != http.StatusBadRequest {
 					t.Fatalf("want 400, got err %v resp %v", err, resp)
 				}
@@ -58,8 +47,8 @@ func TestPresenceNameRule(t *testing.T) {
 				t.Fatalf("refused: %v", err)
 			}
 			var w protocol.Welcome
-			if err := json.Unmarshal(c.WaitType("welcome").Data, &w); err != nil || w.Name != tc.want {
-				t.Fatalf("welcome name %+q (%v), want %+q", w.Name, err, tc.want)
+			if err := json.Unmarshal(c.WaitType("welcome").Data, &w); err != nil || w.Name != tc.Want {
+				t.Fatalf("welcome name %+q (%v), want %+q", w.Name, err, tc.Want)
 			}
 		})
 	}

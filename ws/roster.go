@@ -151,7 +151,8 @@ func (r *LocalRoster) usersLocked() []protocol.User {
 
 // sortUsers orders users by name, then id, and keeps each public id once:
 // where one id comes with two names (one client connected twice under
-// different names) the first name in that order is listed.
+// different names) the first name in that order is listed: a rule without
+// clocks, so every instance lists the same name (docs/PROTOCOL.md, Presence).
 func sortUsers(users []protocol.User) []protocol.User {
 	sort.Slice(users, func(i, j int) bool {
 		if users[i].Name != users[j].Name {

@@ -118,6 +118,11 @@ func TestRoster(t *testing.T) {
 			r.Join(user("p-a", "Zoe"))
 			r.Join(anna)
 		}, sees(2, anna)},
+		{"when the first name's connection leaves, the next name is listed", func(r Roster) {
+			r.Join(user("p-a", "Zoe"))
+			s := r.Join(anna)
+			r.Leave(s)
+		}, sees(1, user("p-a", "Zoe"))},
 		{"ordered by name, then id", func(r Roster) {
 			r.Join(bert)
 			r.Join(anna2)

@@ -142,10 +142,14 @@ func (s *Server) serve(wc *websocket.Conn) {
 //go:noinline
 func (s *Server) open(ws *wslib.Conn, p Params) (*conn, int64, bool) {
 	c := s.newConn(ws, p)
-	if p.Since != nil && s.store.Shared() {
-		// Resuming after another instance: let this one catch up first.
+	if s.store.Shared() {
+		// Another instance may have told the client of a later seq (an ack,
+		// or the since it resumes from): subscribe only once this instance
+		// has published everything committed so far, so the welcome is at
+		// least that new. Bounded: a stalled database must not hold the
+		// upgrade forever, and a resume then still gets no gap.
 		ctx, cancel := context.WithTimeout(s.ctx, 2*time.Second)
-		s.store.CatchUp(ctx, *p.Since)
+		s.store.CatchUpCommitted(ctx)
 		cancel()
 	}
 	welcomeSeq, err := s.hub.register(c)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/fasthttp/websocket"
+
+	"livedash/internal/syncbuf"
 )
 
 // fakeServer is a minimal in-process implementation of the wire contract
@@ -333,7 +335,7 @@ func TestProgressMarksTheDeliveryWindow(t *testing.T) {
 	fs, addr := newFakeServer(t)
 	cfg := testConfig(t, addr)
 	cfg.Quiet = false
-	var progress lockedBuffer
+	var progress syncbuf.Buffer
 	var at []int // how much progress had been logged at each state.get
 	fs.onStateGet = func() { at = append(at, len(progress.String())) }
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -352,22 +354,4 @@ func TestProgressMarksTheDeliveryWindow(t *testing.T) {
 	if len(at) != 2 || at[0] > sending || at[1] <= delivered {
 		t.Errorf("state.get at progress offsets %v; want one before %d (sending) and one after %d (delivered)\n%s", at, sending, delivered, out)
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for the run's concurrent progress lines.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

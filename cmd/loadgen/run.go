@@ -330,26 +330,42 @@ func (r *runner) seed(ctx context.Context, ct *control) error {
 		return nil
 	}
 	if r.cfg.Mix.needsScores() && len(r.scoreIDs) == 0 {
-		for i := 0; i < r.cfg.SeedRecords; i++ {
-			sc, _, err := ct.c.CreateScore(ctx, ldclient.NewScore{Player: fmt.Sprintf("lg-%s-seed-%d", r.runID, i)})
-			if err != nil {
-				return fmt.Errorf("seeding scores: %w", err)
-			}
-			r.scoreIDs = append(r.scoreIDs, sc.ID)
+		ids, err := r.seedN("scores", "increment", func(name string) (int64, error) {
+			sc, _, err := ct.c.CreateScore(ctx, ldclient.NewScore{Player: name})
+			return sc.ID, err
+		})
+		r.scoreIDs = ids
+		if err != nil {
+			return err
 		}
-		r.logf("created %d scores to increment", r.cfg.SeedRecords)
 	}
 	if r.cfg.Mix.needsItems() && len(r.itemIDs) == 0 {
-		for i := 0; i < r.cfg.SeedRecords; i++ {
-			it, _, err := ct.c.CreateItem(ctx, ldclient.NewItem{Name: fmt.Sprintf("lg-%s-seed-%d", r.runID, i)})
-			if err != nil {
-				return fmt.Errorf("seeding items: %w", err)
-			}
-			r.itemIDs = append(r.itemIDs, it.ID)
+		ids, err := r.seedN("items", "update", func(name string) (int64, error) {
+			it, _, err := ct.c.CreateItem(ctx, ldclient.NewItem{Name: name})
+			return it.ID, err
+		})
+		r.itemIDs = ids
+		if err != nil {
+			return err
 		}
-		r.logf("created %d items to update", r.cfg.SeedRecords)
 	}
 	return nil
+}
+
+// seedN creates SeedRecords records of one kind through create, which gets
+// each record's name and returns its id. On an error it returns the ids
+// created so far with it, as the run keeps what it seeded.
+func (r *runner) seedN(kind, use string, create func(name string) (int64, error)) ([]int64, error) {
+	ids := make([]int64, 0, r.cfg.SeedRecords)
+	for i := 0; i < r.cfg.SeedRecords; i++ {
+		id, err := create(fmt.Sprintf("lg-%s-seed-%d", r.runID, i))
+		if err != nil {
+			return ids, fmt.Errorf("seeding %s: %w", kind, err)
+		}
+		ids = append(ids, id)
+	}
+	r.logf("created %d %s to %s", r.cfg.SeedRecords, kind, use)
+	return ids, nil
 }
 
 // connectAll opens listeners then writers in batches of cfg.Batch dialled

@@ -45,7 +45,12 @@ func Pair(tb testing.TB, wrap func(net.Conn) net.Conn) (server, client *websocke
 		}
 		_ = nc.SetDeadline(time.Now().Add(handshakeWait))
 		u := &url.URL{Scheme: "ws", Host: ln.Addr().String(), Path: "/ws"}
-		c, _, err := websocket.NewClient(nc, u, nil, 1024, 1024)
+		d := websocket.Dialer{
+			NetDial:         func(string, string) (net.Conn, error) { return nc, nil },
+			ReadBufferSize:  1024,
+			WriteBufferSize: 1024,
+		}
+		c, _, err := d.Dial(u.String(), nil)
 		if err != nil {
 			nc.Close()
 			got <- dialed{err: err}

@@ -5,101 +5,9 @@ import { h, setText } from './dom.js';
 import { icon } from './icons.js';
 import { personId } from './ids.js';
 import { undoable } from './history.js';
+import { relTime, sentence } from './words.js';
 
 const MAX = 50;
-
-/** "just now", "3 s ago", "4 min ago", "2 h ago", "3 d ago". */
-export function relTime(ms) {
-  const s = Math.max(0, Math.floor(ms / 1000));
-  if (s < 2) return 'just now';
-  if (s < 60) return `${s} s ago`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m} min ago`;
-  const hr = Math.floor(m / 60);
-  if (hr < 24) return `${hr} h ago`;
-  return `${Math.floor(hr / 24)} d ago`;
-}
-
-/** Who made an event: the actor's name, "Someone" or "A script". */
-function actorName(ev) {
-  const a = ev.actor;
-  if (!a) return 'A script';
-  if (a.name) return a.name;
-  return personId(a) ? 'Someone' : 'A script';
-}
-
-/**
- * Whether the server made the change itself, as with the demo data of a new
- * database: no actor (contract 1.1), or, from servers before it, an actor
- * named "livedash" that is nobody's connection.
- */
-function bySelf(ev) {
-  const a = ev.actor;
-  return !a || (!personId(a) && a.name === 'livedash');
-}
-
-function pts(n) {
-  return `${n} point${Math.abs(n) === 1 ? '' : 's'}`;
-}
-
-/**
- * Describes an event as a list of parts: strings, or {t, cls} for
- * emphasised names. prev is the record before the change (if known).
- */
-function describe(ev, prev) {
-  const d = ev.data || {};
-  const who = { t: actorName(ev), cls: 'who' };
-  const b = (t) => ({ t: String(t), cls: 'what' });
-  switch (ev.type) {
-    case 'score.created':
-      return { kind: 'score', parts: [who, ' added player ', b(d.player), d.points ? ` with ${pts(d.points)}` : ''] };
-    case 'score.updated': {
-      const parts = [who];
-      const delta = typeof ev.delta === 'number' ? ev.delta : null;
-      const renamed = prev && prev.player !== d.player;
-      if (delta !== null && !renamed) {
-        if (delta >= 0) parts.push(` added ${pts(delta)} to `, b(d.player));
-        else parts.push(` removed ${pts(-delta)} from `, b(d.player));
-        return { kind: delta >= 0 ? 'up' : 'down', parts };
-      }
-      const bits = [];
-      if (renamed) bits.push([' renamed player ', b(prev.player), ' to ', b(d.player)]);
-      if (prev && prev.points !== d.points && delta === null) {
-        bits.push(renamed ? [` and set the points to ${d.points}`] : [' set ', b(d.player), `\u2019s points to ${d.points}`]);
-      } else if (delta !== null && renamed) {
-        bits.push([delta >= 0 ? ` and added ${pts(delta)}` : ` and removed ${pts(-delta)}`]);
-      }
-      if (bits.length === 0) bits.push([' updated player ', b(d.player)]);
-      for (const x of bits) parts.push(...x);
-      return { kind: 'score', parts };
-    }
-    case 'score.deleted':
-      return { kind: 'delete', parts: [who, ' removed player ', prev ? b(prev.player) : b(`#${d.id}`)] };
-    case 'item.created':
-      return { kind: 'item', parts: [who, ' added item ', b(d.name)] };
-    case 'item.updated': {
-      const parts = [who];
-      const renamed = prev && prev.name !== d.name;
-      const described = prev && (prev.description || '') !== (d.description || '');
-      if (renamed) {
-        parts.push(' renamed item ', b(prev.name), ' to ', b(d.name));
-        if (described) parts.push(' and edited its description');
-      } else if (described) {
-        parts.push(' edited the description of ', b(d.name));
-      } else {
-        parts.push(' updated item ', b(d.name));
-      }
-      return { kind: 'item', parts };
-    }
-    case 'item.deleted':
-      return { kind: 'delete', parts: [who, ' deleted item ', prev ? b(prev.name) : b(`#${d.id}`)] };
-    case 'state.reset':
-      if (bySelf(ev)) return { kind: 'reset', parts: ['Demo data loaded'] };
-      return { kind: 'reset', parts: [who, ' reset the demo'] };
-    default:
-      return { kind: 'other', parts: [who, ` made a change (${ev.type})`] };
-  }
-}
 
 const KIND_ICON = { up: 'plus', down: 'minus', score: 'trophy', item: 'box', delete: 'trash', reset: 'reset', other: 'bolt' };
 
@@ -112,11 +20,15 @@ export class ActivityView {
     this.empty = empty;
     this.entries = []; // newest first: {seq, at, li, time}
     this.seen = new Set();
+    // Seqs an event in the feed undid: those can be undone no more (the
+    // server's rule is "at most once"), so they lose their Undo.
+    this.undone = new Set();
     this.claims = new Set(); // seqs of our own REST changes
     this.timer = setInterval(() => this.tick(), 1000);
-    // Entries shown before the first welcome could not know our id.
+    // Entries shown before the first welcome (the backfill) could not
+    // know our id, so they named us by name: word them again.
     client.addEventListener('welcome', () => {
-      for (const e of this.entries) e.li.classList.toggle('mine', this.isMine(e.ev));
+      for (const [i, old] of this.entries.entries()) this.rebuild(i, old);
     });
   }
 
@@ -129,6 +41,11 @@ export class ActivityView {
   add(ev, prev) {
     if (this.seen.has(ev.seq)) return;
     this.seen.add(ev.seq);
+    if (typeof ev.undo_of === 'number') {
+      this.undone.add(ev.undo_of);
+      const target = this.entries.find((e) => e.seq === ev.undo_of);
+      if (target && target.undo) target.undo.remove();
+    }
     const entry = this.build(this.withClaim(ev), prev);
 
     // Insert by seq (newest first).
@@ -153,28 +70,30 @@ export class ActivityView {
   claim(seq) {
     this.claims.add(seq);
     const i = this.entries.findIndex((e) => e.seq === seq);
-    if (i < 0) return;
-    const old = this.entries[i];
-    if (old.ev.actor && old.ev.actor.name) return;
+    if (i >= 0) this.rebuild(i, this.entries[i]);
+  }
+
+  withClaim(ev) {
+    if (!this.claims.has(ev.seq) || personId(ev.actor)) return ev;
+    return { ...ev, actor: { id: this.client.me, name: this.client.name } };
+  }
+
+  /** Words entry i again, in place. */
+  rebuild(i, old) {
     const entry = this.build(this.withClaim(old.ev), old.prev);
     old.li.replaceWith(entry.li);
     this.entries[i] = entry;
   }
 
-  withClaim(ev) {
-    if (!this.claims.has(ev.seq) || (ev.actor && ev.actor.name)) return ev;
-    return { ...ev, actor: { id: this.client.me, name: this.client.name || 'You' } };
-  }
-
   build(ev, prev) {
     const parsed = ev.at ? Date.parse(ev.at) : NaN;
     const at = Number.isFinite(parsed) ? Math.min(parsed, Date.now()) : Date.now();
-    const { kind, parts } = describe(ev, prev);
-    const sentence = h('span', { class: 'activity-text' });
+    const { kind, parts } = sentence(ev, prev, this.client.me);
+    const text = h('span', { class: 'activity-text' });
     for (const p of parts) {
       if (!p) continue;
-      if (typeof p === 'string') sentence.appendChild(document.createTextNode(p));
-      else sentence.appendChild(h('strong', { class: p.cls }, p.t));
+      if (typeof p === 'string') text.appendChild(document.createTextNode(p));
+      else text.appendChild(h('strong', { class: p.cls }, p.t));
     }
     const time = h('time', { class: 'activity-time' });
     if (Number.isFinite(parsed)) time.setAttribute('datetime', new Date(parsed).toISOString());
@@ -182,15 +101,24 @@ export class ActivityView {
       'li',
       { class: `activity-entry kind-${kind}${this.isMine(ev) ? ' mine' : ''}`, 'data-seq': String(ev.seq) },
       h('span', { class: 'activity-icon', 'aria-hidden': 'true' }, icon(KIND_ICON[kind] || 'bolt')),
-      h('span', { class: 'activity-body' }, sentence, h('span', { class: 'sr-sep' }, ', '), time),
+      h('span', { class: 'activity-body' }, text, h('span', { class: 'sr-sep' }, ', '), time),
     );
-    if (undoable(ev) && this.onUndo) {
-      const btn = h('button', { type: 'button', class: 'icon-btn activity-undo', 'data-testid': 'activity-undo', 'aria-label': `Undo: ${sentence.textContent}`, title: 'Undo this change' }, icon('reset'));
-      btn.addEventListener('click', () => this.onUndo(ev));
+    let btn = null;
+    if (undoable(ev) && this.onUndo && !this.undone.has(ev.seq)) {
+      btn = h('button', { type: 'button', class: 'icon-btn activity-undo', 'data-testid': 'activity-undo', 'aria-label': `Undo: ${text.textContent}`, title: 'Undo this change' }, icon('reset'));
+      // Disabled while the undo is under way, so a double click sends one.
+      btn.addEventListener('click', async () => {
+        btn.disabled = true;
+        try {
+          await this.onUndo(ev);
+        } finally {
+          btn.disabled = false;
+        }
+      });
       li.appendChild(btn);
     }
     setText(time, relTime(Date.now() - at));
-    return { seq: ev.seq, at, li, time, ev, prev };
+    return { seq: ev.seq, at, li, time, ev, prev, undo: btn };
   }
 
   tick() {

@@ -1,50 +1,59 @@
 // The connection badge in the top bar (live, reconnecting in N s, offline,
-// queued changes), the tab title and the "Retry now" button.
+// queued changes), the tab title and the "Retry now" button. It words the
+// client's status (the connection states at the top of client.js); its own
+// data-state is only the badge's look: live, connecting, reconnecting or
+// offline.
 
 import { setText } from './dom.js';
+
+/** The badge's look and words for a client status; pure, for tests. */
+export function badgeOf(status, queued, now = Date.now()) {
+  const left = status.nextRetryAt ? Math.ceil((status.nextRetryAt - now) / 1000) : 0;
+  let state;
+  let label;
+  switch (status.state) {
+    case 'live':
+    case 'resyncing': // still welcomed: requests go out, events catch up
+      state = 'live';
+      label = 'live';
+      break;
+    case 'waiting':
+      state = status.offline ? 'offline' : 'reconnecting';
+      if (status.offline) label = left > 0 ? `offline \u00b7 retry in ${left} s` : 'offline';
+      else label = left > 0 ? `reconnecting in ${left} s` : 'reconnecting\u2026';
+      break;
+    case 'closed':
+      state = 'offline';
+      label = 'offline';
+      break;
+    default: // idle, loading, opening: an attempt is under way
+      state = status.offline ? 'offline' : status.reconnect ? 'reconnecting' : 'connecting';
+      label = status.offline ? 'offline' : `${state}\u2026`;
+  }
+  if (state !== 'live' && queued > 0) label += ` \u00b7 ${queued} queued`;
+  // "Retry now" while a timer waits for the next attempt, or while an
+  // attempt runs without network.
+  return { state, label, retry: status.state === 'waiting' || (state === 'offline' && status.state !== 'closed') };
+}
 
 export function setupBadge(client, badge, retry) {
   const text = badge.querySelector('.badge-text');
   let timer = null;
-  let status = client.status;
 
   const paint = () => {
-    const s = status.state;
-    const queued = client.pendingCount;
-    let state;
-    let label;
-    if (s === 'live') {
-      state = 'live';
-      label = 'live';
-    } else if (s === 'reconnecting' || (s === 'connecting' && status.reconnect)) {
-      state = 'reconnecting';
-      const left = status.nextRetryAt ? Math.ceil((status.nextRetryAt - Date.now()) / 1000) : 0;
-      label = s === 'reconnecting' && left > 0 ? `reconnecting in ${left} s` : 'reconnecting\u2026';
-    } else if (s === 'offline') {
-      state = 'offline';
-      const left = status.nextRetryAt ? Math.ceil((status.nextRetryAt - Date.now()) / 1000) : 0;
-      label = left > 0 ? `offline \u00b7 retry in ${left} s` : 'offline';
-    } else if (s === 'closed') {
-      state = 'offline';
-      label = 'offline';
-    } else {
-      state = 'connecting';
-      label = 'connecting\u2026';
-    }
-    if (state !== 'live' && queued > 0) label += ` \u00b7 ${queued} queued`;
+    const { state, label, retry: canRetry } = badgeOf(client.status, client.pendingCount);
     badge.dataset.state = state;
     setText(text, label);
     const title = state === 'live' ? 'livedash' : `livedash \u00b7 ${label}`;
     if (document.title !== title) document.title = title;
-    retry.hidden = !(state === 'reconnecting' || state === 'offline') || s === 'connecting';
+    retry.hidden = !canRetry;
     document.documentElement.dataset.conn = state;
   };
 
-  client.addEventListener('status', (e) => {
-    status = e.detail;
+  client.addEventListener('status', () => {
     clearInterval(timer);
     timer = null;
-    if (status.nextRetryAt) timer = setInterval(paint, 250);
+    if (client.status.nextRetryAt) timer = setInterval(paint, 250);
     paint();
   });
   client.addEventListener('pending', paint);

@@ -9,8 +9,9 @@
 //   const { seq, data } = await c.request('score.increment', { id: 3, by: 5 });
 //
 // Events (CustomEvent, payload in `detail`):
-//   status    {state: 'connecting'|'live'|'reconnecting'|'offline'|'closed',
-//              nextRetryAt?: ms epoch, failures, reason?}
+//   status    {state, failures, reconnect, offline, nextRetryAt?, reason?, resumed?}
+//             on every change of the connection state (below) and when
+//             the browser goes offline; `client.status` is the last one
 //   snapshot  {state, reason}        state (re)loaded from GET /api/state
 //   welcome   welcome frame data     {seq, epoch, client, id, name, resumed?}
 //   resync    resync frame data      {seq, epoch}; the client reloads by itself
@@ -24,7 +25,9 @@
 // People are named by public id (`id`; client.me is ours, from the
 // welcome); the client id is a secret that goes to our own server only.
 //
-// The connection is one state machine (`client.connection`):
+// The connection is one state machine, and its state is the one status
+// vocabulary: `client.connection`, `client.status.state` and the `status`
+// event all name one of
 //
 //   idle       connect() not called yet
 //   loading    fetching GET /api/state before opening a socket: the first
@@ -33,8 +36,19 @@
 //   live       welcomed: requests go out, events apply in seq order
 //   resyncing  welcomed, reloading the snapshot after a resync frame or a
 //              seq gap; events wait in a buffer until it is in
-//   waiting    no socket; a retry timer runs (status reconnecting/offline)
+//   waiting    no socket; a retry timer runs until `nextRetryAt`
 //   closed     close() was called; final
+//
+// and the status adds what a page shows about it:
+//
+//   failures     attempts failed in a row (reset by a stable connection)
+//   reconnect    not the first attempt: a snapshot was loaded before or an
+//                attempt failed
+//   offline      the browser reports no network, or `offlineAfter` attempts
+//                failed in a row: waiting is likely to last
+//   nextRetryAt  (waiting) ms epoch of the next attempt
+//   reason       (waiting) why the last attempt or socket ended
+//   resumed      (live, from opening) the welcome resumed from our seq
 //
 // Events that move it (TRANSITIONS below is the complete list):
 //
@@ -128,10 +142,11 @@ export class LivedashClient extends EventTarget {
     this.state = emptyState();
     /** Last presence frame data. */
     this.presence = { count: 0, users: [] };
-    /** Current connection status (see the `status` event). */
-    this.status = { state: 'idle', failures: 0 };
-
     this._conn = 'idle';
+    this._failures = 0;
+    /** Current connection status (see the `status` event). */
+    this.status = this._statusOf({});
+
     // Bumped on every change of state: async work started in one state
     // drops its result when the client has moved on meanwhile.
     this._gen = 0;
@@ -139,7 +154,6 @@ export class LivedashClient extends EventTarget {
     this._reloadAgain = false;
     this._ws = null;
     this._liveSince = 0;
-    this._failures = 0;
     this._retryTimer = null;
     this._welcomeTimer = null;
     this._heartbeat = null;
@@ -158,7 +172,7 @@ export class LivedashClient extends EventTarget {
       this._attempt();
     };
     this._onOffline = () => {
-      if (['loading', 'opening', 'waiting'].includes(this._conn)) this._setStatus('offline', { reason: 'network' });
+      if (['loading', 'opening', 'waiting'].includes(this._conn)) this._setStatus({ ...this.status, reason: 'network' });
     };
   }
 
@@ -301,6 +315,13 @@ export class LivedashClient extends EventTarget {
     this._gen++;
     if (from === 'resyncing' && event !== 'loaded') this._stale = true;
     if (!WELCOMED.has(to)) this._teardownSocket();
+    // The status goes out before the entry action below, which may move the
+    // machine on at once (a socket that cannot be created is lost): so the
+    // status events come in the order of the states.
+    let extra = {};
+    if (to === 'waiting') extra = this._scheduleRetry(reason);
+    else if (to === 'live' && from === 'opening') extra = { resumed: !!this.welcome.resumed };
+    this._setStatus(extra);
     switch (to) {
       case 'loading':
         this._load();
@@ -316,9 +337,6 @@ export class LivedashClient extends EventTarget {
         this._reloadAgain = false;
         this._reload();
         break;
-      case 'waiting':
-        this._scheduleRetry(reason);
-        break;
       case 'closed':
         this._shutDown();
         break;
@@ -328,8 +346,6 @@ export class LivedashClient extends EventTarget {
 
   /** Starts an attempt: with a snapshot first when ours is missing or stale. */
   _attempt() {
-    // `reconnect` tells a first connection apart from a later one.
-    this._setStatus('connecting', { attempt: this._failures + 1, reconnect: this.state.loaded || this._failures > 0 });
     this._fire(this.state.loaded && !this._stale ? 'open' : 'load');
   }
 
@@ -378,7 +394,6 @@ export class LivedashClient extends EventTarget {
     clearTimeout(this._welcomeTimer);
     this._liveSince = Date.now();
     this._lastFrameAt = Date.now();
-    this._setStatus('live', { resumed: !!this.welcome.resumed });
     this._emit('welcome', this.welcome);
     this._startHeartbeat();
     this._flush();
@@ -390,14 +405,13 @@ export class LivedashClient extends EventTarget {
     this._fire('lost', reason);
   }
 
+  /** Starts the retry timer; returns the status fields of waiting. */
   _scheduleRetry(reason) {
     const n = Math.max(1, this._failures);
     const base = Math.min(this.opts.maxDelay, this.opts.minDelay * 2 ** (n - 1));
     const delay = Math.round(Math.min(this.opts.maxDelay, base * (0.75 + Math.random() * 0.5)));
-    const nextRetryAt = Date.now() + delay;
     this._retryTimer = setTimeout(() => this._attempt(), delay);
-    const offline = this._isOffline() || this._failures >= this.opts.offlineAfter;
-    this._setStatus(offline ? 'offline' : 'reconnecting', { nextRetryAt, reason });
+    return { nextRetryAt: Date.now() + delay, reason };
   }
 
   _teardownSocket() {
@@ -432,7 +446,6 @@ export class LivedashClient extends EventTarget {
     }
     this._pending.clear();
     this._emitPending();
-    this._setStatus('closed');
   }
 
   // -------------------------------------------------------------- frames
@@ -624,8 +637,19 @@ export class LivedashClient extends EventTarget {
     this._emit('pending', { count: this._pending.size });
   }
 
-  _setStatus(state, extra = {}) {
-    this.status = { state, failures: this._failures, ...extra };
+  /** The status of the current state (see the top of this file). */
+  _statusOf(extra) {
+    return {
+      state: this._conn,
+      failures: this._failures,
+      reconnect: this.state.loaded || this._failures > 0,
+      offline: this._isOffline() || this._failures >= this.opts.offlineAfter,
+      ...extra,
+    };
+  }
+
+  _setStatus(extra) {
+    this.status = this._statusOf(extra);
     this._emit('status', this.status);
   }
 

@@ -3,8 +3,8 @@
 
 import { h, setText } from './dom.js';
 import { icon } from './icons.js';
-import { actorLabel, diffLines, recordOf, undoEvent } from './history.js';
-import { relTime } from './activity.js';
+import { recordOf, undoEvent } from './history.js';
+import { actorName, changeLines, relTime } from './words.js';
 
 export class HistoryPanel {
   constructor(client, el) {
@@ -79,15 +79,28 @@ export class HistoryPanel {
   }
 
   render() {
+    // An undo touches the record it undoes, so its event is in this list:
+    // a change undone once offers no Undo (the server's "at most once").
+    const undone = new Set(this.events.map((e) => e.undo_of).filter((s) => typeof s === 'number'));
     const items = this.events.map((ev) => {
       const time = h('time', { class: 'history-time', datetime: ev.at || '' });
-      const undo = h('button', { type: 'button', class: 'link-btn history-undo', 'data-testid': 'history-undo', 'aria-label': `Undo change #${ev.seq}` }, icon('reset'), 'Undo');
-      undo.addEventListener('click', () => undoEvent(this.client, ev, (k, i) => this.open(k, i)));
+      let undo = null;
+      if (!undone.has(ev.seq)) {
+        undo = h('button', { type: 'button', class: 'link-btn history-undo', 'data-testid': 'history-undo', 'aria-label': `Undo change #${ev.seq}` }, icon('reset'), 'Undo');
+        undo.addEventListener('click', async () => {
+          undo.disabled = true;
+          try {
+            await undoEvent(this.client, ev, (k, i) => this.open(k, i));
+          } finally {
+            undo.disabled = false;
+          }
+        });
+      }
       const li = h(
         'li',
         { class: 'history-entry', 'data-testid': 'history-entry', 'data-seq': String(ev.seq) },
-        h('div', { class: 'history-head' }, h('strong', { class: 'history-who', 'data-testid': 'history-who' }, actorLabel(ev, this.client.me)), time),
-        h('ul', { class: 'history-diff' }, diffLines(ev).map((l) => h('li', { 'data-testid': 'history-diff' }, l))),
+        h('div', { class: 'history-head' }, h('strong', { class: 'history-who', 'data-testid': 'history-who' }, actorName(ev.actor, this.client.me)), time),
+        h('ul', { class: 'history-diff' }, changeLines(ev).map((l) => h('li', { 'data-testid': 'history-diff' }, l))),
         undo,
       );
       li._time = time;

@@ -1,8 +1,9 @@
-// Undo and history: what a logged event changed, in words, and undo of any
-// change with a refusal explained ("Bob changed it again since").
+// Undo: of any change, with a refusal explained ("Bob changed it again
+// since"), and of your own last change from a toast or Ctrl+Z.
 
 import { personId } from './ids.js';
 import { toast } from './toast.js';
+import { actorName, changeLines, undoRefusal } from './words.js';
 
 /** Whether an event is a change of one record, which undo can take back. */
 export function undoable(ev) {
@@ -13,54 +14,6 @@ export function undoable(ev) {
 export function recordOf(ev) {
   if (!undoable(ev) || !ev.data) return null;
   return { kind: ev.type.startsWith('item.') ? 'item' : 'score', id: ev.data.id };
-}
-
-/** Who made an event, for sentences. */
-export function actorLabel(ev, me) {
-  const a = ev && ev.actor;
-  if (me && personId(a) === me) return 'You';
-  if (!a) return 'A script';
-  return a.name || 'Someone';
-}
-
-function pts(n) {
-  return `${n} point${Math.abs(n) === 1 ? '' : 's'}`;
-}
-
-/** What an event changed, as short readable lines ("name: Projector → Beamer", "+5 points"). */
-export function diffLines(ev) {
-  const d = ev.data || {};
-  const b = ev.before || null;
-  const lines = [];
-  if (ev.undo_of) lines.push(`undid change #${ev.undo_of}`);
-  switch (ev.type) {
-    case 'item.created':
-      lines.push(`created “${d.name}”`);
-      break;
-    case 'score.created':
-      lines.push(`added ${d.player} with ${pts(d.points)}`);
-      break;
-    case 'item.deleted':
-      lines.push(b ? `deleted “${b.name}”` : 'deleted');
-      break;
-    case 'score.deleted':
-      lines.push(b ? `removed ${b.player} (${pts(b.points)})` : 'removed');
-      break;
-    case 'item.updated':
-    case 'score.updated':
-      if (typeof ev.delta === 'number') {
-        lines.push(`${ev.delta > 0 ? '+' : '\u2212'}${pts(Math.abs(ev.delta))}`);
-        break;
-      }
-      for (const f of ev.type === 'item.updated' ? ['name', 'description', 'player'] : ['player', 'points']) {
-        if (!(f in d) || !b || b[f] === d[f]) continue;
-        lines.push(`${f}: ${b[f] === '' ? '(empty)' : b[f]} \u2192 ${d[f] === '' ? '(empty)' : d[f]}`);
-      }
-      if (lines.length === (ev.undo_of ? 1 : 0)) lines.push('changed');
-      break;
-    default:
-  }
-  return lines;
 }
 
 /**
@@ -82,33 +35,22 @@ export async function undoEvent(client, ev, openHistory) {
   }
 }
 
+/**
+ * The refusal in words. For a version conflict it looks up who changed the
+ * record since (contract: history of the record, later than ev).
+ */
 async function explain(client, ev, rec, err) {
-  const code = err && err.code;
-  if (code === 'not_found') return 'That change is too old to undo: it is no longer in the log.';
-  if (code === 'invalid' && err.field === 'seq') {
-    if (ev.type === 'state.reset') return 'A reset cannot be undone.';
-    if (/range/.test(err.message || '')) return 'Undoing that would take the points out of range.';
-    return 'That change is from before the last reset; it cannot be undone.';
-  }
-  if (code === 'conflict' && (err.field === 'player' || err.field === 'id')) {
-    return `Cannot undo: ${err.message}. Rename or remove the other one first.`;
-  }
-  if (code === 'conflict' && rec) {
-    let who = 'Someone';
-    let what = 'changed';
+  let since;
+  if (err && err.code === 'conflict' && err.field !== 'player' && err.field !== 'id' && rec) {
+    since = null;
     try {
       const later = (await client.history(rec.kind, rec.id, 1000)).filter((e) => e.seq > ev.seq);
-      const last = later[later.length - 1];
-      if (last) {
-        who = actorLabel(last, client.me);
-        if (last.type.endsWith('.deleted')) what = 'deleted';
-      }
+      since = later[later.length - 1] || null;
     } catch {
       // The explanation stays generic.
     }
-    return what === 'deleted' ? `${who} deleted it since; open its history.` : `${who} changed it again since; open its history.`;
   }
-  return `Could not undo: ${(err && err.message) || err}`;
+  return undoRefusal(ev, err, since, client.me);
 }
 
 /**
@@ -141,8 +83,8 @@ export class OwnUndo {
 
   offer(ev) {
     if (this.dismiss) this.dismiss();
-    const what = diffLines(ev).join(', ');
-    this.dismiss = toast(`You: ${what}`, {
+    const what = changeLines(ev).join(', ');
+    this.dismiss = toast(`${actorName(ev.actor, this.client.me)}: ${what}`, {
       kind: 'info',
       timeout: 5000,
       testid: 'undo-toast',

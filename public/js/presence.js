@@ -28,9 +28,6 @@ export function setupPresence(client, { count, label, list }) {
   };
   client.addEventListener('presence', paint);
   client.addEventListener('welcome', paint);
-  client.addEventListener('status', (e) => {
-    if (e.detail.state !== 'live') list.classList.add('stale');
-    else list.classList.remove('stale');
-  });
+  client.addEventListener('status', () => list.classList.toggle('stale', !client.live));
   paint();
 }

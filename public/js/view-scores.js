@@ -114,21 +114,19 @@ export class ScoresView {
       toast(this.tooLong());
       return;
     }
-    const lower = player.toLowerCase();
-    for (const s of this.client.state.scores.values()) {
-      if (s.player.toLowerCase() === lower) {
-        toast(`There is already a player called ${s.player}.`);
-        input.select();
-        return;
-      }
-    }
+    // Whether the name is taken is the server's rule (contract: unique under
+    // Unicode case folding, "STRASSE" and "straße" are one name), so the
+    // page asks it and shows its conflict reply.
     input.value = '';
     if (!this.client.live) toast(`${player} will be added when the connection is back.`, { kind: 'info' });
     try {
       await this.client.request('score.create', { player });
     } catch (err) {
-      toast(`Could not add ${player}: ${err.message}`);
-      if (!input.value) input.value = player;
+      toast(`Could not add ${player}: ${err.message}`, { testid: err.code === 'conflict' ? 'player-taken' : 'toast' });
+      if (!input.value) {
+        input.value = player;
+        if (err.code === 'conflict') input.select();
+      }
     }
   }
 

@@ -45,13 +45,6 @@ func (q *sendQueue) take(dst []*Frame) []*Frame {
 	return dst
 }
 
-// len is the number of frames queued.
-func (q *sendQueue) len() int {
-	q.mu.Lock()
-	defer q.mu.Unlock()
-	return len(q.frames)
-}
-
 // wake lets a waitBelow look again (at stop, after the caller changed it).
 func (q *sendQueue) wake() {
 	q.mu.Lock()
