@@ -142,11 +142,7 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	}
 	wsrv := ws.NewServer(connCtx, cfg.WS, st, hub, m, log)
 	wsrv.Current = guard.Current
-	if err := routes(srv, api, wsrv, guard, m, cfg, log); err != nil {
-		stopConns()
-		_ = st.Close()
-		return nil, err
-	}
+	routes(srv, api, wsrv, guard, m, cfg, log)
 	s := &server{log: log, store: st, hub: hub, http: srv, silent: silent, stopConns: stopConns,
 		presence: make(chan struct{}), keys: make(chan struct{}), guard: guard}
 	if cfg.Access == access.Keys {

@@ -71,39 +71,6 @@ func RequestRoles() [17]Need {
 	}
 }
 
-// RouteRoles is the one table of which role each REST route needs, keyed
-// by "METHOD path" as the route table spells it. Routes listed in
-// PublicRoutes need none. The app's route table has a row here for every
-// route it serves (a test holds them equal).
-func RouteRoles() map[string]Role {
-	return map[string]Role{
-		"GET /api/limits":                RoleView,
-		"GET /api/state":                 RoleView,
-		"GET /api/events":                RoleView,
-		"GET /api/items":                 RoleView,
-		"GET /api/items/:id":             RoleView,
-		"GET /api/items/:id/history":     RoleView,
-		"GET /api/scores":                RoleView,
-		"GET /api/scores/:id":            RoleView,
-		"GET /api/scores/:id/history":    RoleView,
-		"GET /ws":                        RoleView, // then each request as RequestRoles says
-		"POST /api/items":                RoleEdit,
-		"PATCH /api/items/:id":           RoleEdit,
-		"DELETE /api/items/:id":          RoleEdit,
-		"POST /api/scores":               RoleEdit,
-		"PATCH /api/scores/:id":          RoleEdit,
-		"DELETE /api/scores/:id":         RoleEdit,
-		"POST /api/scores/:id/increment": RoleEdit,
-		"POST /api/undo":                 RoleEdit,
-		"POST /api/reset":                RoleAdmin,
-		"GET /metrics":                   RoleView, // counts only; no credential is ever in them
-	}
-}
-
-// PublicRoutes need no credential in any mode: load balancers probe the
-// health check. (The page's own files are public too; they are not routes.)
-func PublicRoutes() []string { return []string{"GET /healthz"} }
-
 // RequestRole is the role a request type needs; a type not in the table
 // needs admin, so a type added without a row is refused, not allowed.
 func RequestRole(typ string) Role {
