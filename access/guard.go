@@ -15,13 +15,17 @@ import (
 // it there for the handler (the WebSocket's connection keeps it).
 const GrantKey = "livedash.access.grant"
 
-// Grant is what a credential gave: the role, and in keys mode which key
-// (its role and version), so the connection it opened can be closed when
-// that key is rotated.
+// Grant is what a credential gave: the role; in keys mode which key (its
+// role and version), so the connection it opened can be closed when that
+// key is rotated; in jwt mode who the token names and when it expires, so
+// the connection can be closed then.
 type Grant struct {
 	Role       protocol.Role
-	KeyRole    protocol.Role // "" when no key was used (open mode)
+	KeyRole    protocol.Role // "" when no key was used (open and jwt modes)
 	KeyVersion int64
+	Subject    string    // jwt mode: the token's sub, which the public id derives from
+	Name       string    // jwt mode: the token's name, if it has one
+	Expires    time.Time // jwt mode: the token's exp; zero otherwise
 }
 
 // Reasons a credential is refused, as metrics count them.
@@ -47,26 +51,36 @@ type Config struct {
 	FailBurst  int
 	FailEvery  time.Duration
 	Metrics    *metrics.Metrics
+	Tokens     TokenConfig // jwt mode
 }
 
 // Guard checks credentials. In keys mode it holds the current keys, which
 // SetKeys replaces when the database's change.
 type Guard struct {
-	cfg   Config
-	fails *failures
-	mu    sync.RWMutex
-	keys  []store.AccessKey
+	cfg    Config
+	fails  *failures
+	tokens *tokens // jwt mode
+	mu     sync.RWMutex
+	keys   []store.AccessKey
 }
 
 // NewGuard makes a guard; in keys mode it refuses every key until SetKeys.
-func NewGuard(cfg Config) *Guard {
+// In jwt mode, a token configuration it cannot use is an error.
+func NewGuard(cfg Config) (*Guard, error) {
 	if cfg.FailBurst < 1 {
 		cfg.FailBurst = DefaultFailBurst
 	}
 	if cfg.FailEvery <= 0 {
 		cfg.FailEvery = DefaultFailEvery
 	}
-	return &Guard{cfg: cfg, fails: newFailures(cfg.FailEvery, cfg.FailBurst)}
+	g := &Guard{cfg: cfg, fails: newFailures(cfg.FailEvery, cfg.FailBurst)}
+	if cfg.Mode == JWT {
+		var err error
+		if g.tokens, err = newTokens(cfg.Tokens); err != nil {
+			return nil, err
+		}
+	}
+	return g, nil
 }
 
 // Mode is the guard's mode.
@@ -138,12 +152,20 @@ func (g *Guard) checkOpen(cred, remote string, need protocol.Role) (Grant, *mode
 	return Grant{}, err
 }
 
-// lookup finds the key cred is, comparing it with every key and every
-// replaced key in constant time, whatever matches first.
+// lookup reads cred: a token in jwt mode, else a key.
 func (g *Guard) lookup(cred string) (Grant, string) {
-	if cred == "" {
+	switch {
+	case cred == "":
 		return Grant{}, ReasonMissing
+	case g.tokens != nil:
+		return g.tokens.check(cred)
 	}
+	return g.lookupKey(cred)
+}
+
+// lookupKey finds the key cred is, comparing it with every key and every
+// replaced key in constant time, whatever matches first.
+func (g *Guard) lookupKey(cred string) (Grant, string) {
 	g.mu.RLock()
 	defer g.mu.RUnlock()
 	var grant Grant
@@ -187,9 +209,14 @@ func (g *Guard) refuse(reason, remote string) *models.Error {
 	}
 	switch reason {
 	case ReasonMissing:
+		if g.tokens != nil {
+			return models.Errorf(protocol.CodeUnauthorized, "", "this needs a credential: a token as ?key= or Authorization: Bearer <token>")
+		}
 		return models.Errorf(protocol.CodeUnauthorized, "", "this needs a credential: a key as ?key= or Authorization: Bearer <key>")
 	case ReasonRevoked:
 		return models.Errorf(protocol.CodeUnauthorized, "", "this key was replaced; ask for a new link")
+	case ReasonExpired:
+		return models.Errorf(protocol.CodeUnauthorized, "", "this token expired; sign in again")
 	}
 	return models.Errorf(protocol.CodeUnauthorized, "", "the credential is not valid")
 }
@@ -200,3 +227,8 @@ func limited() *models.Error {
 
 // equal compares in constant time for strings of the same length.
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
+
+// SubjectID is what a token's sub stands for where a client id would
+// (the public id derives from it): ':' is never in a client id, so no
+// client can take the public id of a token's holder.
+func SubjectID(sub string) string { return "sub:" + sub }

@@ -19,8 +19,8 @@ const (
 	Open Mode = "open"
 	// Keys gives each role a secret key kept in the database.
 	Keys Mode = "keys"
-	// JWT is reserved for tokens from the operator's sign-in system; not
-	// served yet.
+	// JWT takes JSON Web Tokens from the operator's sign-in system: the
+	// token says who someone is and what role they have.
 	JWT Mode = "jwt"
 )
 
@@ -35,9 +35,9 @@ func ParseMode(s, addr string, hosts []string) (Mode, error) {
 	case Keys:
 		return Keys, nil
 	case JWT:
-		return "", fmt.Errorf("--access jwt is not available in this version; use open or keys")
+		return JWT, nil
 	}
-	return "", fmt.Errorf("--access must be open or keys, not %q", s)
+	return "", fmt.Errorf("--access must be open, keys or jwt, not %q", s)
 }
 
 // DefaultMode is open only when the server listens on a loopback address

@@ -1,6 +1,9 @@
 package access
 
-import "testing"
+import (
+	"strings"
+	"testing"
+)
 
 // TestDefaultMode: open only on loopback with no other host allowed.
 func TestDefaultMode(t *testing.T) {
@@ -26,9 +29,14 @@ func TestDefaultMode(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"jwt", "closed", "Open "} {
+	for _, bad := range []string{"closed", "token", "Open "} {
 		if _, err := ParseMode(bad, "127.0.0.1:0", nil); err == nil {
 			t.Errorf("--access %q accepted", bad)
+		}
+	}
+	for _, s := range []string{"open", "keys", "jwt", "JWT"} {
+		if m, err := ParseMode(s, "0.0.0.0:3000", nil); err != nil || !strings.EqualFold(string(m), s) {
+			t.Errorf("--access %s: %q, %v", s, m, err)
 		}
 	}
 	if m, err := ParseMode("open", "0.0.0.0:3000", nil); err != nil || m != Open {

@@ -135,13 +135,14 @@ func wsData(n int) map[string]any {
 
 // TestRouteRolesFollowTheContract holds the route table's roles to the
 // contract's Access rules: reads need view, changes edit, reset admin, and
-// only the health check needs nothing.
+// only the health check (and GET /api/access, which tells the page how to
+// sign in) needs nothing.
 func TestRouteRolesFollowTheContract(t *testing.T) {
 	for _, r := range app.Routes() {
 		t.Run(r.Method+" "+r.Path, func(t *testing.T) {
 			want := protocol.RoleEdit
 			switch {
-			case r.Path == "/healthz":
+			case r.Path == "/healthz" || r.Path == "/api/access":
 				want = ""
 			case r.Path == "/api/reset":
 				want = protocol.RoleAdmin
@@ -171,8 +172,8 @@ func testRolesTable(t *testing.T, db string) {
 	t.Run("rest", func(t *testing.T) {
 		for _, r := range app.Routes() {
 			name := r.Method + " " + r.Path
-			if r.Path == "/ws" || r.Path == "/healthz" {
-				continue // the WebSocket is below; the health check is public
+			if r.Path == "/ws" || r.Need == "" {
+				continue // the WebSocket is below; public routes need nothing
 			}
 			need := r.Need
 			for _, role := range protocol.Roles() {
@@ -273,36 +274,13 @@ func TestAccessUnauthorized(t *testing.T) {
 	if status, raw := srv.Do(t, http.MethodGet, "/api/state", nil, bearer(fresh)); status != http.StatusOK {
 		t.Fatalf("the new key: %d %s", status, raw)
 	}
-	for _, tc := range []struct{ name, key string }{
+	for i, tc := range []struct{ name, key string }{
 		{"no key", ""},
 		{"a wrong key", strings.Repeat("A", len(old))},
 		{"the key before the rotation", old},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var h http.Header
-			if tc.key != "" {
-				h = bearer(tc.key)
-			}
-			req, _ := http.NewRequest(http.MethodGet, srv.URL+"/api/state", nil)
-			for k, v := range h {
-				req.Header[k] = v
-			}
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil {
-				t.Fatal(err)
-			}
-			resp.Body.Close()
-			if resp.StatusCode != http.StatusUnauthorized || resp.Header.Get("WWW-Authenticate") != "Bearer" {
-				t.Fatalf("REST: %d, WWW-Authenticate %q; want 401 Bearer", resp.StatusCode, resp.Header.Get("WWW-Authenticate"))
-			}
-			_, wresp, err := srv.TryDial(t, "key="+tc.key, nil)
-			if err == nil || wresp == nil || wresp.StatusCode != http.StatusUnauthorized {
-				status := 0
-				if wresp != nil {
-					status = wresp.StatusCode
-				}
-				t.Fatalf("upgrade: err %v, status %d; want a refused upgrade with 401", err, status)
-			}
+			requireRefused(t, srv, fmt.Sprintf("127.0.2.%d", 10+i), tc.key)
 		})
 	}
 	t.Run("public", func(t *testing.T) {
@@ -398,10 +376,14 @@ func TestAccessGuessing(t *testing.T) {
 // address ip.
 func clientFrom(t *testing.T, ip string) *http.Client {
 	t.Helper()
-	d := &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: apptest.DefaultWait}
-	tr := &http.Transport{DialContext: d.DialContext}
+	tr := &http.Transport{DialContext: dialerFrom(ip).DialContext}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: apptest.DefaultWait}
+}
+
+// dialerFrom dials from the loopback address ip.
+func dialerFrom(ip string) *net.Dialer {
+	return &net.Dialer{LocalAddr: &net.TCPAddr{IP: net.ParseIP(ip)}, Timeout: apptest.DefaultWait}
 }
 
 func get(t *testing.T, c *http.Client, url, key string) int {

@@ -9,9 +9,25 @@ import (
 	"time"
 
 	"livedash/access"
+	"livedash/metrics"
 	"livedash/store"
 	"livedash/ws"
 )
+
+// newGuard makes the access guard for cfg's mode; in keys mode it starts
+// with the database's keys.
+func newGuard(ctx context.Context, cfg Config, st *store.Store, m *metrics.Metrics) (*access.Guard, error) {
+	guard, err := access.NewGuard(access.Config{Mode: cfg.Access, AdminToken: cfg.AdminToken, Tokens: cfg.Tokens, Metrics: m})
+	if err != nil || cfg.Access != access.Keys {
+		return guard, err
+	}
+	keys, err := st.AccessKeys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	guard.SetKeys(keys)
+	return guard, nil
+}
 
 // keyPoll is how often each instance reads the keys: a rotation made
 // anywhere closes the old key's connections within keyPoll plus a close

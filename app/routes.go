@@ -28,9 +28,9 @@ type route struct {
 	handlers     []fiber.Handler
 }
 
-// noCredential marks a route that needs no credential in any mode: load balancers
-// probe the health check. (The page's own files are public too; they are
-// not routes.)
+// noCredential marks a route that needs no credential in any mode: load
+// balancers probe the health check, and the page asks how to sign in. (The
+// page's own files are public too; they are not routes.)
 const noCredential protocol.Role = ""
 
 // routeTable is the whole API surface. The router serves exactly these paths
@@ -49,6 +49,7 @@ func routeTable(api *handlers.API, wsrv *ws.Server, metricsHandler fiber.Handler
 		one(get, "/healthz", noCredential, api.Health),
 		one(get, "/metrics", view, metricsHandler), // counts only; no credential is ever in them
 
+		one(get, "/api/access", noCredential, api.ShowAccess), // the page reads it before it has a credential
 		one(get, "/api/limits", view, api.Limits),
 		one(get, "/api/state", view, api.State),
 		one(get, "/api/events", view, api.Events),

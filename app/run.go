@@ -129,16 +129,13 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	// handler can return right after the upgrade and fasthttp recycle the
 	// request's context (ws/hijack.go).
 	hs.KeepHijackedConns = true
-	api := &handlers.API{Store: st, Metrics: m, Log: log}
-	guard := access.NewGuard(access.Config{Mode: cfg.Access, AdminToken: cfg.AdminToken, Metrics: m})
-	if cfg.Access == access.Keys {
-		keys, err := st.AccessKeys(ctx)
-		if err != nil {
-			stopConns()
-			_ = st.Close()
-			return nil, err
-		}
-		guard.SetKeys(keys)
+	api := &handlers.API{Store: st, Metrics: m, Log: log,
+		Access: handlers.AccessInfo{Mode: string(cfg.Access), LoginURL: cfg.LoginURL}}
+	guard, err := newGuard(ctx, cfg, st, m)
+	if err != nil {
+		stopConns()
+		_ = st.Close()
+		return nil, err
 	}
 	wsrv := ws.NewServer(connCtx, cfg.WS, st, hub, m, log)
 	wsrv.Current = guard.Current

@@ -2,6 +2,7 @@ package ws
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/fasthttp/websocket"
 	"golang.org/x/time/rate"
@@ -44,6 +45,7 @@ type conn struct {
 	limiter    *rate.Limiter // made by the first message (see allow): most connections only listen
 	inflight   inflight      // mutations submitted, not yet answered
 	peerClosed bool          // the peer's close frame arrived; the reader's own
+	expiry     *time.Timer   // jwt mode: closes the connection when its token expires
 }
 
 // newConn makes a connection with everything it needs handed to it. The
@@ -75,13 +77,20 @@ func (c *conn) send(f *outbox.Frame) { c.out.Send(f) }
 // outbox.Outbox.Finish).
 func (c *conn) finish(code int, reason string, drain bool) { c.out.Finish(code, reason, drain) }
 
-// revoked closes a connection whose key was rotated: stop answering,
-// answer what is in flight, then close with 1008.
-func (c *conn) revoked() {
+// Reasons of the 1008 closes: the credential stopped being valid.
+const (
+	reasonKeyRevoked   = "key revoked"
+	reasonTokenExpired = "token expired"
+)
+
+// policyClose closes a connection whose credential stopped being valid (a
+// rotated key, an expired token): stop answering, answer what is in
+// flight, then close with 1008 and reason.
+func (c *conn) policyClose(reason string) {
 	c.out.Stop()
 	go func() {
 		c.inflight.wait()
-		c.finish(protocol.ClosePolicy, "key revoked", true)
+		c.finish(protocol.ClosePolicy, reason, true)
 	}()
 }
 

@@ -193,7 +193,7 @@ func (h *Hub) Revoke(role protocol.Role, version int64) {
 	defer h.mu.Unlock()
 	for c := range h.conns {
 		if c.Grant.KeyRole == role && c.Grant.KeyVersion != version {
-			c.revoked()
+			c.policyClose(reasonKeyRevoked)
 		}
 	}
 }

@@ -90,8 +90,16 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 	}
 	p.Grant = grant
 	// The public id is an HMAC: computed here, on fasthttp's worker, not on
-	// the connection's goroutine (see serve).
+	// the connection's goroutine (see serve). A token says who someone is
+	// (jwt mode): its sub, not the client id, makes the public id, and its
+	// name, if it has one, is the name.
 	p.PublicID = s.store.PublicID(p.Client)
+	if grant.Subject != "" {
+		p.PublicID = s.store.PublicID(access.SubjectID(grant.Subject))
+	}
+	if grant.Name != "" {
+		p.Name = grant.Name
+	}
 	trimHandshake(c)
 	c.Locals(handshakeKey, handshake{params: p, hijack: hijackOf(c)})
 	return c.Next()
@@ -161,7 +169,10 @@ func (s *Server) open(ws *wslib.Conn, p Params) (*conn, int64, bool) {
 	}
 	c.out.StartPings()
 	if s.Current != nil && !s.Current(p.Grant) {
-		c.revoked()
+		c.policyClose(reasonKeyRevoked)
+	}
+	if !p.Grant.Expires.IsZero() {
+		c.expiry = time.AfterFunc(time.Until(p.Grant.Expires), func() { c.policyClose(reasonTokenExpired) })
 	}
 	return c, welcomeSeq, true
 }
@@ -172,6 +183,9 @@ func (s *Server) open(ws *wslib.Conn, p Params) (*conn, int64, bool) {
 //go:noinline
 func (s *Server) closed(c *conn) {
 	c.out.StopPings()
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
 	s.hub.unregister(c)
 	code, reason := c.out.CloseCode()
 	c.logger().Info("connection closed", "code", code, "reason", reason)
