@@ -2,6 +2,8 @@ package access
 
 import (
 	"crypto/subtle"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -186,6 +188,17 @@ func (g *Guard) lookupKey(cred string) (Grant, string) {
 	}
 	return Grant{}, ReasonWrong
 }
+
+// Keys is a copy of the current keys, for the admin's share links.
+func (g *Guard) Keys() []store.AccessKey {
+	g.mu.RLock()
+	defer g.mu.RUnlock()
+	return slices.Clone(g.keys)
+}
+
+// ShareLink is the link that opens the page with key: the one form of a
+// share link, printed at start and shown to admins.
+func ShareLink(base, key string) string { return strings.TrimRight(base, "/") + "/?key=" + key }
 
 // Current reports whether a key grant is still the key of its role.
 func (g *Guard) Current(grant Grant) bool {

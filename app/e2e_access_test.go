@@ -93,6 +93,7 @@ func restCalls(n int) map[string]restCall {
 		"GET /api/state":                 {"/api/state", nil},
 		"GET /api/events":                {"/api/events?since=0", nil},
 		"POST /api/reset":                {"/api/reset", nil},
+		"GET /api/share":                 {"/api/share", nil},
 		"POST /api/undo":                 {"/api/undo", map[string]any{"seq": 1}},
 		"GET /api/items":                 {"/api/items", nil},
 		"POST /api/items":                {"/api/items", map[string]any{"name": "made by a role"}},
@@ -134,7 +135,8 @@ func wsData(n int) map[string]any {
 }
 
 // TestRouteRolesFollowTheContract holds the route table's roles to the
-// contract's Access rules: reads need view, changes edit, reset admin, and
+// contract's Access rules: reads need view, changes edit, reset and the
+// share links (access management) admin, and
 // only the health check (and GET /api/access, which tells the page how to
 // sign in) needs nothing.
 func TestRouteRolesFollowTheContract(t *testing.T) {
@@ -144,7 +146,7 @@ func TestRouteRolesFollowTheContract(t *testing.T) {
 			switch {
 			case r.Path == "/healthz" || r.Path == "/api/access":
 				want = ""
-			case r.Path == "/api/reset":
+			case r.Path == "/api/reset" || r.Path == "/api/share":
 				want = protocol.RoleAdmin
 			case r.Method == http.MethodGet:
 				want = protocol.RoleView

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"strings"
 	"time"
 
 	"livedash/access"
@@ -66,8 +65,7 @@ func watchKeys(ctx context.Context, st *store.Store, guard *access.Guard, hub *w
 // role. It writes to out, never through the logger: this is the one place
 // a key is written out, for the operator to share.
 func printLinks(out io.Writer, base string, keys []store.AccessKey) {
-	base = strings.TrimRight(base, "/")
 	for _, k := range keys {
-		fmt.Fprintf(out, "%s link: %s/?key=%s\n", k.Role, base, k.Key)
+		fmt.Fprintf(out, "%s link: %s\n", k.Role, access.ShareLink(base, k.Key))
 	}
 }

@@ -54,6 +54,7 @@ func routeTable(api *handlers.API, wsrv *ws.Server, metricsHandler fiber.Handler
 		one(get, "/api/state", view, api.State),
 		one(get, "/api/events", view, api.Events),
 		one(post, "/api/reset", admin, api.Reset),
+		one(get, "/api/share", admin, api.Share), // the share links carry keys: access management
 		one(post, "/api/undo", edit, api.Undo),
 
 		one(get, "/api/items", view, api.ListItems),

@@ -137,6 +137,9 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 		_ = st.Close()
 		return nil, err
 	}
+	if cfg.Access == access.Keys {
+		api.ShareFrom = &handlers.ShareSource{Keys: guard.Keys, PublicURL: cfg.PublicURL}
+	}
 	wsrv := ws.NewServer(connCtx, cfg.WS, st, hub, m, log)
 	wsrv.Current = guard.Current
 	routes(srv, api, wsrv, guard, m, cfg, log)

@@ -26,6 +26,8 @@ type API struct {
 	Metrics *metrics.Metrics
 	Log     *slog.Logger
 	Access  AccessInfo
+	// ShareFrom makes the share links (keys mode); nil in other modes.
+	ShareFrom *ShareSource
 }
 
 // AccessInfo is what GET /api/access tells the page before it has a
