@@ -124,8 +124,10 @@ func TestBrowserShareDialog(t *testing.T) {
 	admin := openFirstVisit(t, srv, "admin", withQuery("key="+keys["admin"]))
 	admin.waitLive(defaultWait)
 	admin.click(tid("share-button"))
-	admin.waitFor("the Share dialog with its QR code", `document.querySelector('[data-testid="share-dialog"]').open &&
-		document.querySelector('[data-testid="share-qr"]').complete && document.querySelector('[data-testid="share-qr"]').naturalWidth > 0`)
+	admin.waitFor("the Share dialog with its QR code", `(() => {
+		const qr = document.querySelector('[data-testid="share-qr"]');
+		return document.querySelector('[data-testid="share-dialog"]').open && !!qr && qr.complete && qr.naturalWidth > 0;
+	})()`)
 	view := srv.URL + "/?key=" + keys["view"]
 	edit := srv.URL + "/?key=" + keys["edit"]
 	if got := eval[string](admin, `document.querySelector('[data-testid="share-view"]').value`); got != view {

@@ -4,6 +4,7 @@
 // which only an admin may call.
 
 import { copyText } from './clipboard.js';
+import { h } from './dom.js';
 import { toast } from './toast.js';
 
 export function setupShare(client, access, btn, dlg) {
@@ -21,7 +22,10 @@ export function setupShare(client, access, btn, dlg) {
     }
     field('view').value = links.view || '';
     field('edit').value = links.edit || '';
-    field('qr').src = links.view_qr || '';
+    // Made here, not kept in the page: the only image ever made from data
+    // the server sent, and only for an admin who asked for it.
+    const qr = links.view_qr ? h('img', { class: 'share-qr', 'data-testid': 'share-qr', alt: 'QR code of the view link', width: '240', height: '240', src: links.view_qr }) : null;
+    field('qr-slot').replaceChildren(...(qr ? [qr] : []));
     if (!dlg.open) dlg.showModal();
   });
   dlg.addEventListener('click', async (e) => {
@@ -30,7 +34,7 @@ export function setupShare(client, access, btn, dlg) {
     if (t.dataset.copy) {
       try {
         await copyText(field(t.dataset.copy).value);
-        toast('Link copied.', { kind: 'success', timeout: 2000 });
+        toast('Link copied.', { kind: 'success', timeout: 2500 });
       } catch (err) {
         toast(`Could not copy: ${err.message}`);
       }
