@@ -172,9 +172,13 @@ func openFirstVisit(t testing.TB, srv *apptest.Server, label string, opts ...win
 type windowOptions struct {
 	storage map[string]string // localStorage before the app starts
 	scripts []string          // run before the page's own scripts
+	query   string            // the page's query, e.g. "key=..." (a share link)
 }
 
 type windowOption func(*windowOptions)
+
+// withQuery opens the page with this query, as a share link does.
+func withQuery(q string) windowOption { return func(o *windowOptions) { o.query = q } }
 
 // withStorage puts a value in localStorage before the app starts.
 func withStorage(key, value string) windowOption {
@@ -191,6 +195,9 @@ func newWindow(t testing.TB, srv *apptest.Server, name string, o windowOptions) 
 	base := needBrowser(t)
 	ctx, cancel := chromedp.NewContext(base, chromedp.WithNewBrowserContext())
 	w := &window{t: t, name: name, url: srv.URL + "/", ctx: ctx, consoleCh: make(chan struct{}, 1)}
+	if o.query != "" {
+		w.url += "?" + o.query
+	}
 	if err := chromedp.Do(ctx); err != nil { // creates the browser context and tab
 		cancel()
 		t.Fatalf("%s: open tab: %v", name, err)

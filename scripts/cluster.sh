@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make cluster: a throwaway PostgreSQL in a temp folder, two livedash
 # instances on it and nginx in front (deploy/nginx.conf), until Ctrl-C.
+# Access is keys, as behind any proxy: it prints the share links it uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ./scripts/lib.sh # we are at the repository root (cd above)
@@ -32,15 +33,19 @@ start_pg "$BIN" "$DIR" "$PGPORT"
 URL="postgres://postgres@127.0.0.1:$PGPORT/postgres?sslmode=disable"
 
 go build -o "$DIR/livedash" .
-"$DIR/livedash" --addr "$A" --db "$URL" > "$DIR/a.log" 2>&1 & pids+=($!)
-"$DIR/livedash" --addr "$B" --db "$URL" > "$DIR/b.log" 2>&1 & pids+=($!)
+FRONT="http://127.0.0.1:$PORT"
+for addr in "$A" "$B"; do
+  log="$DIR/$([ "$addr" = "$A" ] && echo a || echo b).log"
+  "$DIR/livedash" --addr "$addr" --db "$URL" --access keys --links=false > "$log" 2>&1 & pids+=($!)
+done
 
 sed -e "s|{{DIR}}|$DIR|g" -e "s|{{LISTEN}}|127.0.0.1:$PORT|g" \
     -e "s|{{INSTANCE_A}}|$A|g" -e "s|{{INSTANCE_B}}|$B|g" deploy/nginx.conf > "$DIR/nginx.conf"
 "$NGINX" -c "$DIR/nginx.conf" -p "$DIR" & pids+=($!)
 
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-echo "livedash cluster: http://127.0.0.1:$PORT/"
+echo "livedash cluster: $FRONT/"
+"$DIR/livedash" keys --db "$URL" --public-url "$FRONT" | sed 's/^/  /' 
 echo "  instance A http://$A (log $DIR/a.log), instance B http://$B (log $DIR/b.log)"
 echo "  PostgreSQL $URL"
 echo "Ctrl-C stops everything and removes $DIR"
