@@ -35,10 +35,6 @@ func ParseRole(s string) (Role, error) {
 	return "", models.Errorf(models.CodeInvalid, "role", "a role is view, edit or admin, not %q", s)
 }
 
-// typePresenceSet is presence.set's name, for its row below; the request
-// itself is the presence owner's.
-const typePresenceSet = "presence.set"
-
 // Need is one row of a role table: what, and the role it needs.
 type Need struct {
 	What string
@@ -67,7 +63,7 @@ func RequestRoles() [17]Need {
 		{TypeScoreIncrement, RoleEdit},
 		{TypeScoreDelete, RoleEdit},
 		{TypeUndo, RoleEdit},
-		{typePresenceSet, RoleEdit},
+		{TypePresenceSet, RoleEdit},
 	}
 }
 
