@@ -167,3 +167,25 @@ func TestBrowserFeedNamesYouAfterWelcome(t *testing.T) {
 		t.Errorf("feed %+v, want %+v", got, want)
 	}
 }
+
+// The feed and the history name a deleted record by name even when the page
+// never saw it (the event's before says what it was), and an undo names no
+// seq that reads like a record's number.
+func TestBrowserWordsNameRecordsNotNumbers(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	got := withModule[[]string](a, "/js/words.js", `async (m) => {
+		const text = (s) => s.parts.map((p) => (typeof p === 'string' ? p : p.t)).join('');
+		const actor = { id: 'p-bob', name: 'Bob' };
+		return [
+			text(m.sentence({ type: 'score.deleted', seq: 9, data: { id: 6 }, before: { id: 6, player: 'Frank', points: 7 }, actor }, null, 'p-me')),
+			text(m.sentence({ type: 'item.deleted', seq: 10, data: { id: 4 }, before: { id: 4, name: 'Coffee machine' }, actor }, null, 'p-me')),
+			m.changeLines({ type: 'score.updated', seq: 11, data: { id: 2, player: 'Bob', points: 35 }, delta: -5, undo_of: 6, actor }).join('; '),
+		];
+	}`)
+	want := []string{"Bob removed player Frank", "Bob deleted item Coffee machine", "undid an earlier change; \u22125 points"}
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("words %q, want %q", got, want)
+	}
+}

@@ -80,7 +80,9 @@ export function sentence(ev, prev, me) {
       return { kind: 'score', parts };
     }
     case 'score.deleted':
-      return { kind: 'delete', parts: [who, ' removed player ', prev ? b(prev.player) : b(`#${d.id}`)] };
+      // A delete's event carries the record as it was (before): a page that
+      // never saw the player (a reload) still names it.
+      return { kind: 'delete', parts: [who, ' removed player ', b(formerly(prev, ev, 'player', d.id))] };
     case 'item.created':
       return { kind: 'item', parts: [who, ' added item ', b(d.name)] };
     case 'item.updated': {
@@ -98,13 +100,19 @@ export function sentence(ev, prev, me) {
       return { kind: 'item', parts };
     }
     case 'item.deleted':
-      return { kind: 'delete', parts: [who, ' deleted item ', prev ? b(prev.name) : b(`#${d.id}`)] };
+      return { kind: 'delete', parts: [who, ' deleted item ', b(formerly(prev, ev, 'name', d.id))] };
     case 'state.reset':
       if (bySelf(ev)) return { kind: 'reset', parts: ['Demo data loaded'] };
       return { kind: 'reset', parts: [who, ' reset the demo'] };
     default:
       return { kind: 'other', parts: [who, ` made a change (${ev.type})`] };
   }
+}
+
+/** A deleted record's field, from what the page knew or the event's before. */
+function formerly(prev, ev, field, id) {
+  const was = prev || ev.before;
+  return was && was[field] ? was[field] : `#${id}`;
 }
 
 /**
@@ -116,7 +124,8 @@ export function changeLines(ev) {
   const d = ev.data || {};
   const b = ev.before || null;
   const lines = [];
-  if (ev.undo_of) lines.push(`undid change #${ev.undo_of}`);
+  // An undo names no seq: "undid change #6" read like "item #6".
+  if (ev.undo_of) lines.push('undid an earlier change');
   switch (ev.type) {
     case 'item.created':
       lines.push(`created “${d.name}”`);
