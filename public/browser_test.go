@@ -168,6 +168,7 @@ func TestBrowserEditConflict(t *testing.T) {
 	if !strings.Contains(note, "Markers (Bob)") {
 		t.Errorf("conflict note %q does not name Bob's unsaved value", note)
 	}
+	b.waitFor("the note naming Alice", fmt.Sprintf(`document.querySelector(%s).textContent.startsWith('Changed by Alice ')`, jsString(conflict)))
 
 	st = srv.State(t)
 	if it, _ := itemOf(st.Items, id); it.Name != "Markers (Alice)" || it.Version != 2 {

@@ -10,6 +10,7 @@ import { charCount } from './limits.js';
 import { inlineEditor } from './inline-edit.js';
 import { PendingEdits } from './item-edits.js';
 import { createItemRow, paintItemRow, paintConflict } from './item-row.js';
+import { actorName } from './words.js';
 
 const FIELDS = {
   name: { limit: 'item_name', title: 'Name', label: 'name', tooLong: (n) => `Item names are at most ${n} characters.` },
@@ -37,6 +38,17 @@ export class ItemsView {
     this.edits = new PendingEdits();
     this.schedule = frameScheduler(() => this.renderNow());
     this.firstRender = true;
+    // Who changed each item last, to name the person a save lost to. The
+    // refusal can come before their event: a note then says "someone else"
+    // until the event names them.
+    this.lastActor = new Map(); // item id -> actor of its latest event
+    client.addEventListener('event', (e) => {
+      const ev = e.detail.event;
+      if (!ev.type.startsWith('item.') || !ev.data) return;
+      this.lastActor.set(ev.data.id, ev.actor || null);
+      const row = this.rows.get(ev.data.id);
+      if (row && row.conflict) this.setConflict(row, row.conflict);
+    });
     els.body.addEventListener('click', (e) => this.onClick(e));
     els.form.addEventListener('submit', (e) => this.onAdd(e));
   }
@@ -232,10 +244,13 @@ export class ItemsView {
 
   setConflict(row, conflict) {
     row.conflict = conflict;
+    const actor = this.lastActor.get(row.id);
+    const name = actor === undefined ? 'someone else' : actorName(actor, this.client.me);
+    const who = { You: 'you in another tab', Someone: 'someone', 'A script': 'a script' }[name] || name;
     paintConflict(
       row,
       conflict &&
-        `Changed by someone else \u2014 showing their version. Your ${FIELDS[conflict.field].label} \u201c${short(conflict.value)}\u201d was not saved.`,
+        `Changed by ${who} \u2014 showing their version. Your ${FIELDS[conflict.field].label} \u201c${short(conflict.value)}\u201d was not saved.`,
     );
   }
 
