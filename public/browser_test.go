@@ -186,6 +186,35 @@ func TestBrowserEditConflict(t *testing.T) {
 	b.waitFor("the note dismissed", fmt.Sprintf(`document.querySelector(%s).hidden`, jsString(conflict)))
 }
 
+
+// When Bob chooses "Use mine" over Alice's change, Alice is told that her
+// change was replaced, and by whom.
+func TestBrowserOverwrittenAuthorIsTold(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	a := openWindow(t, srv, "Alice")
+	b := openWindow(t, srv, "Bob")
+	const id = 4 // "Coffee machine", version 1
+	name := itemRowSel(id) + " " + tid("item-name")
+	b.click(name)
+	b.waitEditor("item-name-input")
+	a.click(name)
+	a.waitEditor("item-name-input")
+	a.keys("Espresso (Alice)")
+	a.enter()
+	st := waitServer(t, srv, "Alice's name", func(st models.State) bool {
+		it, _ := itemOf(st.Items, id)
+		return it.Name == "Espresso (Alice)"
+	})
+	b.waitFor("Alice's change applied", seqReached(st.Seq))
+	b.keys("Espresso (Bob)")
+	b.enter()
+	b.waitFor("the conflict note", fmt.Sprintf(`!document.querySelector(%s).hidden`, jsString(itemRowSel(id)+" "+tid("item-conflict"))))
+	b.click(itemRowSel(id) + " " + tid("item-conflict-use-mine"))
+	a.waitFor("the toast telling Alice", `[...document.querySelectorAll('[data-testid="toast"]')].some((e) =>
+		e.textContent.includes('Bob replaced your name of \u201cEspresso (Alice)\u201d'))`)
+}
+
 // 3. Names are text, never markup: a player called like an XSS payload shows
 // as those characters in both windows and runs nothing.
 func TestBrowserPlayerNameIsText(t *testing.T) {

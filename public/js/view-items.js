@@ -11,6 +11,7 @@ import { inlineEditor } from './inline-edit.js';
 import { PendingEdits } from './item-edits.js';
 import { createItemRow, paintItemRow, paintConflict } from './item-row.js';
 import { actorName } from './words.js';
+import { personId } from './ids.js';
 
 const FIELDS = {
   name: { limit: 'item_name', title: 'Name', label: 'name', tooLong: (n) => `Item names are at most ${n} characters.` },
@@ -42,10 +43,12 @@ export class ItemsView {
     // refusal can come before their event: a note then says "someone else"
     // until the event names them.
     this.lastActor = new Map(); // item id -> actor of its latest event
+    this.mineChanged = new Map(); // item id -> fields our latest change of it set
     client.addEventListener('event', (e) => {
       const ev = e.detail.event;
       if (!ev.type.startsWith('item.') || !ev.data) return;
       this.lastActor.set(ev.data.id, ev.actor || null);
+      this.noticeOverwrite(ev);
       const row = this.rows.get(ev.data.id);
       if (row && row.conflict) this.setConflict(row, row.conflict);
     });
@@ -240,6 +243,26 @@ export class ItemsView {
     } catch (err) {
       toast(`Could not copy: ${err.message}`);
     }
+  }
+
+  /**
+   * Tells us when someone else's change replaces a field our own latest
+   * change of that item set (as when they chose "Use mine" over ours).
+   */
+  noticeOverwrite(ev) {
+    const id = ev.data.id;
+    const changed = ev.type === 'item.updated' && ev.before ? Object.keys(FIELDS).filter((f) => ev.before[f] !== ev.data[f]) : [];
+    const me = this.client.me;
+    if (me && personId(ev.actor) === me) {
+      if (changed.length) this.mineChanged.set(id, changed);
+      return;
+    }
+    const mine = this.mineChanged.get(id);
+    this.mineChanged.delete(id);
+    const lost = mine ? changed.filter((f) => mine.includes(f)) : [];
+    if (lost.length === 0 || ev.undo_of) return;
+    const labels = lost.map((f) => FIELDS[f].label).join(' and ');
+    toast(`${actorName(ev.actor, me)} replaced your ${labels} of \u201c${short(ev.before.name)}\u201d with theirs.`, { kind: 'info' });
   }
 
   setConflict(row, conflict) {
