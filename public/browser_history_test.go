@@ -20,7 +20,6 @@ func TestBrowserUndoFromActivity(t *testing.T) {
 	b := openWindow(t, srv, "Ben")
 
 	a.click(itemRowSel(3) + " " + tid("item-delete"))
-	a.click(tid("confirm-yes"))
 	st := waitServer(t, srv, "item 3 deleted", func(st models.State) bool {
 		_, ok := itemOf(st.Items, 3)
 		return !ok

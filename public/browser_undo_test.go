@@ -193,11 +193,12 @@ func TestBrowserUndoHiddenWhenAnotherTabChangesRecord(t *testing.T) {
 	// What the page offers, the server applies: Ben's rename of item 1,
 	// from the history panel.
 	a.click(historyUndo(benRename.Seq))
-	waitServer(t, srv, "Ben's rename undone", func(st models.State) bool {
+	undone := waitServer(t, srv, "Ben's rename undone", func(st models.State) bool {
 		it, _ := itemOf(st.Items, 1)
 		return it.Name == "Beamer"
 	})
-	checkMatchesServer(t, a, srv.State(t))
+	a.waitFor("the undo's event", seqReached(undone.Seq))
+	checkMatchesServer(t, a, undone)
 }
 
 // spyRequests records the type of every request the page sends from now on.

@@ -3,7 +3,6 @@
 // loses to someone else's change (version conflict) leaves a note.
 
 import { flash, frameScheduler, setText } from './dom.js';
-import { confirmDialog } from './dialogs.js';
 import { toast } from './toast.js';
 import { copyText } from './clipboard.js';
 import { charCount } from './limits.js';
@@ -75,7 +74,7 @@ export class ItemsView {
         this.startEdit(row, btn.dataset.field);
         break;
       case 'delete':
-        this.confirmDelete(row.id);
+        this.delete(row.id);
         break;
       case 'use-mine':
         this.useMine(row);
@@ -120,15 +119,13 @@ export class ItemsView {
     }
   }
 
-  async confirmDelete(id) {
+  /**
+   * Deletes at once, without asking: a delete can be undone (the toast's
+   * Undo, Ctrl+Z, the history), and a question before it is only noise.
+   */
+  async delete(id) {
     const it = this.client.state.items.get(id);
     if (!it) return;
-    const ok = await confirmDialog({
-      title: `Delete ${it.name}?`,
-      message: 'The item will be removed for everyone.',
-      confirmLabel: 'Delete item',
-    });
-    if (!ok) return;
     try {
       await this.client.request('item.delete', { id });
     } catch (err) {

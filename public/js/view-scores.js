@@ -4,7 +4,6 @@
 
 import { compareScores } from './records.js';
 import { frameScheduler, reducedMotion, setText } from './dom.js';
-import { confirmDialog } from './dialogs.js';
 import { toast } from './toast.js';
 import { charCount } from './limits.js';
 import { OptimisticScores } from './scores-state.js';
@@ -72,7 +71,7 @@ export class ScoresView {
         this.startRename(row);
         break;
       case 'delete':
-        this.confirmDelete(row.id);
+        this.delete(row.id);
         break;
       default:
     }
@@ -130,15 +129,13 @@ export class ScoresView {
     }
   }
 
-  async confirmDelete(id) {
+  /**
+   * Deletes at once, without asking: a delete can be undone (the toast's
+   * Undo, Ctrl+Z, the history), and a question before it is only noise.
+   */
+  async delete(id) {
     const s = this.client.state.scores.get(id);
     if (!s) return;
-    const ok = await confirmDialog({
-      title: `Delete ${s.player}?`,
-      message: `${s.player} and their ${s.points} points will be removed for everyone.`,
-      confirmLabel: 'Delete player',
-    });
-    if (!ok) return;
     try {
       await this.client.request('score.delete', { id });
     } catch (err) {
