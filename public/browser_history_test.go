@@ -89,12 +89,14 @@ func TestBrowserHistoryPanel(t *testing.T) {
 		who: li.querySelector('[data-testid="history-who"]').textContent,
 		diff: li.querySelector('[data-testid="history-diff"]').textContent,
 	}))`)
-	wantEntries := []entry{{"You", "+1 point"}, {"Ben", "+5 points"}, {"You", "\u22121 point"}}
+	// Newest first, each with where it left the points.
+	wantEntries := []entry{{"You", "\u22121 point (34 \u2192 33)"}, {"Ben", "+5 points (29 \u2192 34)"}, {"You", "+1 point (28 \u2192 29)"}}
 	if fmt.Sprint(got) != fmt.Sprint(wantEntries) {
 		t.Errorf("history panel shows %v, want %v", got, wantEntries)
 	}
 	srv.MustJSON(t, http.MethodPost, "/api/scores/3/increment", map[string]int{"by": 2}, http.StatusOK, nil)
-	a.waitFor("the live change", `document.querySelectorAll('[data-testid="history-entry"]').length === 4`)
+	a.waitFor("the live change, on top", `document.querySelectorAll('[data-testid="history-entry"]').length === 4 &&
+		document.querySelector('[data-testid="history-diff"]').textContent === '+2 points (33 \u2192 35)'`)
 }
 
 // The chart has a line per leading player and grows as increments arrive;

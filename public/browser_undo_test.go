@@ -113,8 +113,8 @@ func TestBrowserRefusedUndoExplained(t *testing.T) {
 			document.querySelectorAll('[data-testid="history-entry"]').length === 2;
 	})()`)
 	whos := eval[[]string](a, `[...document.querySelectorAll('[data-testid="history-who"]')].map((e) => e.textContent)`)
-	if fmt.Sprint(whos) != "[You Ben]" {
-		t.Errorf("history of item 1 by %v, want [You Ben]", whos)
+	if fmt.Sprint(whos) != "[Ben You]" { // newest first
+		t.Errorf("history of item 1 by %v, want [Ben You]", whos)
 	}
 	a.waitFor("item 1 still Ben's", itemNamed(1, before.Name, before.Description))
 	checkMatchesServer(t, a, srv.State(t))

@@ -184,7 +184,7 @@ func TestBrowserWordsNameRecordsNotNumbers(t *testing.T) {
 			m.changeLines({ type: 'score.updated', seq: 11, data: { id: 2, player: 'Bob', points: 35 }, delta: -5, undo_of: 6, actor }).join('; '),
 		];
 	}`)
-	want := []string{"Bob removed player Frank", "Bob deleted item Coffee machine", "undid an earlier change; \u22125 points"}
+	want := []string{"Bob removed player Frank", "Bob deleted item Coffee machine", "undid an earlier change; \u22125 points (40 \u2192 35)"}
 	if fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Errorf("words %q, want %q", got, want)
 	}

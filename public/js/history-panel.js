@@ -109,7 +109,8 @@ export class HistoryPanel {
       li._at = Date.parse(ev.at);
       return li;
     });
-    this.list.replaceChildren(...items);
+    // Newest first: the change a person looks for is usually the last one.
+    this.list.replaceChildren(...items.reverse());
     this.empty.hidden = items.length > 0 || !this.el.dataset.loaded;
     if (!this.empty.hidden && !this.empty.textContent.startsWith('Could')) setText(this.empty, 'No changes since the last reset.');
     this.paintTimes();

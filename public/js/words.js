@@ -142,7 +142,9 @@ export function changeLines(ev) {
     case 'item.updated':
     case 'score.updated':
       if (typeof ev.delta === 'number') {
-        lines.push(`${ev.delta > 0 ? '+' : '\u2212'}${pts(Math.abs(ev.delta))}`);
+        // The values too: "+5 points" alone does not say where it left them.
+        const after = typeof d.points === 'number' ? ` (${d.points - ev.delta} \u2192 ${d.points})` : '';
+        lines.push(`${ev.delta > 0 ? '+' : '\u2212'}${pts(Math.abs(ev.delta))}${after}`);
         break;
       }
       for (const f of ev.type === 'item.updated' ? ['name', 'description', 'player'] : ['player', 'points']) {
