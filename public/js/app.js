@@ -10,7 +10,7 @@ import { setupBadge } from './badge.js';
 import { setupPresence } from './presence.js';
 import { setupEditingMarks } from './editing-marks.js';
 import { setupReset } from './reset-button.js';
-import { loadClientId, loadName, setupMeChip } from './identity.js';
+import { loadClientId, loadName, paintMeChip, setupMeChip } from './identity.js';
 import { toast } from './toast.js';
 import { OwnUndo, undoEvent } from './history.js';
 import { HistoryPanel } from './history-panel.js';
@@ -20,6 +20,7 @@ const $ = (sel) => document.querySelector(sel);
 
 async function main() {
   setupTheme($('#theme-toggle'));
+  paintMeChip($('#me-button'), loadName());
 
   const limits = await loadLimits(location.origin);
   const client = new LivedashClient({ limits, name: loadName(), clientId: loadClientId(limits) });

@@ -9,6 +9,9 @@ import { frameScheduler } from './dom.js';
 import { playerColor } from './colors.js';
 
 const LEADERS = 5;
+// Height of a one-line legend, until the plot can measure its own.
+const LEGEND_GUESS = 26;
+const MIN_PLOT = 80;
 
 /** A player's points over time: v0 before its first point (null: it did not exist yet). */
 function seriesFromHistory(events) {
@@ -52,8 +55,15 @@ export class ScoreCharts {
     }
   }
 
+  /**
+   * The plot fills the chart's box, whose height the stylesheet fixes so
+   * that the page has the chart's space before the histories arrive (no
+   * layout shift when it draws): the canvas gets what the legend leaves.
+   */
   size() {
-    return { width: Math.max(160, Math.floor(this.el.clientWidth)), height: 180 };
+    const legend = this.plot && this.plot.root.querySelector('.u-legend');
+    const legendH = legend ? legend.offsetHeight : LEGEND_GUESS;
+    return { width: Math.max(160, Math.floor(this.el.clientWidth)), height: Math.max(MIN_PLOT, this.el.clientHeight - legendH) };
   }
 
   /** After a snapshot: loads every player's history. */
@@ -141,6 +151,8 @@ export class ScoreCharts {
         data,
         this.el,
       );
+      // Now that its legend is laid out, the canvas takes what is left.
+      this.plot.setSize(this.size());
     } else {
       this.plot.setData(data);
     }
