@@ -9,6 +9,7 @@ import { toast } from './toast.js';
 import { charCount } from './limits.js';
 import { OptimisticScores } from './scores-state.js';
 import { Flip } from './flip.js';
+import { OrderHold } from './order-hold.js';
 import { reorderChildren } from './reorder.js';
 import { inlineEditor } from './inline-edit.js';
 import { createScoreRow, paintScoreRow, barRange } from './score-row.js';
@@ -35,6 +36,7 @@ export class ScoresView {
     this.schedule = frameScheduler(() => this.renderNow());
     this.firstRender = true;
     this.pressed = { id: null, at: 0 };
+    this.hold = new OrderHold(els.list, () => this.render());
 
     const press = (e) => {
       const li = e.target.closest && e.target.closest('.score-row');
@@ -219,8 +221,11 @@ export class ScoresView {
   renderNow() {
     const { list, empty, meta } = this.els;
     const scores = this.client.state.scores;
-    const ranked = [...scores.values()].map((s) => ({ s, points: this.optimistic.points(s) }));
-    ranked.sort((a, b) => compareScores({ id: a.s.id, points: a.points }, { id: b.s.id, points: b.points }));
+    const sorted = [...scores.values()].map((s) => ({ s, points: this.optimistic.points(s) }));
+    sorted.sort((a, b) => compareScores({ id: a.s.id, points: a.points }, { id: b.s.id, points: b.points }));
+    // Ranks follow the rows as shown: while a click burst holds the order,
+    // a row keeps its place and its number until the list re-sorts.
+    const ranked = this.hold.order(sorted, [...list.children].map((li) => Number(li.dataset.id)));
 
     const animate = !this.firstRender && !reducedMotion() && list.isConnected;
     const tops = animate ? this.flip.measure([...this.rows.values()].map((r) => r.li)) : null;
@@ -252,7 +257,7 @@ export class ScoresView {
     }
 
     empty.hidden = ranked.length > 0;
-    setText(meta, metaText(ranked));
+    setText(meta, metaText(sorted));
     this.firstRender = false;
   }
 }
