@@ -7,6 +7,7 @@ import { ItemsView } from './view-items.js';
 import { ActivityView } from './activity.js';
 import { setupTheme } from './theme-toggle.js';
 import { setupBadge } from './badge.js';
+import { setupConnectionBanner } from './connection-banner.js';
 import { setupPresence } from './presence.js';
 import { setupEditingMarks } from './editing-marks.js';
 import { setupReset } from './reset-button.js';
@@ -98,6 +99,7 @@ async function main() {
   client.addEventListener('protocol-error', (e) => toast(`Server: ${e.detail.message || e.detail.code}`));
 
   setupBadge(client, $('#connection-badge'), $('#retry-now'));
+  setupConnectionBanner(client, $('#conn-banner'));
   setupPresence(client, { count: $('#presence-count'), label: $('#presence-label'), list: $('#presence-list') });
   setupEditingMarks(client, { item: $('#item-body'), score: $('#score-list') });
   setupReset(client, activity, $('#reset-button'));

@@ -37,6 +37,11 @@ export class ScoresView {
     this.firstRender = true;
     this.pressed = { id: null, at: 0 };
     this.hold = new OrderHold(els.list, () => this.render());
+    // Offline, our increments wait: their values show as not saved.
+    client.addEventListener('status', () => {
+      if (!client.live) this.optimistic.queueUnacked();
+      this.render();
+    });
 
     const press = (e) => {
       const li = e.target.closest && e.target.closest('.score-row');
@@ -85,7 +90,7 @@ export class ScoresView {
     if (!score) return;
     const p = this.client.request('score.increment', { id, by });
     const key = p.requestId;
-    this.optimistic.incrementSent(key, id, by);
+    this.optimistic.incrementSent(key, id, by, !this.client.live);
     this.renderNow(); // at once: the click must feel instant
     p.then(
       (reply) => {
@@ -246,7 +251,8 @@ export class ScoresView {
         if (!this.firstRender) row.li.classList.add('entering');
       }
       const { name, pending } = this.optimistic.name(s);
-      paintScoreRow(row, { player: s.player, name, pending, points, rank: i + 1, leader: i === 0 && points > 0, range, animate: !this.firstRender });
+      const unsaved = this.optimistic.hasUnsaved(s.id) ? this.optimistic.unsaved(s.id) : null;
+      paintScoreRow(row, { player: s.player, name, pending, points, unsaved, rank: i + 1, leader: i === 0 && points > 0, range, animate: !this.firstRender });
       return row.li;
     });
     reorderChildren(list, order);
