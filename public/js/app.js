@@ -36,12 +36,18 @@ async function main() {
     writable: false,
   });
 
-  const scores = new ScoresView(client, {
-    list: $('#score-list'),
-    empty: $('#scores-empty'),
-    meta: $('#scores-meta'),
-    form: $('#add-player-form'),
-  });
+  // Presentation mode (js/present.js, css/present.css): rows to look at.
+  const present = document.documentElement.hasAttribute('data-present');
+  const scores = new ScoresView(
+    client,
+    {
+      list: $('#score-list'),
+      empty: $('#scores-empty'),
+      meta: $('#scores-meta'),
+      form: $('#add-player-form'),
+    },
+    { readOnly: present },
+  );
   const items = new ItemsView(client, {
     body: $('#item-body'),
     empty: $('#items-empty'),

@@ -6,10 +6,13 @@ import { icon } from './icons.js';
 import { avatar } from './avatar.js';
 import { playerColor, playerHue } from './colors.js';
 
-export function createScoreRow(id) {
+/** `readOnly`: a row to look at (presentation mode): no buttons, the name no button. */
+export function createScoreRow(id, { readOnly = false } = {}) {
   const step = (by, cls, testid, text) =>
     h('button', { type: 'button', class: `step ${cls}`, 'data-action': 'increment', 'data-by': String(by), 'data-testid': testid }, text);
-  const name = h('span', { class: 'score-name', 'data-testid': 'score-name', 'data-action': 'history', role: 'button', tabindex: '0', title: 'Show the history' });
+  const name = readOnly
+    ? h('span', { class: 'score-name', 'data-testid': 'score-name' })
+    : h('span', { class: 'score-name', 'data-testid': 'score-name', 'data-action': 'history', role: 'button', tabindex: '0', title: 'Show the history' });
   const spark = h('span', { class: 'spark-slot', 'data-testid': 'score-spark', 'aria-hidden': 'true' });
   const unsavedTag = h('span', { class: 'pending-tag', 'data-testid': 'score-pending', hidden: true });
   const av = h('span', { class: 'avatar-slot' });
@@ -29,7 +32,7 @@ export function createScoreRow(id) {
     rank,
     h('div', { class: 'score-main' }, h('div', { class: 'score-name-line' }, av, name, unsavedTag, spark), bar),
     points,
-    h('div', { class: 'score-actions' }, dec, inc1, inc5, h('span', { class: 'actions-gap' }), renameBtn, delBtn),
+    readOnly ? null : h('div', { class: 'score-actions' }, dec, inc1, inc5, h('span', { class: 'actions-gap' }), renameBtn, delBtn),
   );
   li.style.setProperty('--hue', String(playerHue(id)));
   return { id, li, name, av, unsavedTag, fill, zero, bar, rank, points, dec, inc1, inc5, renameBtn, delBtn, shown: null, player: null, editor: null };

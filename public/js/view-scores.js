@@ -23,13 +23,15 @@ export class ScoresView {
   /**
    * @param {import('./client.js').LivedashClient} client
    * @param {{list: HTMLElement, empty: HTMLElement, meta: HTMLElement, form: HTMLFormElement}} els
+   * @param {{readOnly?: boolean}} [opts] readOnly: rows without controls (presentation mode)
    */
-  constructor(client, els) {
+  constructor(client, els, { readOnly = false } = {}) {
     this.client = client;
     this.els = els;
     this.maxPlayer = client.limits.player;
     this.input = els.form.querySelector('#add-player-name');
     this.input.maxLength = this.maxPlayer;
+    this.readOnly = readOnly;
     this.rows = new Map(); // score id -> row (score-row.js)
     this.optimistic = new OptimisticScores();
     this.flip = new Flip(els.list, FLIP_MS);
@@ -246,7 +248,7 @@ export class ScoresView {
     const order = ranked.map(({ s, points }, i) => {
       let row = this.rows.get(s.id);
       if (!row) {
-        row = createScoreRow(s.id);
+        row = createScoreRow(s.id, { readOnly: this.readOnly });
         this.rows.set(s.id, row);
         if (!this.firstRender) row.li.classList.add('entering');
       }
