@@ -5,10 +5,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"livedash/access"
 	"livedash/store"
 	"livedash/ws"
 )
@@ -20,6 +22,11 @@ type Config struct {
 	Addr        string
 	DB          string
 	AdminToken  string
+	Access      access.Mode        // --access, or the default for Addr and Hosts
+	Links       bool               // print the share links at start (keys mode)
+	PublicURL   string             // the base URL of the printed links; "" : http://<listen address>
+	Tokens      access.TokenConfig // jwt mode
+	LoginURL    string             // where the page sends a person whose credential was refused
 	Synchronous string
 	Retention   int64
 	LogLevel    string
@@ -39,11 +46,19 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	fs := flag.NewFlagSet("livedash", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	f := flags{fs: fs, getenv: getenv}
-	var origins, hosts string
+	var origins, hosts, mode, links, jwtSecret, jwtKeyFile string
 	var sendQueue, burst int64
 	f.str(&cfg.Addr, "addr", "127.0.0.1:3000", "address to listen on (port 0 picks a free one)")
 	f.str(&cfg.DB, "db", "livedash.db", "SQLite database file, or a postgres:// URL shared by several instances; created with the demo data if missing")
 	f.str(&cfg.AdminToken, "admin-token", "", "token that POST /api/reset must carry as a bearer token (empty: reset is open)")
+	f.str(&mode, "access", "", "open (no credential; everyone edits), keys (a secret key per role, printed as share links) "+
+		"or jwt (tokens from your sign-in system; see --jwt-secret). Default: open when --addr is a loopback address and --hosts is empty, else keys")
+	f.str(&jwtSecret, "jwt-secret", "", "jwt mode: the HS256 secret tokens are signed with (at least 32 bytes)")
+	f.str(&jwtKeyFile, "jwt-public-key", "", "jwt mode: a PEM file with the public key tokens are signed for (Ed25519: EdDSA, or RSA: RS256)")
+	f.str(&cfg.Tokens.Audience, "jwt-audience", "", "jwt mode: the aud every token must name (empty: aud is not checked)")
+	f.str(&cfg.LoginURL, "login-url", "", "where the page sends a person whose token expired or was refused (GET /api/access tells the page)")
+	f.str(&links, "links", "true", "print one share link per role at start in keys mode (false: do not; `livedash keys` prints them)")
+	f.str(&cfg.PublicURL, "public-url", "", "base URL of the printed share links, e.g. https://scores.example.org (default: http:// and the listen address)")
 	f.str(&origins, "origins", "", "comma-separated extra Origins allowed to open WebSockets and change data over REST (the server's own host and localhost always are; * allows any)")
 	f.str(&hosts, "hosts", "", "comma-separated Host names the server answers to besides localhost and loopback addresses (name or name:port; * allows any). "+
 		"Without it, a loopback --addr answers only to loopback names and any other --addr to every name")
@@ -60,10 +75,11 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	f.integer(&cfg.WS.ReadLimit, "read-limit", ws.DefaultReadLimit, "largest WebSocket frame or REST body accepted, in bytes")
 	f.float(&cfg.WS.Rate, "rate", ws.DefaultRate, "messages per second allowed per WebSocket")
 	f.integer(&burst, "burst", ws.DefaultBurst, "burst of messages allowed per WebSocket above the rate")
-	if err := fs.Parse(args); err != nil {
+	err := fs.Parse(args)
+	if err != nil {
 		return cfg, err
 	}
-	if err := errors.Join(f.errs...); err != nil {
+	if err := errorsOf(f); err != nil {
 		return cfg, err
 	}
 	if fs.NArg() > 0 {
@@ -71,7 +87,42 @@ func parseConfig(args []string, getenv func(string) string, stderr io.Writer) (C
 	}
 	cfg.WS.SendQueue, cfg.WS.Burst = int(sendQueue), int(burst)
 	cfg.Origins, cfg.Hosts = splitList(origins), splitList(hosts)
+	if cfg.Links, err = strconv.ParseBool(links); err != nil {
+		return cfg, fmt.Errorf("--links must be true or false, not %q", links)
+	}
+	if cfg.Access, err = access.ParseMode(mode, cfg.Addr, cfg.Hosts); err != nil {
+		return cfg, err
+	}
+	if cfg.Tokens, err = tokenConfig(cfg.Access, jwtSecret, jwtKeyFile, cfg.Tokens.Audience); err != nil {
+		return cfg, err
+	}
 	return cfg, cfg.check(sendQueue, burst)
+}
+
+// tokenConfig reads the jwt flags: in jwt mode exactly one of the secret
+// and the key file; in any other mode none of them, since a server that
+// ignores a token setting would let people in on the wrong terms.
+func tokenConfig(mode access.Mode, secret, keyFile, audience string) (access.TokenConfig, error) {
+	tc := access.TokenConfig{Secret: []byte(secret), Audience: audience}
+	if mode != access.JWT {
+		if secret != "" || keyFile != "" || audience != "" {
+			return tc, fmt.Errorf("--jwt-secret, --jwt-public-key and --jwt-audience need --access jwt")
+		}
+		return tc, nil
+	}
+	if (secret == "") == (keyFile == "") {
+		return tc, fmt.Errorf("--access jwt needs one of --jwt-secret and --jwt-public-key")
+	}
+	if keyFile != "" {
+		pemBytes, err := os.ReadFile(keyFile)
+		if err != nil {
+			return tc, fmt.Errorf("--jwt-public-key: %w", err)
+		}
+		if tc.PublicKey, err = access.ParsePublicKey(pemBytes); err != nil {
+			return tc, fmt.Errorf("--jwt-public-key %s: %w", keyFile, err)
+		}
+	}
+	return tc, nil
 }
 
 // splitList splits a comma-separated flag, dropping empty entries.
@@ -111,6 +162,9 @@ type flags struct {
 	getenv func(string) string
 	errs   []error
 }
+
+// errorsOf is every malformed variable f met.
+func errorsOf(f flags) error { return errors.Join(f.errs...) }
 
 func (f *flags) env(name, def string) string {
 	if v := f.getenv("LIVEDASH_" + envName(name)); v != "" {

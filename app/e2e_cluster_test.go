@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"sync"
 	"testing"
@@ -41,7 +42,6 @@ func TestClusterMutationReachesOtherInstance(t *testing.T) {
 // same consecutive stream, and folding it gives /api/state on both.
 func TestClusterStreamsAgree(t *testing.T) {
 	a, b := startCluster(t)
-	ctx := apptest.Ctx(t)
 	start := a.State(t)
 	streams := []*apptest.Stream{apptest.NewStream(t), apptest.NewStream(t)}
 	apptest.DialClient(t, a.URL, client.Options{Name: "listener A", OnEvent: streams[0].Add, Since: start.Seq, Epoch: start.Epoch})
@@ -55,6 +55,9 @@ func TestClusterStreamsAgree(t *testing.T) {
 		w := apptest.DialClient(t, srv.URL, client.Options{Name: fmt.Sprintf("writer %d", i)})
 		wg.Go(func() {
 			for j := range perWriter {
+				// A deadline per write, not one for all 240: the test is
+				// about agreement, and a loaded machine writes slowly.
+				ctx, cancel := context.WithTimeout(context.Background(), apptest.DefaultWait)
 				var seq int64
 				var err error
 				switch j % 4 {
@@ -63,6 +66,7 @@ func TestClusterStreamsAgree(t *testing.T) {
 				default:
 					_, seq, err = w.IncrementScore(ctx, int64(1+(i+j)%6), 1)
 				}
+				cancel()
 				if err != nil {
 					t.Errorf("writer %d: %v", i, err)
 					return

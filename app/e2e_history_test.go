@@ -119,6 +119,21 @@ func TestUndoRules(t *testing.T) {
 			}
 		}
 	}
+	type change struct {
+		method, path string
+		body         any
+	}
+	// undoFirst makes the changes in order over REST and picks the first
+	// one to undo, with the others made since.
+	undoFirst := func(first change, since ...change) func(testing.TB, *apptest.Server) int64 {
+		return func(tb testing.TB, srv *apptest.Server) int64 {
+			seq := mutateREST(tb, srv, first.method, first.path, first.body)
+			for _, c := range since {
+				mutateREST(tb, srv, c.method, c.path, c.body)
+			}
+			return seq
+		}
+	}
 	tests := []struct {
 		name  string
 		setup func(tb testing.TB, srv *apptest.Server) int64 // the seq to undo
@@ -128,86 +143,47 @@ func TestUndoRules(t *testing.T) {
 		check check
 	}{
 		{name: "item create", event: "item.deleted", check: gone("/api/items/6"),
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				return mutateREST(tb, srv, http.MethodPost, "/api/items", map[string]string{"name": "Lamp"})
-			}},
+			setup: undoFirst(change{http.MethodPost, "/api/items", map[string]string{"name": "Lamp"}})},
 		{name: "item create changed since", code: models.CodeConflict, field: "version",
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				seq := mutateREST(tb, srv, http.MethodPost, "/api/items", map[string]string{"name": "Lamp"})
-				mutateREST(tb, srv, http.MethodPatch, "/api/items/6", map[string]string{"name": "Lamp 2"})
-				return seq
-			}},
+			setup: undoFirst(change{http.MethodPost, "/api/items", map[string]string{"name": "Lamp"}},
+				change{http.MethodPatch, "/api/items/6", map[string]string{"name": "Lamp 2"}})},
 		{name: "item update", event: "item.updated", check: itemIs(1, "Projector", 3),
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				return mutateREST(tb, srv, http.MethodPatch, "/api/items/1", map[string]string{"name": "Beamer"})
-			}},
+			setup: undoFirst(change{http.MethodPatch, "/api/items/1", map[string]string{"name": "Beamer"}})},
 		{name: "item update changed since", code: models.CodeConflict, field: "version",
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				seq := mutateREST(tb, srv, http.MethodPatch, "/api/items/1", map[string]string{"name": "Beamer"})
-				mutateREST(tb, srv, http.MethodPatch, "/api/items/1", map[string]string{"description": "moved"})
-				return seq
-			}},
+			setup: undoFirst(change{http.MethodPatch, "/api/items/1", map[string]string{"name": "Beamer"}},
+				change{http.MethodPatch, "/api/items/1", map[string]string{"description": "moved"}})},
 		{name: "item delete", event: "item.created", check: itemIs(2, "Whiteboard markers", 2),
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				return mutateREST(tb, srv, http.MethodDelete, "/api/items/2", nil)
-			}},
+			setup: undoFirst(change{http.MethodDelete, "/api/items/2", nil})},
 		{name: "score create", event: "score.deleted", check: gone("/api/scores/7"),
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				return mutateREST(tb, srv, http.MethodPost, "/api/scores", map[string]any{"player": "Zed", "points": 4})
-			}},
+			setup: undoFirst(change{http.MethodPost, "/api/scores", map[string]any{"player": "Zed", "points": 4}})},
 		{name: "score update", event: "score.updated", check: scoreIs(1, "Alice", 42, 3),
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				return mutateREST(tb, srv, http.MethodPatch, "/api/scores/1", map[string]any{"player": "Alicia", "points": 0})
-			}},
+			setup: undoFirst(change{http.MethodPatch, "/api/scores/1", map[string]any{"player": "Alicia", "points": 0}})},
 		{name: "score update whose name is taken again", code: models.CodeConflict, field: "player",
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				seq := mutateREST(tb, srv, http.MethodPatch, "/api/scores/1", map[string]any{"player": "Alicia"})
-				mutateREST(tb, srv, http.MethodPost, "/api/scores", map[string]any{"player": "alice"})
-				return seq
-			}},
+			setup: undoFirst(change{http.MethodPatch, "/api/scores/1", map[string]any{"player": "Alicia"}},
+				change{http.MethodPost, "/api/scores", map[string]any{"player": "alice"}})},
 		{name: "increment, with changes since", event: "score.updated", check: scoreIs(1, "Alice", 142, 4),
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				seq := mutateREST(tb, srv, http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": 5})
-				mutateREST(tb, srv, http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": 100})
-				return seq
-			}},
+			setup: undoFirst(change{http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": 5}},
+				change{http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": 100}})},
 		{name: "increment that would overflow", code: models.CodeInvalid, field: "seq",
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				seq := mutateREST(tb, srv, http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": -10})
-				mutateREST(tb, srv, http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": 1<<63 - 1 - 32})
-				return seq
-			}},
+			setup: undoFirst(change{http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": -10}},
+				change{http.MethodPost, "/api/scores/1/increment", map[string]int64{"by": 1<<63 - 1 - 32}})},
 		{name: "increment after the points were set", code: models.CodeConflict, field: "seq",
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				seq := mutateREST(tb, srv, http.MethodPost, "/api/scores/3/increment", map[string]int64{"by": 5})
-				mutateREST(tb, srv, http.MethodPatch, "/api/scores/3", map[string]any{"points": 0})
-				return seq
-			}},
+			setup: undoFirst(change{http.MethodPost, "/api/scores/3/increment", map[string]int64{"by": 5}},
+				change{http.MethodPatch, "/api/scores/3", map[string]any{"points": 0}})},
 		{name: "score delete", event: "score.created", check: scoreIs(3, "Carol", 28, 2),
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				return mutateREST(tb, srv, http.MethodDelete, "/api/scores/3", nil)
-			}},
+			setup: undoFirst(change{http.MethodDelete, "/api/scores/3", nil})},
 		{name: "score delete whose name is taken again", code: models.CodeConflict, field: "player",
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				seq := mutateREST(tb, srv, http.MethodDelete, "/api/scores/3", nil)
-				mutateREST(tb, srv, http.MethodPost, "/api/scores", map[string]any{"player": "CAROL"})
-				return seq
-			}},
+			setup: undoFirst(change{http.MethodDelete, "/api/scores/3", nil}, change{http.MethodPost, "/api/scores", map[string]any{"player": "CAROL"}})},
 		{name: "redo", event: "item.updated", check: itemIs(1, "Beamer", 4),
 			setup: func(tb testing.TB, srv *apptest.Server) int64 {
 				seq := mutateREST(tb, srv, http.MethodPatch, "/api/items/1", map[string]string{"name": "Beamer"})
 				return mutateREST(tb, srv, http.MethodPost, "/api/undo", map[string]int64{"seq": seq})
 			}},
 		{name: "a reset", code: models.CodeInvalid, field: "seq",
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				return mutateREST(tb, srv, http.MethodPost, "/api/reset", nil)
-			}},
+			setup: undoFirst(change{http.MethodPost, "/api/reset", nil})},
 		{name: "before the last reset", code: models.CodeInvalid, field: "seq",
-			setup: func(tb testing.TB, srv *apptest.Server) int64 {
-				seq := mutateREST(tb, srv, http.MethodPatch, "/api/items/1", map[string]string{"name": "Beamer"})
-				mutateREST(tb, srv, http.MethodPost, "/api/reset", nil)
-				return seq
-			}},
+			setup: undoFirst(change{http.MethodPatch, "/api/items/1", map[string]string{"name": "Beamer"}},
+				change{http.MethodPost, "/api/reset", nil})},
 		{name: "not in the log", code: models.CodeNotFound, field: "seq",
 			setup: func(tb testing.TB, srv *apptest.Server) int64 { return 1 << 40 }},
 		{name: "seq zero", code: models.CodeInvalid, field: "seq",

@@ -51,7 +51,9 @@ func TestHostCheck(t *testing.T) {
 	servers := map[config]*apptest.Server{} // one per config
 	for _, tc := range cases {
 		if servers[tc.cfg] == nil {
-			args := []string{"--addr", tc.cfg.listen + ":0"}
+			// Open access: the Host check comes first in every mode,
+			// and open lets the test see what passes it.
+			args := []string{"--addr", tc.cfg.listen + ":0", "--access", "open"}
 			if tc.cfg.hosts != "" {
 				args = append(args, "--hosts", tc.cfg.hosts)
 			}

@@ -6,10 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"net"
 	"net/http"
 	"testing"
-	"time"
 
 	"github.com/fasthttp/websocket"
 
@@ -24,14 +22,7 @@ import (
 // the socket itself, fasthttp keeping hijacked sockets open.
 func TestFrameSentWithHandshake(t *testing.T) {
 	srv := apptest.MustStartServer(t)
-	c, err := net.DialTimeout("tcp", srv.Addr, rawWait)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
-	if err := c.SetDeadline(time.Now().Add(rawWait)); err != nil {
-		t.Fatal(err)
-	}
+	c := rawConn(t, srv.Addr)
 	handshake := "GET /ws?name=Early HTTP/1.1\r\nHost: " + srv.Addr + "\r\nUpgrade: websocket\r\n" +
 		"Connection: Upgrade\r\nSec-WebSocket-Version: 13\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n"
 	early := maskedFrame(websocket.TextMessage, []byte(`{"type":"ping","id":"early","data":{}}`))

@@ -18,19 +18,28 @@ import (
 // included.
 const rawWait = 10 * time.Second
 
-// rawExchange sends req exactly as given on a fresh connection and parses
-// the response. It writes from a goroutine while it reads: the server may
-// answer and hang up before it has read the whole request.
-func rawExchange(tb testing.TB, addr string, req []byte) (*http.Response, []byte) {
+// rawConn is a plain TCP connection to addr whose reads and writes fail
+// after rawWait; it is closed at cleanup, if not before.
+func rawConn(tb testing.TB, addr string) net.Conn {
 	tb.Helper()
 	c, err := net.DialTimeout("tcp", addr, rawWait)
 	if err != nil {
 		tb.Fatalf("dial %s: %v", addr, err)
 	}
-	defer c.Close()
+	tb.Cleanup(func() { c.Close() })
 	if err := c.SetDeadline(time.Now().Add(rawWait)); err != nil {
 		tb.Fatal(err)
 	}
+	return c
+}
+
+// rawExchange sends req exactly as given on a fresh connection and parses
+// the response. It writes from a goroutine while it reads: the server may
+// answer and hang up before it has read the whole request.
+func rawExchange(tb testing.TB, addr string, req []byte) (*http.Response, []byte) {
+	tb.Helper()
+	c := rawConn(tb, addr)
+	defer c.Close()
 	go func() { _, _ = c.Write(req) }()         // fails once the server hangs up
 	method, _, _ := bytes.Cut(req, []byte(" ")) // a HEAD answer has no body
 	resp, err := http.ReadResponse(bufio.NewReader(c), &http.Request{Method: string(method)})

@@ -3,6 +3,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"flag"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"livedash/access"
 	"livedash/handlers"
 	"livedash/internal/redact"
 	"livedash/metrics"
@@ -33,6 +35,9 @@ const shutdownGrace = 15 * time.Second
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout io.Writer) error {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	if len(args) > 0 && args[0] == "keys" {
+		return runKeys(ctx, args[1:], getenv, stdout)
+	}
 	cfg, err := parseConfig(args, getenv, stdout)
 	if errors.Is(err, flag.ErrHelp) {
 		return nil
@@ -43,10 +48,12 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout 
 	level, _ := parseLevel(cfg.LogLevel) // checked by parseConfig
 	log := slog.New(slog.NewTextHandler(stdout, &slog.HandlerOptions{Level: level}))
 	tuneGC(cfg.GCHeapMB)
+	access.WarnIfExposed(log, cfg.Access, cfg.Addr, cfg.Hosts)
 	s, err := newServer(ctx, cfg, log)
 	if err != nil {
 		return err
 	}
+	s.out = stdout
 	return s.run(ctx, cfg)
 }
 
@@ -59,6 +66,9 @@ type server struct {
 	silent    *silentConns       // connections that have not sent a byte
 	stopConns context.CancelFunc // ends the reads made for WebSocket connections
 	presence  chan struct{}      // closed when presence sharing has stopped
+	keys      chan struct{}      // closed when the keys are no longer watched
+	guard     *access.Guard
+	out       io.Writer // where the share links go (stdout), not the log
 }
 
 // newServer opens the store with the hub as its feed, so the hub starts at
@@ -120,9 +130,30 @@ func newServer(ctx context.Context, cfg Config, log *slog.Logger) (*server, erro
 	// handler can return right after the upgrade and fasthttp recycle the
 	// request's context (ws/hijack.go).
 	hs.KeepHijackedConns = true
-	api := &handlers.API{Store: st, AdminToken: cfg.AdminToken, Metrics: m, Log: log}
-	routes(srv, api, ws.NewServer(connCtx, cfg.WS, st, hub, m, log), m, cfg, log)
-	s := &server{log: log, store: st, hub: hub, http: srv, silent: silent, stopConns: stopConns, presence: make(chan struct{})}
+	api := &handlers.API{Store: st, Metrics: m, Log: log,
+		Access: handlers.AccessInfo{Mode: string(cfg.Access), LoginURL: cfg.LoginURL}}
+	guard, err := newGuard(ctx, cfg, st, m)
+	if err != nil {
+		stopConns()
+		_ = st.Close()
+		return nil, err
+	}
+	if cfg.Access == access.Keys {
+		api.ShareFrom = &handlers.ShareSource{Keys: guard.Keys, PublicURL: cfg.PublicURL}
+	}
+	wsrv := ws.NewServer(connCtx, cfg.WS, st, hub, m, log)
+	wsrv.Current = guard.Current
+	routes(srv, api, wsrv, guard, m, cfg, log)
+	s := &server{log: log, store: st, hub: hub, http: srv, silent: silent, stopConns: stopConns,
+		presence: make(chan struct{}), keys: make(chan struct{}), guard: guard}
+	if cfg.Access == access.Keys {
+		go func() {
+			defer close(s.keys)
+			watchKeys(connCtx, st, guard, hub, log)
+		}()
+	} else {
+		close(s.keys)
+	}
 	if shared != nil {
 		go func() {
 			defer close(s.presence)
@@ -154,7 +185,12 @@ func (s *server) run(ctx context.Context, cfg Config) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- s.http.Listener(ln) }()
 	s.log.Info("livedash listening", "url", "http://"+ln.Addr().String(), "db", redact.String(cfg.DB),
-		"epoch", s.store.Epoch(), "seq", s.store.Seq())
+		"epoch", s.store.Epoch(), "seq", s.store.Seq(), "access", cfg.Access)
+	if cfg.Access == access.Keys && cfg.Links {
+		if err := s.printLinks(ctx, cmp.Or(cfg.PublicURL, "http://"+ln.Addr().String())); err != nil {
+			s.log.Error("reading the access keys failed", "err", err)
+		}
+	}
 	select {
 	case err = <-serveErr:
 		s.log.Error("server stopped", "err", err)
@@ -180,6 +216,7 @@ func (s *server) shutdown(cause error) error {
 	}
 	s.stopConns()
 	<-s.presence
+	<-s.keys
 	if err := <-httpDone; err != nil {
 		errs = append(errs, fmt.Errorf("stop http: %w", err))
 	}
@@ -193,6 +230,16 @@ func (s *server) shutdown(cause error) error {
 		s.log.Info("stopped")
 	}
 	return err
+}
+
+// printLinks prints the current keys' share links.
+func (s *server) printLinks(ctx context.Context, base string) error {
+	keys, err := s.store.AccessKeys(ctx)
+	if err != nil {
+		return err
+	}
+	printLinks(s.out, base, keys)
+	return nil
 }
 
 func parseLevel(s string) (slog.Level, error) {

@@ -24,6 +24,16 @@ func receive(ctx context.Context, ch <-chan client.Event) client.Event {
 	}
 }
 
+// mustDial connects to the examples' server as long as ctx allows; like
+// every error in these examples, a failure ends the program.
+func mustDial(ctx context.Context, opts client.Options) *client.Client {
+	c, err := client.Dial(ctx, serverURL, opts)
+	if err != nil {
+		log.Fatal(err)
+	}
+	return c
+}
+
 // A program that follows the dashboard: it loads the snapshot when the
 // client says it has no state, then applies the events after it.
 func Example() {
@@ -59,10 +69,7 @@ func Example() {
 	fmt.Println("snapshot loaded")
 
 	// Someone else adds an item.
-	bob, err := client.Dial(ctx, serverURL, client.Options{Name: "Bob"})
-	if err != nil {
-		log.Fatal(err)
-	}
+	bob := mustDial(ctx, client.Options{Name: "Bob"})
 	defer bob.Close()
 	if _, _, err := bob.CreateItem(ctx, client.NewItem{Name: "Laptop", Description: "loaner"}); err != nil {
 		log.Fatal(err)
@@ -89,10 +96,7 @@ func Example() {
 func ExampleClient_UpdateItem() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, serverURL, client.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
+	c := mustDial(ctx, client.Options{})
 	defer c.Close()
 
 	it, _, err := c.CreateItem(ctx, client.NewItem{Name: "Whiteboard"})
@@ -118,10 +122,7 @@ func ExampleClient_UpdateItem() {
 func ExampleClient_IncrementScore() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, serverURL, client.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
+	c := mustDial(ctx, client.Options{})
 	defer c.Close()
 
 	if _, err := c.Reset(ctx, ""); err != nil { // no admin token configured
@@ -141,10 +142,7 @@ func ExampleClient_IncrementScore() {
 func ExampleWithRequestID() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, serverURL, client.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
+	c := mustDial(ctx, client.Options{})
 	defer c.Close()
 
 	rctx := client.WithRequestID(ctx, "add-printer-1")
@@ -166,10 +164,7 @@ func ExampleWithRequestID() {
 func ExampleOptions_resume() {
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := client.Dial(ctx, serverURL, client.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
+	c := mustDial(ctx, client.Options{})
 	_, seq, err := c.IncrementScore(ctx, 2, 1)
 	if err != nil {
 		log.Fatal(err)
@@ -182,10 +177,7 @@ func ExampleOptions_resume() {
 	c.Close()
 
 	// Meanwhile, someone else changes something.
-	other, err := client.Dial(ctx, serverURL, client.Options{})
-	if err != nil {
-		log.Fatal(err)
-	}
+	other := mustDial(ctx, client.Options{})
 	if _, _, err := other.IncrementScore(ctx, 3, 1); err != nil {
 		log.Fatal(err)
 	}

@@ -26,6 +26,16 @@ func dial(tb testing.TB, url string, opts client.Options) (*client.Client, *appt
 	return apptest.DialClient(tb, url, opts), st
 }
 
+// aliceAndWatcher starts a server with two clients: Alice, who makes the
+// requests, and Bob, whose stream records what the others are sent.
+func aliceAndWatcher(tb testing.TB) (*apptest.Server, *client.Client, *apptest.Stream) {
+	tb.Helper()
+	srv := apptest.MustStartServer(tb)
+	alice, _ := dial(tb, srv.URL, client.Options{Name: "Alice"})
+	_, bob := dial(tb, srv.URL, client.Options{Name: "Bob"})
+	return srv, alice, bob
+}
+
 // logEvents reads the server's whole event log over REST.
 func logEvents(tb testing.TB, srv *apptest.Server) []apptest.Frame {
 	tb.Helper()

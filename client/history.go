@@ -42,7 +42,5 @@ func (c *Client) history(ctx context.Context, typ string, id int64, limit int) (
 // is models.CodeConflict; a reset, or an event before the last reset, models.CodeInvalid;
 // a seq no longer in the log models.CodeNotFound.
 func (c *Client) Undo(ctx context.Context, seq int64) (json.RawMessage, int64, error) {
-	var data json.RawMessage
-	n, err := c.mutate(ctx, protocol.TypeUndo, models.Undo{Seq: seq}, &data)
-	return data, n, err
+	return mutateAs[json.RawMessage](ctx, c, protocol.TypeUndo, models.Undo{Seq: seq})
 }

@@ -9,10 +9,8 @@ import (
 )
 
 func TestHistoryAndUndo(t *testing.T) {
-	srv := apptest.MustStartServer(t)
+	_, c, other := aliceAndWatcher(t)
 	ctx := apptest.Ctx(t)
-	c, _ := dial(t, srv.URL, client.Options{Name: "Alice"})
-	_, other := dial(t, srv.URL, client.Options{Name: "Bob"})
 
 	it, created, err := c.CreateItem(ctx, client.NewItem{Name: "Lamp"})
 	if err != nil {

@@ -50,8 +50,7 @@ func expected(v int64) *int64 {
 // State loads one consistent snapshot; after it, apply only events with a
 // seq above its Seq. It sees every mutation this client was answered before.
 func (c *Client) State(ctx context.Context) (models.State, error) {
-	var st models.State
-	return st, c.query(ctx, string(models.QueryState), protocol.Empty{}, &st)
+	return queryAs[models.State](ctx, c, string(models.QueryState), protocol.Empty{})
 }
 
 // Items lists the items by id.
@@ -63,8 +62,7 @@ func (c *Client) Items(ctx context.Context) ([]models.Item, error) {
 
 // Item reads one item; a missing one is models.CodeNotFound.
 func (c *Client) Item(ctx context.Context, id int64) (models.Item, error) {
-	var it models.Item
-	return it, c.query(ctx, string(models.QueryItemGet), protocol.ByID{ID: id}, &it)
+	return queryAs[models.Item](ctx, c, string(models.QueryItemGet), protocol.ByID{ID: id})
 }
 
 // Scores lists the leaderboard: points descending, then id.
@@ -76,8 +74,7 @@ func (c *Client) Scores(ctx context.Context) ([]models.Score, error) {
 
 // Score reads one score; a missing one is models.CodeNotFound.
 func (c *Client) Score(ctx context.Context, id int64) (models.Score, error) {
-	var sc models.Score
-	return sc, c.query(ctx, string(models.QueryScoreGet), protocol.ByID{ID: id}, &sc)
+	return queryAs[models.Score](ctx, c, string(models.QueryScoreGet), protocol.ByID{ID: id})
 }
 
 // Ping asks the server for an answer, after every request made before it.
@@ -102,17 +99,13 @@ func (c *Client) SetEditing(ctx context.Context, e protocol.Editing) error {
 // CreateItem creates an item and returns it with the seq of its
 // item.created event.
 func (c *Client) CreateItem(ctx context.Context, in NewItem) (models.Item, int64, error) {
-	var it models.Item
-	seq, err := c.mutate(ctx, protocol.TypeItemCreate, in, &it)
-	return it, seq, err
+	return mutateAs[models.Item](ctx, c, protocol.TypeItemCreate, in)
 }
 
 // UpdateItem changes an item and returns it as it is now, with the seq of
 // its item.updated event.
 func (c *Client) UpdateItem(ctx context.Context, in ItemUpdate) (models.Item, int64, error) {
-	var it models.Item
-	seq, err := c.mutate(ctx, protocol.TypeItemUpdate, in, &it)
-	return it, seq, err
+	return mutateAs[models.Item](ctx, c, protocol.TypeItemUpdate, in)
 }
 
 // DeleteItem deletes an item, if version is 0 or its current version, and
@@ -124,24 +117,18 @@ func (c *Client) DeleteItem(ctx context.Context, id, version int64) (int64, erro
 // CreateScore adds a player to the leaderboard; a player name already
 // taken, ignoring case, is models.CodeConflict.
 func (c *Client) CreateScore(ctx context.Context, in NewScore) (models.Score, int64, error) {
-	var sc models.Score
-	seq, err := c.mutate(ctx, protocol.TypeScoreCreate, in, &sc)
-	return sc, seq, err
+	return mutateAs[models.Score](ctx, c, protocol.TypeScoreCreate, in)
 }
 
 // UpdateScore changes a score and returns it as it is now.
 func (c *Client) UpdateScore(ctx context.Context, in ScoreUpdate) (models.Score, int64, error) {
-	var sc models.Score
-	seq, err := c.mutate(ctx, protocol.TypeScoreUpdate, in, &sc)
-	return sc, seq, err
+	return mutateAs[models.Score](ctx, c, protocol.TypeScoreUpdate, in)
 }
 
 // IncrementScore adds by (negative to take off) to a score atomically:
 // concurrent increments are never lost.
 func (c *Client) IncrementScore(ctx context.Context, id, by int64) (models.Score, int64, error) {
-	var sc models.Score
-	seq, err := c.mutate(ctx, protocol.TypeScoreIncrement, models.IncrementScore{ID: id, By: by}, &sc)
-	return sc, seq, err
+	return mutateAs[models.Score](ctx, c, protocol.TypeScoreIncrement, models.IncrementScore{ID: id, By: by})
 }
 
 // DeleteScore deletes a score, like DeleteItem an item.
@@ -163,6 +150,20 @@ func (c *Client) mutate(ctx context.Context, typ string, data, out any) (int64, 
 		return 0, err
 	}
 	return seq, decodeReply(typ, raw, out)
+}
+
+// queryAs makes a query whose reply is a T.
+func queryAs[T any](ctx context.Context, c *Client, typ string, data any) (T, error) {
+	var v T
+	err := c.query(ctx, typ, data, &v)
+	return v, err
+}
+
+// mutateAs makes a mutation whose reply is a T, with the seq of its event.
+func mutateAs[T any](ctx context.Context, c *Client, typ string, data any) (T, int64, error) {
+	var v T
+	seq, err := c.mutate(ctx, typ, data, &v)
+	return v, seq, err
 }
 
 func decodeReply(typ string, raw json.RawMessage, out any) error {

@@ -13,10 +13,8 @@ import (
 // event, and another connection receives those events in seq order with
 // the same data as the replies.
 func TestEveryRequest(t *testing.T) {
-	srv := apptest.MustStartServer(t)
+	srv, c, other := aliceAndWatcher(t)
 	ctx := apptest.Ctx(t)
-	c, _ := dial(t, srv.URL, client.Options{Name: "Alice"})
-	_, other := dial(t, srv.URL, client.Options{Name: "Bob"})
 
 	st, err := c.State(ctx)
 	if err != nil || st.Epoch == "" || len(st.Items) != 5 || len(st.Scores) != 6 {

@@ -5,14 +5,13 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"os"
-	"os/exec"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
 
 	"livedash/app/apptest"
+	"livedash/internal/chromiumtest"
 	"livedash/internal/pgtest"
 	"livedash/models"
 )
@@ -26,28 +25,8 @@ import (
 // the browser the test is skipped, or fails when LIVEDASH_BROWSER=required.
 func needChromium(t *testing.T) context.Context {
 	t.Helper()
-	path := os.Getenv("LIVEDASH_CHROMIUM")
-	if path == "" {
-		path = "/usr/bin/chromium"
-	}
-	path, err := exec.LookPath(path)
-	if err != nil {
-		if os.Getenv("LIVEDASH_BROWSER") == "required" {
-			t.Fatalf("LIVEDASH_BROWSER=required but no browser: %v (apt-get install -y chromium)", err)
-		}
-		t.Skipf("browser test skipped: chromium not installed (%v)", err)
-	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.NoFirstRun,
-	)
+	path := chromiumtest.Need(t)
+	opts := chromiumtest.Options(path, t.TempDir())
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {

@@ -6,7 +6,6 @@ package handlers
 import (
 	"bytes"
 	"context"
-	"crypto/subtle"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"livedash/access"
 	"livedash/metrics"
 	"livedash/models"
 	"livedash/protocol"
@@ -22,10 +22,20 @@ import (
 
 // API holds what the REST handlers need.
 type API struct {
-	Store      *store.Store
-	AdminToken string
-	Metrics    *metrics.Metrics
-	Log        *slog.Logger
+	Store   *store.Store
+	Metrics *metrics.Metrics
+	Log     *slog.Logger
+	Access  AccessInfo
+	// ShareFrom makes the share links (keys mode); nil in other modes.
+	ShareFrom *ShareSource
+}
+
+// AccessInfo is what GET /api/access tells the page before it has a
+// credential: the mode, and where a person whose credential was refused
+// signs in again. Neither is a secret.
+type AccessInfo struct {
+	Mode     string `json:"mode"`
+	LoginURL string `json:"login_url,omitempty"`
 }
 
 const maxEventsPage = 1000
@@ -44,6 +54,9 @@ func (a *API) Health(c *fiber.Ctx) error {
 func (a *API) Limits(c *fiber.Ctx) error {
 	return c.JSON(models.CurrentLimits())
 }
+
+// ShowAccess answers GET /api/access (AccessInfo); it needs no credential.
+func (a *API) ShowAccess(c *fiber.Ctx) error { return c.JSON(a.Access) }
 
 func (a *API) State(c *fiber.Ctx) error        { return a.query(c, models.QueryState) }
 func (a *API) ListItems(c *fiber.Ctx) error    { return a.query(c, models.QueryItemList) }
@@ -127,16 +140,10 @@ func (a *API) DeleteScore(c *fiber.Ctx) error {
 	return a.commit(c, &m, &m.ID, fiber.StatusOK)
 }
 
-// Reset restores the demo data. With an admin token configured, it must come
-// as a bearer token; the comparison takes constant time.
+// Reset restores the demo data. Its route needs the admin role (in open
+// mode: the admin token, when one is set); Authorize checked it.
 func (a *API) Reset(c *fiber.Ctx) error {
-	if a.AdminToken != "" {
-		got, ok := bearerToken(c.Get(fiber.HeaderAuthorization))
-		if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(a.AdminToken)) != 1 {
-			return models.Errorf(protocol.CodeUnauthorized, "", "reset needs the admin token: Authorization: Bearer <token>")
-		}
-	}
-	who, err := origin(c)
+	who, err := a.origin(c)
 	if err != nil {
 		return err
 	}
@@ -235,7 +242,7 @@ func (a *API) commit(c *fiber.Ctx, m models.Mutation, id *int64, status int) err
 		}
 		*id = v
 	}
-	who, err := origin(c)
+	who, err := a.origin(c)
 	if err != nil {
 		return err
 	}
@@ -251,10 +258,18 @@ func (a *API) commit(c *fiber.Ctx, m models.Mutation, id *int64, status int) err
 }
 
 // origin names who made a REST change: scripts may say so in headers, under
-// the same rule as the WebSocket's connect query.
-func origin(c *fiber.Ctx) (store.Origin, error) {
+// the same rule as the WebSocket's connect query. A token (jwt mode) says
+// it instead: its sub makes the public id, and its name, if any, the name.
+func (a *API) origin(c *fiber.Ctx) (store.Origin, error) {
 	who, err := models.NewIdentity(c.Get("X-Livedash-Client"), c.Get("X-Livedash-Name"))
-	return store.Origin{Client: who.Client, Name: who.Name}, err
+	o := store.Origin{Client: who.Client, Name: who.Name}
+	if g, ok := c.Locals(access.GrantKey).(access.Grant); ok && g.Subject != "" {
+		o.PublicID = a.Store.PublicID(access.SubjectID(g.Subject))
+		if g.Name != "" {
+			o.Name = g.Name
+		}
+	}
+	return o, err
 }
 
 func pathID(c *fiber.Ctx) (int64, error) {

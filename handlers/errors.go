@@ -3,6 +3,7 @@ package handlers
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"net/http"
@@ -22,31 +23,29 @@ import (
 // HTTP server's read buffer): room for 8 KiB of cookies and the rest.
 const MaxHeaderBytes = 16 << 10
 
-// fromStatus is the error for a status the framework chose, with a fixed
-// message: the framework's own texts may quote the request. Any other
-// client error is bad_request; a server error is nil (internal).
+// statusErrors are the errors for the statuses the framework chooses, with
+// fixed messages: the framework's own texts may quote the request.
+var statusErrors = map[int]struct {
+	code    models.Code
+	message string
+}{
+	http.StatusNotFound:                    {models.CodeNotFound, "no such path"},
+	http.StatusMethodNotAllowed:            {protocol.CodeMethodNotAllowed, "this path does not take that method"},
+	http.StatusRequestTimeout:              {protocol.CodeRequestTimeout, "the request did not arrive within the read timeout"},
+	http.StatusRequestEntityTooLarge:       {protocol.CodeTooLarge, "the body is too large"},
+	http.StatusRequestHeaderFieldsTooLarge: {protocol.CodeHeadersTooLarge, fmt.Sprintf("the request line and headers may have at most %d bytes", MaxHeaderBytes)},
+	http.StatusTooManyRequests:             {protocol.CodeRateLimited, "too many requests; slow down"},
+	http.StatusUnauthorized:                {protocol.CodeUnauthorized, "not authorized"},
+	http.StatusForbidden:                   {protocol.CodeForbidden, "forbidden"},
+	http.StatusServiceUnavailable:          {models.CodeUnavailable, "unavailable; retry later"},
+	http.StatusUpgradeRequired:             {models.CodeBadRequest, "not a valid WebSocket upgrade request"}, // the WebSocket library refused the handshake
+}
+
+// fromStatus is the error for a status the framework chose (statusErrors).
+// Any other client error is bad_request; a server error is nil (internal).
 func fromStatus(status int) *models.Error {
-	switch status {
-	case http.StatusNotFound:
-		return models.Errorf(models.CodeNotFound, "", "no such path")
-	case http.StatusMethodNotAllowed:
-		return models.Errorf(protocol.CodeMethodNotAllowed, "", "this path does not take that method")
-	case http.StatusRequestTimeout:
-		return models.Errorf(protocol.CodeRequestTimeout, "", "the request did not arrive within the read timeout")
-	case http.StatusRequestEntityTooLarge:
-		return models.Errorf(protocol.CodeTooLarge, "", "the body is too large")
-	case http.StatusRequestHeaderFieldsTooLarge:
-		return models.Errorf(protocol.CodeHeadersTooLarge, "", "the request line and headers may have at most %d bytes", MaxHeaderBytes)
-	case http.StatusTooManyRequests:
-		return models.Errorf(protocol.CodeRateLimited, "", "too many requests; slow down")
-	case http.StatusUnauthorized:
-		return models.Errorf(protocol.CodeUnauthorized, "", "not authorized")
-	case http.StatusForbidden:
-		return models.Errorf(protocol.CodeForbidden, "", "forbidden")
-	case http.StatusServiceUnavailable:
-		return models.Errorf(models.CodeUnavailable, "", "unavailable; retry later")
-	case http.StatusUpgradeRequired: // the WebSocket library refused the handshake
-		return models.Errorf(models.CodeBadRequest, "", "not a valid WebSocket upgrade request")
+	if se, ok := statusErrors[status]; ok {
+		return models.Errorf(se.code, "", "%s", se.message)
 	}
 	if status >= 400 && status < 500 {
 		return models.Errorf(models.CodeBadRequest, "", "malformed HTTP request")

@@ -21,6 +21,7 @@ type Metrics struct {
 	queueDrops  prometheus.Counter
 	resumes     prometheus.Counter
 	resyncs     prometheus.Counter
+	authFails   *prometheus.CounterVec
 }
 
 // New registers the collectors; connections and seq are read when scraped.
@@ -54,8 +55,11 @@ func New(connections func() int, seq func() int64) *Metrics {
 		resyncs: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "livedash_resyncs_total", Help: "Connections told to reload the snapshot.",
 		}),
+		authFails: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "livedash_auth_failures_total", Help: "Requests and upgrades refused for their credential, by reason (missing, wrong, expired, revoked, limited).",
+		}, []string{"reason"}),
 	}
-	reg.MustRegister(m.messagesIn, m.messagesOut, m.errors, m.commit, m.delivery, m.queueDrops, m.resumes, m.resyncs,
+	reg.MustRegister(m.messagesIn, m.messagesOut, m.errors, m.commit, m.delivery, m.queueDrops, m.resumes, m.resyncs, m.authFails,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{
@@ -123,5 +127,13 @@ func (m *Metrics) Resume() {
 func (m *Metrics) Resync() {
 	if m != nil {
 		m.resyncs.Inc()
+	}
+}
+
+// AuthFailure counts one refused credential by its reason, never by the
+// credential itself.
+func (m *Metrics) AuthFailure(reason string) {
+	if m != nil {
+		m.authFails.WithLabelValues(reason).Inc()
 	}
 }

@@ -69,22 +69,15 @@ func (m *CreateItem) Validate() (err error) {
 	return checkDescription(m.Description)
 }
 
-func (m *UpdateItem) Validate() error {
-	if err := CheckID(m.ID); err != nil {
-		return err
-	}
-	if err := CheckVersion(m.Version); err != nil {
+func (m *UpdateItem) Validate() (err error) {
+	if err := checkTarget(m.ID, m.Version); err != nil {
 		return err
 	}
 	if m.Name == nil && m.Description == nil {
 		return Errorf(CodeInvalid, "name", "give a name or a description to change")
 	}
-	if m.Name != nil {
-		name, err := CleanName("name", *m.Name, MaxItemName)
-		if err != nil {
-			return err
-		}
-		m.Name = &name
+	if m.Name, err = cleanOptionalName("name", m.Name, MaxItemName); err != nil {
+		return err
 	}
 	if m.Description != nil {
 		return checkDescription(*m.Description)
@@ -93,10 +86,7 @@ func (m *UpdateItem) Validate() error {
 }
 
 func (m *DeleteItem) Validate() error {
-	if err := CheckID(m.ID); err != nil {
-		return err
-	}
-	return CheckVersion(m.Version)
+	return checkTarget(m.ID, m.Version)
 }
 
 func (m *CreateScore) Validate() (err error) {
@@ -104,24 +94,15 @@ func (m *CreateScore) Validate() (err error) {
 	return err
 }
 
-func (m *UpdateScore) Validate() error {
-	if err := CheckID(m.ID); err != nil {
-		return err
-	}
-	if err := CheckVersion(m.Version); err != nil {
+func (m *UpdateScore) Validate() (err error) {
+	if err := checkTarget(m.ID, m.Version); err != nil {
 		return err
 	}
 	if m.Player == nil && m.Points == nil {
 		return Errorf(CodeInvalid, "player", "give a player or points to change")
 	}
-	if m.Player != nil {
-		player, err := CleanName("player", *m.Player, MaxPlayer)
-		if err != nil {
-			return err
-		}
-		m.Player = &player
-	}
-	return nil
+	m.Player, err = cleanOptionalName("player", m.Player, MaxPlayer)
+	return err
 }
 
 func (m *IncrementScore) Validate() error {
@@ -135,10 +116,7 @@ func (m *IncrementScore) Validate() error {
 }
 
 func (m *DeleteScore) Validate() error {
-	if err := CheckID(m.ID); err != nil {
-		return err
-	}
-	return CheckVersion(m.Version)
+	return checkTarget(m.ID, m.Version)
 }
 
 func (m *ResetDemo) Validate() error { return nil }

@@ -51,6 +51,19 @@ func CleanName(field, value string, max int) (string, error) {
 	return v, nil
 }
 
+// cleanOptionalName cleans a name by CleanName's rule unless the change
+// leaves it out (nil); on an error it returns name as it was.
+func cleanOptionalName(field string, name *string, max int) (*string, error) {
+	if name == nil {
+		return nil, nil
+	}
+	clean, err := CleanName(field, *name, max)
+	if err != nil {
+		return name, err
+	}
+	return &clean, nil
+}
+
 // PlayerKey is the form under which player names are unique, so that names
 // that only look alike are one player (contract: Strict input):
 //

@@ -11,6 +11,15 @@ func CheckID(id int64) error {
 	return nil
 }
 
+// checkTarget is the rule for the record a change names: its id, and the
+// version the client expects it at, if any.
+func checkTarget(id int64, version *int64) error {
+	if err := CheckID(id); err != nil {
+		return err
+	}
+	return CheckVersion(version)
+}
+
 // CheckVersion is the rule for a version a client expects: absent, or a
 // positive integer.
 func CheckVersion(version *int64) error {

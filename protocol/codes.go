@@ -7,8 +7,8 @@ const (
 	CodeUnknownType      models.Code = "unknown_type"       // a request type not in the table
 	CodeTooLarge         models.Code = "too_large"          // a frame or REST body over the size limit
 	CodeRateLimited      models.Code = "rate_limited"       // a connection sending faster than its limit
-	CodeUnauthorized     models.Code = "unauthorized"       // a reset without the admin token
-	CodeForbidden        models.Code = "forbidden"          // a refused Origin or Host
+	CodeUnauthorized     models.Code = "unauthorized"       // a credential missing, wrong, expired or revoked
+	CodeForbidden        models.Code = "forbidden"          // a role that may not, or a refused Origin or Host
 	CodeMethodNotAllowed models.Code = "method_not_allowed" // a path that does not take the method
 	CodeRequestTimeout   models.Code = "request_timeout"    // a request not read within the read timeout
 	CodeHeadersTooLarge  models.Code = "headers_too_large"  // a request line and headers over the limit
@@ -19,6 +19,7 @@ const (
 	CloseNormal         = 1000 // the answer to the peer's close
 	CloseGoingAway      = 1001 // the server is stopping
 	CloseInvalidPayload = 1007 // a text frame that is not UTF-8
+	ClosePolicy         = 1008 // the credential was revoked or expired
 	CloseTooLarge       = 1009 // a frame over the read limit
 	CloseTryAgain       = 1013 // the send queue is full; resume with since
 )

@@ -13,6 +13,7 @@ type Welcome struct {
 	Client  string `json:"client"` // only ever sent to its own connection
 	ID      string `json:"id"`     // the public id: how others see this client (v1.1)
 	Name    string `json:"name"`
+	Role    Role   `json:"role"`              // what the connection's credential allows (Access)
 	Resumed bool   `json:"resumed,omitempty"` // the events missed since `since` follow
 }
 
@@ -29,6 +30,7 @@ type Resync struct {
 type User struct {
 	ID      string  `json:"id"`
 	Name    string  `json:"name"`
+	Role    Role    `json:"role,omitempty"` // omitted only by tests that make users without one
 	Editing Editing `json:"editing,omitzero"`
 }
 

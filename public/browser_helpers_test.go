@@ -8,10 +8,8 @@ package public_test
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -24,17 +22,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"livedash/app/apptest"
+	"livedash/internal/chromiumtest"
 	"livedash/models"
 )
 
 const (
-	skipMessage = "browser tests skipped: chromium not installed; apt-get install -y chromium"
-
-	// envBrowser=required turns a missing browser into a failure (.ci/run sets it).
-	envBrowser = "LIVEDASH_BROWSER"
-	// envChromium names the browser binary; it overrides the PATH lookup.
-	envChromium = "LIVEDASH_CHROMIUM"
-
 	// defaultWait bounds every wait that has no tighter limit of its own.
 	defaultWait = 15 * time.Second
 	// pollEvery is how often page predicates are re-evaluated.
@@ -47,24 +39,6 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	stopBrowser()
 	os.Exit(code)
-}
-
-// chromiumPath finds the browser: $LIVEDASH_CHROMIUM when set (a path or a
-// name on PATH), else chromium on PATH, else the Debian location.
-func chromiumPath() (string, error) {
-	if p := os.Getenv(envChromium); p != "" {
-		found, err := exec.LookPath(p)
-		if err != nil {
-			return "", fmt.Errorf("%s=%s: %w", envChromium, p, err)
-		}
-		return found, nil
-	}
-	for _, name := range []string{"chromium", "chromium-browser", "/usr/bin/chromium"} {
-		if found, err := exec.LookPath(name); err == nil {
-			return found, nil
-		}
-	}
-	return "", errors.New("chromium not found on PATH nor at /usr/bin/chromium")
 }
 
 var browser struct {
@@ -81,13 +55,7 @@ var browser struct {
 // browser test starts here.
 func needBrowser(t testing.TB) context.Context {
 	t.Helper()
-	path, err := chromiumPath()
-	if err != nil {
-		if os.Getenv(envBrowser) == "required" {
-			t.Fatalf("%s=required but no browser: %v (apt-get install -y chromium)", envBrowser, err)
-		}
-		t.Skipf("%s (%v)", skipMessage, err)
-	}
+	path := chromiumtest.Need(t)
 	browser.once.Do(func() { startBrowser(path) })
 	if browser.err != nil {
 		t.Fatalf("start %s: %v", path, browser.err)
@@ -102,19 +70,7 @@ func startBrowser(path string) {
 		return
 	}
 	browser.dir = dir
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.UserDataDir(dir),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		// Chromium must not phone home: this machine refuses the connections.
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.NoFirstRun,
-		chromedp.WindowSize(viewportW, viewportH),
-	)
+	opts := chromiumtest.Options(path, dir, chromedp.WindowSize(viewportW, viewportH))
 	allocCtx, allocCancel := chromedp.NewExecAllocator(context.Background(), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	browser.allocCancel, browser.cancel = allocCancel, cancel
@@ -216,9 +172,13 @@ func openFirstVisit(t testing.TB, srv *apptest.Server, label string, opts ...win
 type windowOptions struct {
 	storage map[string]string // localStorage before the app starts
 	scripts []string          // run before the page's own scripts
+	query   string            // the page's query, e.g. "key=..." (a share link)
 }
 
 type windowOption func(*windowOptions)
+
+// withQuery opens the page with this query, as a share link does.
+func withQuery(q string) windowOption { return func(o *windowOptions) { o.query = q } }
 
 // withStorage puts a value in localStorage before the app starts.
 func withStorage(key, value string) windowOption {
@@ -235,6 +195,9 @@ func newWindow(t testing.TB, srv *apptest.Server, name string, o windowOptions) 
 	base := needBrowser(t)
 	ctx, cancel := chromedp.NewContext(base, chromedp.WithNewBrowserContext())
 	w := &window{t: t, name: name, url: srv.URL + "/", ctx: ctx, consoleCh: make(chan struct{}, 1)}
+	if o.query != "" {
+		w.url += "?" + o.query
+	}
 	if err := chromedp.Do(ctx); err != nil { // creates the browser context and tab
 		cancel()
 		t.Fatalf("%s: open tab: %v", name, err)

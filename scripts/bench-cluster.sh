@@ -4,24 +4,21 @@
 # synchronous_commit on), two instances, cmd/loadgen.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ./scripts/lib.sh # we are at the repository root (cd above)
 DURATION=${DURATION:-10s}
 BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 DIR=$(mktemp -d /tmp/livedash-bench.XXXXXX); chmod 755 "$DIR"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$DIR"
 pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  as_pg "$BIN/pg_ctl" stop -m fast -D "$DIR/pg" >/dev/null 2>&1 || true
+  stop_pg "$BIN" "$DIR"
   [ -n "${KEEP:-}" ] && echo "kept $DIR" || rm -rf "$DIR"
 }
 trap cleanup EXIT INT TERM
-. ./scripts/lib.sh # we are at the repository root (cd above)
 PGPORT=$(free_port); A=127.0.0.1:$(free_port); B=127.0.0.1:$(free_port)
-as_pg "$BIN/initdb" -D "$DIR/pg" -A trust -U postgres -E UTF8 --locale=C >/dev/null
-as_pg "$BIN/pg_ctl" start -w -D "$DIR/pg" -l "$DIR/pg.log" \
-  -o "-p $PGPORT -k $DIR -c listen_addresses=127.0.0.1 -c synchronous_commit=on -c fsync=on" >/dev/null
+start_pg "$BIN" "$DIR" "$PGPORT" -c synchronous_commit=on -c fsync=on
 URL="postgres://postgres@127.0.0.1:$PGPORT/postgres?sslmode=disable"
 go build -o "$DIR/livedash" . && go build -o "$DIR/loadgen" ./cmd/loadgen
 "$DIR/livedash" --addr "$A" --db "$URL" --rate 1000000 --burst 1000000 --log-level warn > "$DIR/a.log" 2>&1 & pids+=($!)

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # make cluster: a throwaway PostgreSQL in a temp folder, two livedash
 # instances on it and nginx in front (deploy/nginx.conf), until Ctrl-C.
+# Access is keys, as behind any proxy: it prints the share links it uses.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. ./scripts/lib.sh # we are at the repository root (cd above)
 
 PORT=${PORT:-8080}
 BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -13,7 +15,6 @@ NGINX=$(command -v nginx || echo /usr/sbin/nginx)
 
 DIR=$(mktemp -d /tmp/livedash-cluster.XXXXXX)
 chmod 755 "$DIR"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 [ "$(id -u)" = 0 ] && chown postgres "$DIR"
 pids=()
 cleanup() {
@@ -21,29 +22,30 @@ cleanup() {
   echo; echo "stopping..."
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  as_pg "$BIN/pg_ctl" stop -m fast -D "$DIR/pg" >/dev/null 2>&1 || true
+  stop_pg "$BIN" "$DIR"
   rm -rf "$DIR"
 }
 trap cleanup EXIT INT TERM
 
-. ./scripts/lib.sh # we are at the repository root (cd above)
 PGPORT=$(free_port); A=127.0.0.1:$(free_port); B=127.0.0.1:$(free_port)
 
-as_pg "$BIN/initdb" -D "$DIR/pg" -A trust -U postgres -E UTF8 --locale=C >/dev/null
-as_pg "$BIN/pg_ctl" start -w -D "$DIR/pg" -l "$DIR/pg.log" \
-  -o "-p $PGPORT -k $DIR -c listen_addresses=127.0.0.1" >/dev/null
+start_pg "$BIN" "$DIR" "$PGPORT"
 URL="postgres://postgres@127.0.0.1:$PGPORT/postgres?sslmode=disable"
 
 go build -o "$DIR/livedash" .
-"$DIR/livedash" --addr "$A" --db "$URL" > "$DIR/a.log" 2>&1 & pids+=($!)
-"$DIR/livedash" --addr "$B" --db "$URL" > "$DIR/b.log" 2>&1 & pids+=($!)
+FRONT="http://127.0.0.1:$PORT"
+for addr in "$A" "$B"; do
+  log="$DIR/$([ "$addr" = "$A" ] && echo a || echo b).log"
+  "$DIR/livedash" --addr "$addr" --db "$URL" --access keys --links=false > "$log" 2>&1 & pids+=($!)
+done
 
 sed -e "s|{{DIR}}|$DIR|g" -e "s|{{LISTEN}}|127.0.0.1:$PORT|g" \
     -e "s|{{INSTANCE_A}}|$A|g" -e "s|{{INSTANCE_B}}|$B|g" deploy/nginx.conf > "$DIR/nginx.conf"
 "$NGINX" -c "$DIR/nginx.conf" -p "$DIR" & pids+=($!)
 
 for _ in $(seq 100); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
-echo "livedash cluster: http://127.0.0.1:$PORT/"
+echo "livedash cluster: $FRONT/"
+"$DIR/livedash" keys --db "$URL" --public-url "$FRONT" | sed 's/^/  /' 
 echo "  instance A http://$A (log $DIR/a.log), instance B http://$B (log $DIR/b.log)"
 echo "  PostgreSQL $URL"
 echo "Ctrl-C stops everything and removes $DIR"

@@ -71,6 +71,17 @@ func findVersioned(t *txn, dest any, kind string, id int64, want *int64, current
 	return nil
 }
 
+// deleteRecord deletes the record of kind k with id, if it is at version
+// (when given); its event carries the id, its before the whole record.
+func deleteRecord[R any](t *txn, k recordKind[R], id int64, version *int64) (change, error) {
+	var rec R
+	if err := findVersioned(t, &rec, k.name, id, version, func() int64 { return *k.version(&rec) }); err != nil {
+		return change{}, err
+	}
+	err := t.db.Delete(new(R), id).Error
+	return change{eventType: k.deleted, record: models.Deleted{ID: id}, kind: k.name, id: id, before: rec}, err
+}
+
 func notFound(err error, kind string, id int64) error {
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return models.Errorf(models.CodeNotFound, "id", "no %s with id %d", kind, id)

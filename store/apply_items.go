@@ -32,12 +32,7 @@ func updateItem(t *txn, m *models.UpdateItem) (change, error) {
 }
 
 func deleteItem(t *txn, m *models.DeleteItem) (change, error) {
-	var it models.Item
-	if err := findVersioned(t, &it, "item", m.ID, m.Version, func() int64 { return it.Version }); err != nil {
-		return change{}, err
-	}
-	err := t.db.Delete(&models.Item{}, m.ID).Error
-	return change{eventType: protocol.EventItemDeleted, record: models.Deleted{ID: m.ID}, kind: models.RecordItem, id: m.ID, before: it}, err
+	return deleteRecord(t, itemKind(), m.ID, m.Version)
 }
 
 // itemColumns are the columns an update of it writes: an update and the

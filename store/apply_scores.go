@@ -79,12 +79,7 @@ func incrementScore(t *txn, m *models.IncrementScore) (change, error) {
 }
 
 func deleteScore(t *txn, m *models.DeleteScore) (change, error) {
-	var s models.Score
-	if err := findVersioned(t, &s, "score", m.ID, m.Version, func() int64 { return s.Version }); err != nil {
-		return change{}, err
-	}
-	err := t.db.Delete(&models.Score{}, m.ID).Error
-	return change{eventType: protocol.EventScoreDeleted, record: models.Deleted{ID: m.ID}, kind: models.RecordScore, id: m.ID, before: s}, err
+	return deleteRecord(t, scoreKind(), m.ID, m.Version)
 }
 
 // scoreColumns are the columns an update of s writes: an update and the

@@ -114,9 +114,9 @@ func cannotUndo(ev models.Event) error {
 	return models.Errorf(models.CodeInvalid, "seq", "event %d (%s) cannot be undone", ev.Seq, ev.Type)
 }
 
-// recordKind is what undo must know of one record kind R; everything else
-// of undoing a create, an update or a delete is the same for items and
-// scores (undoRecord).
+// recordKind is what undo and delete must know of one record kind R;
+// everything else of undoing a create, an update or a delete, and of a
+// delete, is the same for items and scores (undoRecord, deleteRecord).
 type recordKind[R any] struct {
 	name                      string // models.RecordItem or RecordScore, also the word in messages
 	created, updated, deleted string // its event types

@@ -369,3 +369,16 @@ func checkUpdateCommitted(tb testing.TB, s *Store, published []models.Event, res
 	checkTimestamps(tb, res.Data)
 	checkPublished(tb, s, published, res, typ)
 }
+
+// checkDeleteCommitted checks what every delete does, whatever it removes:
+// it takes the next seq, acks with the id alone, and publishes its event.
+func checkDeleteCommitted(tb testing.TB, s *Store, published []models.Event, res Result, seq, id int64, typ string) {
+	tb.Helper()
+	if res.Seq != seq+1 {
+		tb.Errorf("seq = %d, want %d", res.Seq, seq+1)
+	}
+	if d := decodeData[models.Deleted](tb, res.Data); d.ID != id {
+		tb.Errorf("ack data = %s, want id %d", res.Data, id)
+	}
+	checkPublished(tb, s, published, res, typ)
+}

@@ -43,13 +43,34 @@ type undoCase struct {
 	check func(tb testing.TB, s *Store, res Result)
 }
 
+// undoFirst is the setup that makes the mutations in order and picks the
+// first one to undo, with the others made since.
+func undoFirst(first models.Mutation, since ...models.Mutation) func(testing.TB, *Store) int64 {
+	return func(tb testing.TB, s *Store) int64 {
+		tb.Helper()
+		seq := mustMutate(tb, s, first).Seq
+		for _, m := range since {
+			mustMutate(tb, s, m)
+		}
+		return seq
+	}
+}
+
+// pointsAre checks that the undo acked a score with want points.
+func pointsAre(want int64) func(testing.TB, *Store, Result) {
+	return func(tb testing.TB, _ *Store, res Result) {
+		tb.Helper()
+		if sc := decodeData[models.Score](tb, res.Data); sc.Points != want {
+			tb.Errorf("points = %d, want %d", sc.Points, want)
+		}
+	}
+}
+
 func TestUndo(t *testing.T) {
 	alice := int64(1) // demo score: Alice, 42 points
 	tests := []undoCase{
 		{name: "item create deletes it", event: "item.deleted",
-			setup: func(tb testing.TB, s *Store) int64 {
-				return mustMutate(tb, s, &models.CreateItem{Name: "Lamp"}).Seq
-			},
+			setup: undoFirst(&models.CreateItem{Name: "Lamp"}),
 			check: func(tb testing.TB, s *Store, res Result) {
 				id := recordID(tb, res.Data)
 				if _, err := s.Item(context.Background(), id); err == nil {
@@ -63,9 +84,7 @@ func TestUndo(t *testing.T) {
 				return res.Seq
 			}},
 		{name: "item update restores the fields", event: "item.updated",
-			setup: func(tb testing.TB, s *Store) int64 {
-				return mustMutate(tb, s, &models.UpdateItem{ID: 1, Name: ptr("Beamer"), Description: ptr("moved")}).Seq
-			},
+			setup: undoFirst(&models.UpdateItem{ID: 1, Name: ptr("Beamer"), Description: ptr("moved")}),
 			check: func(tb testing.TB, s *Store, res Result) {
 				it := decodeData[models.Item](tb, res.Data)
 				if it.Name != "Projector" || it.Description != "Room 2, ceiling mount" || it.Version != 3 {
@@ -73,17 +92,11 @@ func TestUndo(t *testing.T) {
 				}
 			}},
 		{name: "item update changed again conflicts", code: models.CodeConflict, field: "version",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.UpdateItem{ID: 1, Name: ptr("Beamer")}).Seq
-				mustMutate(tb, s, &models.UpdateItem{ID: 1, Description: ptr("again")})
-				return seq
-			}},
+			setup: undoFirst(&models.UpdateItem{ID: 1, Name: ptr("Beamer")},
+				&models.UpdateItem{ID: 1, Description: ptr("again")})},
 		{name: "item update of a deleted item conflicts", code: models.CodeConflict, field: "seq",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.UpdateItem{ID: 1, Name: ptr("Beamer")}).Seq
-				mustMutate(tb, s, &models.DeleteItem{ID: 1})
-				return seq
-			}},
+			setup: undoFirst(&models.UpdateItem{ID: 1, Name: ptr("Beamer")},
+				&models.DeleteItem{ID: 1})},
 		{name: "item delete re-creates it with its id", event: "item.created",
 			setup: func(tb testing.TB, s *Store) int64 {
 				mustMutate(tb, s, &models.UpdateItem{ID: 2, Name: ptr("Markers")})
@@ -100,9 +113,7 @@ func TestUndo(t *testing.T) {
 				checkJSON(tb, it, res.Data)
 			}},
 		{name: "score create deletes it", event: "score.deleted",
-			setup: func(tb testing.TB, s *Store) int64 {
-				return mustMutate(tb, s, &models.CreateScore{Player: "Zed", Points: 3}).Seq
-			}},
+			setup: undoFirst(&models.CreateScore{Player: "Zed", Points: 3})},
 		{name: "score create after an increment conflicts", code: models.CodeConflict, field: "version",
 			setup: func(tb testing.TB, s *Store) int64 {
 				res := mustMutate(tb, s, &models.CreateScore{Player: "Zed", Points: 3})
@@ -110,21 +121,13 @@ func TestUndo(t *testing.T) {
 				return res.Seq
 			}},
 		{name: "score update changed again conflicts", code: models.CodeConflict, field: "version",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](1)}).Seq
-				mustMutate(tb, s, &models.UpdateScore{ID: alice, Player: ptr("Alicia")})
-				return seq
-			}},
+			setup: undoFirst(&models.UpdateScore{ID: alice, Points: ptr[int64](1)},
+				&models.UpdateScore{ID: alice, Player: ptr("Alicia")})},
 		{name: "score update of a deleted score conflicts", code: models.CodeConflict, field: "seq",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](1)}).Seq
-				mustMutate(tb, s, &models.DeleteScore{ID: alice})
-				return seq
-			}},
+			setup: undoFirst(&models.UpdateScore{ID: alice, Points: ptr[int64](1)},
+				&models.DeleteScore{ID: alice})},
 		{name: "score update restores player and points", event: "score.updated",
-			setup: func(tb testing.TB, s *Store) int64 {
-				return mustMutate(tb, s, &models.UpdateScore{ID: alice, Player: ptr("Alicia"), Points: ptr[int64](1)}).Seq
-			},
+			setup: undoFirst(&models.UpdateScore{ID: alice, Player: ptr("Alicia"), Points: ptr[int64](1)}),
 			check: func(tb testing.TB, s *Store, res Result) {
 				sc := decodeData[models.Score](tb, res.Data)
 				if sc.Player != "Alice" || sc.Points != 42 || sc.Version != 3 {
@@ -132,17 +135,11 @@ func TestUndo(t *testing.T) {
 				}
 			}},
 		{name: "score update whose old name is taken again conflicts", code: models.CodeConflict, field: "player",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.UpdateScore{ID: alice, Player: ptr("Alicia")}).Seq
-				mustMutate(tb, s, &models.CreateScore{Player: "ALICE"})
-				return seq
-			}},
+			setup: undoFirst(&models.UpdateScore{ID: alice, Player: ptr("Alicia")},
+				&models.CreateScore{Player: "ALICE"})},
 		{name: "increment takes it back without a version check", event: "score.updated",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
-				mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 100})
-				return seq
-			},
+			setup: undoFirst(&models.IncrementScore{ID: alice, By: 5},
+				&models.IncrementScore{ID: alice, By: 100}),
 			check: func(tb testing.TB, s *Store, res Result) {
 				if sc := decodeData[models.Score](tb, res.Data); sc.Points != 142 {
 					tb.Errorf("points = %d, want 142", sc.Points)
@@ -153,21 +150,14 @@ func TestUndo(t *testing.T) {
 				}
 			}},
 		{name: "increment undo that overflows is invalid", code: models.CodeInvalid, field: "seq",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: -100}).Seq
-				mustMutate(tb, s, &models.IncrementScore{ID: alice, By: math.MaxInt64 - 10})
-				return seq
-			}},
+			setup: undoFirst(&models.IncrementScore{ID: alice, By: -100},
+				&models.IncrementScore{ID: alice, By: math.MaxInt64 - 10})},
 		{name: "minimum-int increment undo whose result fits applies", event: "score.updated",
 			setup: func(tb testing.TB, s *Store) int64 {
 				mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](0)})
 				return mustMutate(tb, s, &models.IncrementScore{ID: alice, By: math.MinInt64}).Seq
 			},
-			check: func(tb testing.TB, s *Store, res Result) {
-				if sc := decodeData[models.Score](tb, res.Data); sc.Points != 0 {
-					tb.Errorf("points = %d, want 0", sc.Points)
-				}
-			}},
+			check: pointsAre(0)},
 		{name: "minimum-int increment undo that overflows is invalid", code: models.CodeInvalid, field: "seq",
 			setup: func(tb testing.TB, s *Store) int64 {
 				mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](0)})
@@ -183,23 +173,13 @@ func TestUndo(t *testing.T) {
 				undoOf(tb, s, other)
 				return seq
 			},
-			check: func(tb testing.TB, s *Store, res Result) {
-				if sc := decodeData[models.Score](tb, res.Data); sc.Points != 42 {
-					tb.Errorf("points = %d, want 42", sc.Points)
-				}
-			}},
+			check: pointsAre(42)},
 		{name: "increment undo after points were set conflicts", code: models.CodeConflict, field: "seq",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
-				mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](0)})
-				return seq
-			}},
+			setup: undoFirst(&models.IncrementScore{ID: alice, By: 5},
+				&models.UpdateScore{ID: alice, Points: ptr[int64](0)})},
 		{name: "increment undo after a rename conflicts", code: models.CodeConflict, field: "seq",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
-				mustMutate(tb, s, &models.UpdateScore{ID: alice, Player: ptr("Alicia")})
-				return seq
-			}},
+			setup: undoFirst(&models.IncrementScore{ID: alice, By: 5},
+				&models.UpdateScore{ID: alice, Player: ptr("Alicia")})},
 		{name: "increment undo after an undone update conflicts", code: models.CodeConflict, field: "seq",
 			setup: func(tb testing.TB, s *Store) int64 {
 				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
@@ -221,11 +201,8 @@ func TestUndo(t *testing.T) {
 				return seq
 			}},
 		{name: "score update after an increment conflicts", code: models.CodeConflict, field: "version",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.UpdateScore{ID: alice, Points: ptr[int64](1)}).Seq
-				mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 1})
-				return seq
-			}},
+			setup: undoFirst(&models.UpdateScore{ID: alice, Points: ptr[int64](1)},
+				&models.IncrementScore{ID: alice, By: 1})},
 		{name: "score create after a rename conflicts", code: models.CodeConflict, field: "version",
 			setup: func(tb testing.TB, s *Store) int64 {
 				res := mustMutate(tb, s, &models.CreateScore{Player: "Zed", Points: 3})
@@ -275,21 +252,12 @@ func TestUndo(t *testing.T) {
 				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
 				return undoOf(tb, s, seq).Seq
 			},
-			check: func(tb testing.TB, s *Store, res Result) {
-				if sc := decodeData[models.Score](tb, res.Data); sc.Points != 47 {
-					tb.Errorf("points = %d, want 47", sc.Points)
-				}
-			}},
+			check: pointsAre(47)},
 		{name: "increment undo of a deleted score conflicts", code: models.CodeConflict, field: "seq",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 5}).Seq
-				mustMutate(tb, s, &models.DeleteScore{ID: alice})
-				return seq
-			}},
+			setup: undoFirst(&models.IncrementScore{ID: alice, By: 5},
+				&models.DeleteScore{ID: alice})},
 		{name: "score delete re-creates it", event: "score.created",
-			setup: func(tb testing.TB, s *Store) int64 {
-				return mustMutate(tb, s, &models.DeleteScore{ID: alice}).Seq
-			},
+			setup: undoFirst(&models.DeleteScore{ID: alice}),
 			check: func(tb testing.TB, s *Store, res Result) {
 				sc, err := s.Score(context.Background(), alice)
 				if err != nil || sc.Player != "Alice" || sc.Points != 42 || sc.Version != 2 {
@@ -300,11 +268,8 @@ func TestUndo(t *testing.T) {
 				wantError(tb, err, models.CodeConflict, "player")
 			}},
 		{name: "score delete whose name is taken again conflicts", code: models.CodeConflict, field: "player",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.DeleteScore{ID: alice}).Seq
-				mustMutate(tb, s, &models.CreateScore{Player: "alice"})
-				return seq
-			}},
+			setup: undoFirst(&models.DeleteScore{ID: alice},
+				&models.CreateScore{Player: "alice"})},
 		{name: "redo: undo of an undo", event: "item.updated",
 			setup: func(tb testing.TB, s *Store) int64 {
 				seq := mustMutate(tb, s, &models.UpdateItem{ID: 1, Name: ptr("Beamer")}).Seq
@@ -321,15 +286,10 @@ func TestUndo(t *testing.T) {
 				return undoOf(tb, s, seq).Seq
 			}},
 		{name: "a reset is invalid", code: models.CodeInvalid, field: "seq",
-			setup: func(tb testing.TB, s *Store) int64 {
-				return mustMutate(tb, s, &models.ResetDemo{}).Seq
-			}},
+			setup: undoFirst(&models.ResetDemo{})},
 		{name: "an event before the last reset is invalid", code: models.CodeInvalid, field: "seq",
-			setup: func(tb testing.TB, s *Store) int64 {
-				seq := mustMutate(tb, s, &models.IncrementScore{ID: alice, By: 1}).Seq
-				mustMutate(tb, s, &models.ResetDemo{})
-				return seq
-			}},
+			setup: undoFirst(&models.IncrementScore{ID: alice, By: 1},
+				&models.ResetDemo{})},
 		{name: "a seq beyond the log is not_found", code: models.CodeNotFound, field: "seq",
 			setup: func(tb testing.TB, s *Store) int64 { return s.Seq() + 10 }},
 		{name: "seq 0 is invalid", code: models.CodeInvalid, field: "seq",

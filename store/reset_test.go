@@ -73,6 +73,10 @@ func TestNewStoreStartsWithDemo(t *testing.T) {
 	if len(evs) != 1 || evs[0].Seq != 1 || evs[0].Type != "state.reset" {
 		t.Fatalf("a new store published %+v, want one state.reset at seq 1", evs)
 	}
+	// Contract 1.1: a change the server makes itself carries no actor.
+	if evs[0].ActorID != "" || evs[0].ActorName != "" {
+		t.Fatalf("the demo data's event has actor %q/%q, want none", evs[0].ActorID, evs[0].ActorName)
+	}
 	st := mustState(t, s)
 	checkJSON(t, models.ResetState{Items: st.Items, Scores: st.Scores}, evs[0].Data)
 	checkLogged(t, s, evs[0])

@@ -138,7 +138,8 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 		go s.d.listen(lctx, s.Wake)
 	}
 	if s.seq.Load() == 0 {
-		if _, err := s.Mutate(ctx, Origin{Name: "livedash"}, &models.ResetDemo{}); err != nil {
+		// The server's own change: no actor (contract 1.1).
+		if _, err := s.Mutate(ctx, Origin{}, &models.ResetDemo{}); err != nil {
 			s.Close()
 			return nil, fmt.Errorf("store: load demo data: %w", err)
 		}
@@ -169,7 +170,7 @@ func (s *Store) openDB(ctx context.Context) error {
 func (s *Store) init(ctx context.Context) error {
 	db := s.write.WithContext(ctx)
 	if err := db.AutoMigrate(&models.Item{}, &models.Score{}, &models.Event{}, &models.Meta{}, &models.Outcome{},
-		&seqCounter{}, &presenceRow{}); err != nil {
+		&seqCounter{}, &presenceRow{}, &accessKeyRow{}); err != nil {
 		return fmt.Errorf("store: migrate: %w", err)
 	}
 	if err := migrateKeys(db, s.log); err != nil {
@@ -179,6 +180,9 @@ func (s *Store) init(ctx context.Context) error {
 		return err
 	}
 	if err := uniqueUndo(db); err != nil {
+		return err
+	}
+	if err := makeAccessKeys(ctx, s.write); err != nil {
 		return err
 	}
 	err := db.Transaction(func(tx *gorm.DB) error {

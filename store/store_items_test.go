@@ -103,13 +103,7 @@ func TestDeleteItem(t *testing.T) {
 
 			res := mustMutate(t, s, &models.DeleteItem{ID: it.ID, Version: tt.version})
 
-			if res.Seq != seq+1 {
-				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
-			}
-			if d := decodeData[models.Deleted](t, res.Data); d.ID != it.ID {
-				t.Errorf("ack data = %s, want id %d", res.Data, it.ID)
-			}
-			checkPublished(t, s, rec.since(n), res, "item.deleted")
+			checkDeleteCommitted(t, s, rec.since(n), res, seq, it.ID, "item.deleted")
 			_, err := s.Item(ctx, it.ID)
 			wantError(t, err, models.CodeNotFound, "id")
 			items, err := s.Items(ctx)

@@ -170,13 +170,7 @@ func TestDeleteScore(t *testing.T) {
 
 			res := mustMutate(t, s, &models.DeleteScore{ID: sc.ID, Version: tt.version})
 
-			if res.Seq != seq+1 {
-				t.Errorf("seq = %d, want %d", res.Seq, seq+1)
-			}
-			if d := decodeData[models.Deleted](t, res.Data); d.ID != sc.ID {
-				t.Errorf("ack data = %s, want id %d", res.Data, sc.ID)
-			}
-			checkPublished(t, s, rec.since(n), res, "score.deleted")
+			checkDeleteCommitted(t, s, rec.since(n), res, seq, sc.ID, "score.deleted")
 			_, err := s.Score(ctx, sc.ID)
 			wantError(t, err, models.CodeNotFound, "id")
 			_, err = s.Mutate(ctx, Origin{}, &models.IncrementScore{ID: sc.ID, By: 1})

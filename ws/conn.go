@@ -2,10 +2,12 @@ package ws
 
 import (
 	"log/slog"
+	"time"
 
 	"github.com/fasthttp/websocket"
 	"golang.org/x/time/rate"
 
+	"livedash/access"
 	"livedash/metrics"
 	"livedash/protocol"
 	"livedash/store"
@@ -25,6 +27,7 @@ type Params struct {
 	Remember bool // the client chose its id, so its mutations are idempotent
 	Since    *int64
 	Epoch    string
+	Grant    access.Grant // what its credential allows, and which key it was
 }
 
 // conn is one WebSocket connection: a session that reads requests and
@@ -43,6 +46,7 @@ type conn struct {
 	limiter    *rate.Limiter // made by the first message (see allow): most connections only listen
 	inflight   inflight      // mutations submitted, not yet answered
 	peerClosed bool          // the peer's close frame arrived; the reader's own
+	expiry     *time.Timer   // jwt mode: closes the connection when its token expires
 }
 
 // newConn makes a connection with everything it needs handed to it. The
@@ -74,6 +78,23 @@ func (c *conn) send(f *outbox.Frame) { c.out.Send(f) }
 // finish decides how the connection closes; the first call wins (see
 // outbox.Outbox.Finish).
 func (c *conn) finish(code int, reason string, drain bool) { c.out.Finish(code, reason, drain) }
+
+// Reasons of the 1008 closes: the credential stopped being valid.
+const (
+	reasonKeyRevoked   = "key revoked"
+	reasonTokenExpired = "token expired"
+)
+
+// policyClose closes a connection whose credential stopped being valid (a
+// rotated key, an expired token): stop answering, answer what is in
+// flight, then close with 1008 and reason.
+func (c *conn) policyClose(reason string) {
+	c.out.Stop()
+	go func() {
+		c.inflight.wait()
+		c.finish(protocol.ClosePolicy, reason, true)
+	}()
+}
 
 // goingAway starts a graceful close for shutdown: stop answering, answer
 // what is in flight, then close with 1001. The reader is not woken: it goes

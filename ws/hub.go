@@ -126,7 +126,7 @@ func (h *Hub) register(c *conn) (int64, error) {
 	if h.closing {
 		return 0, errClosing
 	}
-	h.conns[c] = h.roster.Join(protocol.User{ID: c.PublicID, Name: c.Name})
+	h.conns[c] = h.roster.Join(protocol.User{ID: c.PublicID, Name: c.Name, Role: c.Grant.Role})
 	return h.seq, nil
 }
 
@@ -191,6 +191,20 @@ func (h *Hub) sendPresence() {
 func (h *Hub) keepDue(due []*outbox.Outbox) {
 	clear(due)
 	h.due = due[:0]
+}
+
+// Revoke closes with 1008 every connection opened with role's key at a
+// version other than version: the key was rotated (here or on another
+// instance) and the old one must stop working. Mutations in flight are
+// answered first, as in any graceful close.
+func (h *Hub) Revoke(role protocol.Role, version int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for c := range h.conns {
+		if c.Grant.KeyRole == role && c.Grant.KeyVersion != version {
+			c.policyClose(reasonKeyRevoked)
+		}
+	}
 }
 
 // Shutdown closes every connection with 1001 after its in-flight mutations

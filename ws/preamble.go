@@ -33,7 +33,7 @@ func (c *conn) runPreamble(ctx context.Context, welcomeSeq int64) {
 // missed, straight from the log. Events after welcomeSeq are already queued
 // by the hub, so the replay stops there and nothing is sent twice.
 func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
-	welcome := protocol.Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, ID: c.PublicID, Name: c.Name}
+	welcome := protocol.Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, ID: c.PublicID, Name: c.Name, Role: c.Grant.Role}
 	if c.Since == nil {
 		return c.out.Write(encodeData(protocol.TypeWelcome, welcome))
 	}

@@ -169,6 +169,10 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 		c.replyError(req.ID, derr)
 		return
 	}
+	if need := protocol.RequestRole(req.Type); !c.Grant.Role.Allows(need) {
+		c.replyError(req.ID, protocol.Forbidden(c.Grant.Role, req.Type, need))
+		return
+	}
 	if req.Type == protocol.TypePresenceSet {
 		c.hub.edit(c, req.Editing)
 		c.send(&outbox.Frame{Kind: "ack", Data: encodeAck(req.ID, 0, nil)})

@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"livedash/access"
 	"livedash/metrics"
 	"livedash/models"
 	"livedash/protocol"
@@ -30,6 +31,11 @@ type Server struct {
 	ctx     context.Context // ends at shutdown; bounds reads made for connections
 	wbufs   sync.Pool       // the library's write buffers, only held while it writes
 	writers *outbox.Pool    // write for every connection, and ping it
+
+	// Current tells whether a grant's key is still its role's key (nil:
+	// always). A connection checked against the old keys that registers
+	// just after a rotation's Revoke is closed by this second look.
+	Current func(access.Grant) bool
 }
 
 // NewServer serves connections with cfg's limits (zero values take the
@@ -76,9 +82,24 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	// The route's check (handlers.Authorize) left the grant; a route
+	// without it is a wiring mistake, refused rather than let in.
+	grant, ok := c.Locals(access.GrantKey).(access.Grant)
+	if !ok {
+		return models.Errorf(models.CodeInternal, "", "no access check on this route")
+	}
+	p.Grant = grant
 	// The public id is an HMAC: computed here, on fasthttp's worker, not on
-	// the connection's goroutine (see serve).
+	// the connection's goroutine (see serve). A token says who someone is
+	// (jwt mode): its sub, not the client id, makes the public id, and its
+	// name, if it has one, is the name.
 	p.PublicID = s.store.PublicID(p.Client)
+	if grant.Subject != "" {
+		p.PublicID = s.store.PublicID(access.SubjectID(grant.Subject))
+	}
+	if grant.Name != "" {
+		p.Name = grant.Name
+	}
 	trimHandshake(c)
 	c.Locals(handshakeKey, handshake{params: p, hijack: hijackOf(c)})
 	return c.Next()
@@ -147,6 +168,12 @@ func (s *Server) open(ws *wslib.Conn, p Params) (*conn, int64, bool) {
 		return nil, 0, false
 	}
 	c.out.StartPings()
+	if s.Current != nil && !s.Current(p.Grant) {
+		c.policyClose(reasonKeyRevoked)
+	}
+	if !p.Grant.Expires.IsZero() {
+		c.expiry = time.AfterFunc(time.Until(p.Grant.Expires), func() { c.policyClose(reasonTokenExpired) })
+	}
 	return c, welcomeSeq, true
 }
 
@@ -156,6 +183,9 @@ func (s *Server) open(ws *wslib.Conn, p Params) (*conn, int64, bool) {
 //go:noinline
 func (s *Server) closed(c *conn) {
 	c.out.StopPings()
+	if c.expiry != nil {
+		c.expiry.Stop()
+	}
 	s.hub.unregister(c)
 	code, reason := c.out.CloseCode()
 	c.logger().Info("connection closed", "code", code, "reason", reason)

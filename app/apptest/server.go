@@ -28,6 +28,7 @@ type Server struct {
 	done   chan error
 	logMu  sync.Mutex
 	log    strings.Builder
+	logged chan struct{} // closed and replaced whenever a line arrives
 	once   sync.Once
 }
 
@@ -43,7 +44,7 @@ func MustStartServer(tb testing.TB, args ...string) *Server {
 func start(tb testing.TB, args []string) *Server {
 	tb.Helper()
 	urlPattern := regexp.MustCompile(`url=(http://\S+)`)
-	s := &Server{tb: tb, done: make(chan error, 1)}
+	s := &Server{tb: tb, done: make(chan error, 1), logged: make(chan struct{})}
 	for i := 0; i+1 < len(args); i++ {
 		if args[i] == "--db" {
 			s.DBPath = args[i+1]
@@ -60,6 +61,8 @@ func start(tb testing.TB, args []string) *Server {
 			line := sc.Text()
 			s.logMu.Lock()
 			s.log.WriteString(line + "\n")
+			close(s.logged)
+			s.logged = make(chan struct{})
 			s.logMu.Unlock()
 			if m := urlPattern.FindStringSubmatch(line); m != nil {
 				select {
@@ -130,6 +133,29 @@ func (s *Server) Log() string {
 	s.logMu.Lock()
 	defer s.logMu.Unlock()
 	return s.log.String()
+}
+
+// WaitOutput waits until what the server wrote (its log and the lines it
+// prints) matches re, and returns the matches of every line that does.
+func (s *Server) WaitOutput(re *regexp.Regexp, lines int) [][]string {
+	s.tb.Helper()
+	deadline := time.NewTimer(DefaultWait)
+	defer deadline.Stop()
+	for {
+		s.logMu.Lock()
+		all := re.FindAllStringSubmatch(s.log.String(), -1)
+		changed := s.logged
+		s.logMu.Unlock()
+		if len(all) >= lines {
+			return all
+		}
+		select {
+		case <-changed:
+		case <-deadline.C:
+			s.tb.Fatalf("the server did not write %d lines matching %s within %v\n%s", lines, re, DefaultWait, s.Log())
+			return nil
+		}
+	}
 }
 
 // WSURL is the WebSocket endpoint with the given query (without '?').

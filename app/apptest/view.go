@@ -37,36 +37,34 @@ func (v *View) Apply(tb testing.TB, seq int64, typ string, data []byte) {
 	if seq != v.Seq+1 {
 		tb.Fatalf("event %s has seq %d after %d: a gap or a repeat", typ, seq, v.Seq)
 	}
-	decode := func(dst any) {
-		if err := json.Unmarshal(data, dst); err != nil {
-			tb.Fatalf("event %d (%s): %v: %s", seq, typ, err, data)
-		}
-	}
 	switch typ {
 	case protocol.EventItemCreated, protocol.EventItemUpdated:
-		var it models.Item
-		decode(&it)
+		it := eventData[models.Item](tb, seq, typ, data)
 		v.items[it.ID] = it
 	case protocol.EventItemDeleted:
-		var d models.Deleted
-		decode(&d)
-		delete(v.items, d.ID)
+		delete(v.items, eventData[models.Deleted](tb, seq, typ, data).ID)
 	case protocol.EventScoreCreated, protocol.EventScoreUpdated:
-		var s models.Score
-		decode(&s)
+		s := eventData[models.Score](tb, seq, typ, data)
 		v.scores[s.ID] = s
 	case protocol.EventScoreDeleted:
-		var d models.Deleted
-		decode(&d)
-		delete(v.scores, d.ID)
+		delete(v.scores, eventData[models.Deleted](tb, seq, typ, data).ID)
 	case protocol.EventStateReset:
-		var st models.ResetState
-		decode(&st)
+		st := eventData[models.ResetState](tb, seq, typ, data)
 		*v = *NewView(models.State{Items: st.Items, Scores: st.Scores})
 	default:
 		tb.Fatalf("unknown event type %q at seq %d", typ, seq)
 	}
 	v.Seq = seq
+}
+
+// eventData decodes the data of event seq as a T.
+func eventData[T any](tb testing.TB, seq int64, typ string, data []byte) T {
+	tb.Helper()
+	var x T
+	if err := json.Unmarshal(data, &x); err != nil {
+		tb.Fatalf("event %d (%s): %v: %s", seq, typ, err, data)
+	}
+	return x
 }
 
 // ApplyEvent folds in an event a livedash client delivered.

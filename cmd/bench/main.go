@@ -8,6 +8,8 @@
 package main
 
 import (
+	"livedash/internal/cliflags"
+
 	"context"
 	"encoding/json"
 	"errors"
@@ -52,12 +54,7 @@ type config struct {
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
 	var c config
-	fs := flag.NewFlagSet("bench", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
-		fs.PrintDefaults()
-	}
+	fs := cliflags.New("bench", usageText, stderr)
 	goBin := os.Getenv("GO")
 	if goBin == "" {
 		goBin = "go"

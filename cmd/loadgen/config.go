@@ -1,8 +1,9 @@
 package main
 
 import (
+	"livedash/internal/cliflags"
+
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"net"
@@ -53,12 +54,7 @@ Usage: go run ./cmd/loadgen [flags]
 
 func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	var c Config
-	fs := flag.NewFlagSet("loadgen", flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	fs.Usage = func() {
-		fmt.Fprint(stderr, usageText)
-		fs.PrintDefaults()
-	}
+	fs := cliflags.New("loadgen", usageText, stderr)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:3000", "server host:port (loopback only unless --allow-remote)")
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a non-loopback --addr (not allowed on our workplace)")
 	fs.StringVar(&c.Name, "name", "", "scenario label for the report (default l<listeners>-w<writers>)")

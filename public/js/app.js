@@ -16,6 +16,8 @@ import { toast } from './toast.js';
 import { OwnUndo, undoEvent } from './history.js';
 import { HistoryPanel } from './history-panel.js';
 import { ScoreCharts } from './charts.js';
+import { takeCredential, forgetCredential, fetchAccess } from './credential.js';
+import { setupShare } from './share.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -23,8 +25,18 @@ async function main() {
   setupTheme($('#theme-toggle'));
   paintMeChip($('#me-button'), loadName());
 
-  const limits = await loadLimits(location.origin);
-  const client = new LivedashClient({ limits, name: loadName(), clientId: loadClientId(limits) });
+  // Read first, before anything can fail: the key must leave the address bar.
+  const credential = takeCredential();
+  const access = await fetchAccess(location.origin);
+  let limits;
+  try {
+    limits = await loadLimits(location.origin, { credential });
+  } catch (err) {
+    if (err.status !== 401) throw err;
+    showDenied(access, 'refused');
+    return;
+  }
+  const client = new LivedashClient({ limits, name: loadName(), clientId: loadClientId(limits), credential });
   Object.defineProperty(window, 'livedash', {
     value: Object.freeze({
       client,
@@ -110,6 +122,9 @@ async function main() {
   setupEditingMarks(client, { item: $('#item-body'), score: $('#score-list') });
   setupReset(client, activity, $('#reset-button'));
   setupMeChip(client, $('#me-button'));
+  setupRole(client, access);
+  setupShare(client, access, $('#share-button'), $('#share-dialog'));
+  client.addEventListener('denied', (e) => showDenied(access, e.detail.reason));
   client.connect();
 
   // "/" jumps to the add-item field.
@@ -121,6 +136,39 @@ async function main() {
     e.preventDefault();
     $('#add-item-name').focus();
   });
+}
+
+// setupRole marks the page with the connection's role (the CSS hides what
+// the role may not use) and shows "view only" to a viewer. Reset is for
+// admins where the mode has roles; in open mode everyone may try it (the
+// admin token, if any, is asked for).
+function setupRole(client, access) {
+  client.addEventListener('welcome', () => {
+    const role = (client.welcome && client.welcome.role) || '';
+    document.documentElement.dataset.role = role;
+    document.documentElement.toggleAttribute('data-no-reset', access.mode !== 'open' && role !== 'admin');
+    $('#view-only').hidden = role !== 'view';
+  });
+}
+
+// showDenied says, once and for good, that the server refused this link:
+// no reconnecting with it, no endless spinner.
+function showDenied(access, reason) {
+  forgetCredential();
+  const expired = /expired/.test(reason);
+  const revoked = /revoked|replaced/.test(reason);
+  let text = 'This link does not give access to the dashboard. Ask for a new link.';
+  if (expired) text = 'Your sign-in expired.';
+  else if (revoked) text = 'This link was replaced, so it no longer works. Ask for the new link.';
+  $('#access-denied-text').textContent = text;
+  const login = $('#access-login');
+  if (access.login_url && /^https?:\/\//i.test(access.login_url)) {
+    login.href = access.login_url;
+    login.hidden = false;
+  }
+  $('#access-denied').hidden = false;
+  document.body.classList.remove('loading');
+  document.documentElement.dataset.role = 'view';
 }
 
 main().catch((err) => {

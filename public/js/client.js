@@ -13,12 +13,16 @@
 //             on every change of the connection state (below) and when
 //             the browser goes offline; `client.status` is the last one
 //   snapshot  {state, reason}        state (re)loaded from GET /api/state
-//   welcome   welcome frame data     {seq, epoch, client, id, name, resumed?}
+//   welcome   welcome frame data     {seq, epoch, client, id, name, role, resumed?}
 //   resync    resync frame data      {seq, epoch}; the client reloads by itself
 //   event     {event, prev, state}   one seq'd event, applied in seq order;
 //                                     prev = the record before (or old lists
 //                                     {items, scores} for state.reset)
-//   presence  presence frame data    {count, users: [{id, name}]}
+//   presence  presence frame data    {count, users: [{id, name, role}]}
+//   denied    {reason}               the server refused our credential (a 401,
+//                                     or a close with 1008: key revoked, token
+//                                     expired); the client has closed itself:
+//                                     retrying with it cannot work
 //   pending   {count}                number of requests awaiting a reply
 //   settled   {id, type, ok}         a request got its reply (ack: ok) or
 //                                     was given up; `queued()` lists the others
@@ -126,6 +130,7 @@ export class LivedashClient extends EventTarget {
    * @param {string} [opts.baseUrl]  server origin, default location.origin
    * @param {string} [opts.name]     display name for presence
    * @param {string} [opts.clientId] stable secret id (16 to limits.client_id of [A-Za-z0-9_-]); random if absent
+   * @param {string} [opts.credential] key or token (contract: Access), sent as ?key= on the socket and Bearer on REST
    * @param {Function} [opts.WebSocket] WebSocket constructor
    * @param {Function} [opts.fetch]  fetch implementation
    */
@@ -137,6 +142,7 @@ export class LivedashClient extends EventTarget {
     this.baseUrl = opts.baseUrl || (globalThis.location ? globalThis.location.origin : 'http://127.0.0.1');
     this.name = opts.name || '';
     this.clientId = isValidClientId(opts.clientId, this.limits.client_id) ? opts.clientId : randomId(NEW_CLIENT_ID);
+    this.credential = opts.credential || '';
     this._WS = opts.WebSocket || globalThis.WebSocket;
     this._fetch = opts.fetch || ((...a) => globalThis.fetch(...a));
 
@@ -308,7 +314,7 @@ export class LivedashClient extends EventTarget {
    * error body when present).
    */
   async rest(method, path, body, headers = {}) {
-    const init = { method, headers: { Accept: 'application/json', ...headers }, cache: 'no-store' };
+    const init = { method, headers: { Accept: 'application/json', ...this._auth(), ...headers }, cache: 'no-store' };
     if (body !== undefined) {
       init.headers['Content-Type'] = 'application/json';
       init.body = JSON.stringify(body);
@@ -391,7 +397,9 @@ export class LivedashClient extends EventTarget {
     try {
       snap = await this._fetchSnapshot();
     } catch (e) {
-      if (gen === this._gen) this._lost(messageOf(e));
+      if (gen !== this._gen) return;
+      if (e.status === 401) this._deny(e.message);
+      else this._lost(messageOf(e));
       return;
     }
     if (gen !== this._gen) return;
@@ -405,6 +413,7 @@ export class LivedashClient extends EventTarget {
     u.searchParams.set('client', this.clientId);
     u.searchParams.set('since', String(this.state.seq));
     if (this.state.epoch) u.searchParams.set('epoch', this.state.epoch);
+    if (this.credential) u.searchParams.set('key', this.credential);
     let ws;
     try {
       ws = new this._WS(u.toString());
@@ -418,7 +427,9 @@ export class LivedashClient extends EventTarget {
       if (this._ws === ws) this._onFrame(m.data);
     };
     ws.onclose = (e) => {
-      if (this._ws === ws) this._lost(`closed (${e && e.code})`);
+      if (this._ws !== ws) return;
+      if (e && e.code === 1008) this._deny(e.reason || 'policy violation');
+      else this._lost(`closed (${e && e.code})`);
     };
     ws.onerror = () => {};
     this._welcomeTimer = setTimeout(() => {
@@ -437,9 +448,30 @@ export class LivedashClient extends EventTarget {
   }
 
   _lost(reason) {
+    // A refused upgrade shows to a browser as a plain failed socket: when we
+    // have a credential, one REST call tells whether it was the credential.
+    if (this._conn === 'opening' && this.credential) this._checkCredential();
     if (WELCOMED.has(this._conn) && Date.now() - this._liveSince > this.opts.stableAfter) this._failures = 0;
     this._failures++;
     this._fire('lost', reason);
+  }
+
+  /** Closes for good when the server refused our credential (see `denied`). */
+  _deny(reason) {
+    if (this._conn === 'closed') return;
+    this.denied = { reason };
+    this.close();
+    this._emit('denied', this.denied);
+  }
+
+  _checkCredential() {
+    this.rest('GET', '/api/limits').catch((e) => {
+      if (e.status === 401) this._deny(e.message);
+    });
+  }
+
+  _auth() {
+    return this.credential ? { Authorization: `Bearer ${this.credential}` } : {};
   }
 
   /** Starts the retry timer; returns the status fields of waiting. */
@@ -564,10 +596,11 @@ export class LivedashClient extends EventTarget {
     const t = ctrl ? setTimeout(() => ctrl.abort(), this.opts.snapshotTimeout) : null;
     try {
       const res = await this._fetch(new URL('/api/state', this.baseUrl).toString(), {
-        headers: { Accept: 'application/json' },
+        headers: { Accept: 'application/json', ...this._auth() },
         cache: 'no-store',
         signal: ctrl ? ctrl.signal : undefined,
       });
+      if (res.status === 401) throw new LivedashError('the server refused this link', { code: 'unauthorized', status: 401 });
       if (!res.ok) throw new LivedashError(`snapshot: HTTP ${res.status}`, { code: 'http_' + res.status, status: res.status });
       const snap = await res.json();
       if (!snap || typeof snap.seq !== 'number') throw new LivedashError('snapshot: bad body', { code: 'bad_snapshot' });
@@ -599,7 +632,9 @@ export class LivedashClient extends EventTarget {
         this._applySnapshot(snap, reason);
       } while (this._reloadAgain);
     } catch (e) {
-      if (gen === this._gen) this._lost('snapshot failed: ' + messageOf(e));
+      if (gen !== this._gen) return;
+      if (e.status === 401) this._deny(e.message);
+      else this._lost('snapshot failed: ' + messageOf(e));
       return;
     }
     this._fire('loaded');

@@ -1,5 +1,6 @@
-// "Who is here": how many dashboards are open, one chip per person; while
-// offline, marked as the last known count.
+// "Who is here": how many dashboards are open, one chip per person with
+// the role they have (contract: Access); while offline, marked as the last
+// known count.
 
 import { h, setText } from './dom.js';
 import { avatar } from './avatar.js';
@@ -16,7 +17,7 @@ export function setupPresence(client, { count, label, list }) {
     setText(label, n === 1 ? 'dashboard open' : 'dashboards open');
     const me = client.me;
     // The server lists each person (public id) once, however many tabs.
-    const people = (p.users || []).map((u) => ({ name: (u && u.name) || 'Anonymous', mine: !!me && personId(u) === me }));
+    const people = (p.users || []).map((u) => ({ name: (u && u.name) || 'Anonymous', role: (u && u.role) || '', mine: !!me && personId(u) === me }));
     const chips = people
       .sort((a, b) => b.mine - a.mine || a.name.localeCompare(b.name))
       .map((g) =>
@@ -25,6 +26,7 @@ export function setupPresence(client, { count, label, list }) {
           { class: `person${g.mine ? ' me' : ''}` },
           avatar(g.name),
           h('span', { class: 'person-name' }, g.name),
+          g.role ? h('span', { class: 'person-role', 'data-testid': 'person-role' }, g.role) : null,
           g.mine ? h('span', { class: 'person-tag' }, 'you') : null,
         ),
       );

@@ -55,6 +55,8 @@ export class ItemsView {
     if (!row) return;
     switch (btn.dataset.action) {
       case 'edit':
+        // A viewer's names are plain text (contract: Access): no editor.
+        if (this.client.welcome && this.client.welcome.role === 'view') break;
         this.startEdit(row, btn.dataset.field);
         break;
       case 'delete':

@@ -39,8 +39,8 @@ export function actorName(actor, me) {
 /**
  * Whether the server made the change itself, as with the demo data of a new
  * database: no actor (how contract 1.1 marks the server's own changes), or
- * an actor named "livedash" with no public id (how this server names itself
- * when it loads the demo data into a new database).
+ * an actor named "livedash" with no public id (how databases made before
+ * this server followed 1.1 there recorded the demo data they start with).
  */
 function bySelf(ev) {
   const a = ev.actor;

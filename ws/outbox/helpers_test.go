@@ -133,14 +133,49 @@ func waitFor(tb testing.TB, what string, done func() bool) {
 	}
 }
 
-// watched counts how many goroutines write to a socket at once, through
-// net.Conn and through its raw socket alike, and keeps the largest count
-// seen. Each write yields once inside the count, so that a second writer,
-// if there could be one, gets its chance to overlap.
-type watched struct {
+// hooked is a socket that calls enter before each write and leave after
+// it, through net.Conn and through its raw socket alike: SyscallConn lets
+// rawConnOf find the socket, so that pool writes go the tryWrite way.
+type hooked struct {
 	net.Conn
+	enter, leave func()
+}
+
+func (h *hooked) Write(b []byte) (int, error) {
+	h.enter()
+	defer h.leave()
+	return h.Conn.Write(b)
+}
+
+func (h *hooked) SyscallConn() (syscall.RawConn, error) {
+	raw, err := h.Conn.(syscall.Conn).SyscallConn()
+	return hookedRaw{raw, h}, err
+}
+
+type hookedRaw struct {
+	syscall.RawConn
+	h *hooked
+}
+
+func (r hookedRaw) Write(f func(fd uintptr) bool) error {
+	r.h.enter()
+	defer r.h.leave()
+	return r.RawConn.Write(f)
+}
+
+// watched counts how many goroutines write to a socket at once and keeps
+// the largest count seen. Each write yields once inside the count, so that
+// a second writer, if there could be one, gets its chance to overlap.
+type watched struct {
+	hooked
 	writing atomic.Int32
 	most    atomic.Int32
+}
+
+func newWatched(nc net.Conn) *watched {
+	w := &watched{}
+	w.hooked = hooked{Conn: nc, enter: w.enter, leave: func() { w.writing.Add(-1) }}
+	return w
 }
 
 func (w *watched) enter() {
@@ -148,30 +183,6 @@ func (w *watched) enter() {
 	for m := w.most.Load(); n > m && !w.most.CompareAndSwap(m, n); m = w.most.Load() {
 	}
 	runtime.Gosched()
-}
-
-func (w *watched) Write(b []byte) (int, error) {
-	w.enter()
-	defer w.writing.Add(-1)
-	return w.Conn.Write(b)
-}
-
-// SyscallConn lets rawConnOf find the socket, so that pool writes go the
-// tryWrite way, and counts those writes too.
-func (w *watched) SyscallConn() (syscall.RawConn, error) {
-	raw, err := w.Conn.(syscall.Conn).SyscallConn()
-	return watchedRaw{raw, w}, err
-}
-
-type watchedRaw struct {
-	syscall.RawConn
-	w *watched
-}
-
-func (r watchedRaw) Write(f func(fd uintptr) bool) error {
-	r.w.enter()
-	defer r.w.writing.Add(-1)
-	return r.RawConn.Write(f)
 }
 
 // socketPair is both ends of a loopback WebSocket, no outbox yet.

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
@@ -87,7 +86,7 @@ func TestOneWriterAtATime(t *testing.T) {
 			for range conns {
 				var w *watched
 				o, peer := open(t, p, func(nc net.Conn) net.Conn {
-					w = &watched{Conn: smallBuffers(nc)}
+					w = newWatched(smallBuffers(nc))
 					if kind == "not a socket" {
 						return struct{ net.Conn }{w} // hides SyscallConn
 					}
@@ -147,7 +146,7 @@ func TestOneWriterAtATime(t *testing.T) {
 func TestDueWhileWritingIsWritten(t *testing.T) {
 	for _, kind := range socketKinds {
 		t.Run(kind.name, func(t *testing.T) {
-			g := &gated{entered: make(chan struct{}), open: make(chan struct{})}
+			g := newGated()
 			o, peer := open(t, NewPool(testConfig()), func(nc net.Conn) net.Conn {
 				g.Conn = nc
 				if kind.wrap != nil {
@@ -174,11 +173,18 @@ func TestDueWhileWritingIsWritten(t *testing.T) {
 
 // gated holds the first write made once it is armed until open is closed.
 type gated struct {
-	net.Conn
+	hooked
 	armed   atomic.Bool
 	once    sync.Once
 	entered chan struct{}
 	open    chan struct{}
+}
+
+// newGated gates writes to a socket set later, in its Conn.
+func newGated() *gated {
+	g := &gated{entered: make(chan struct{}), open: make(chan struct{})}
+	g.hooked = hooked{enter: g.hold, leave: func() {}}
+	return g
 }
 
 func (g *gated) hold() {
@@ -188,26 +194,6 @@ func (g *gated) hold() {
 			<-g.open
 		})
 	}
-}
-
-func (g *gated) Write(b []byte) (int, error) {
-	g.hold()
-	return g.Conn.Write(b)
-}
-
-func (g *gated) SyscallConn() (syscall.RawConn, error) {
-	raw, err := g.Conn.(syscall.Conn).SyscallConn()
-	return gatedRaw{raw, g}, err
-}
-
-type gatedRaw struct {
-	syscall.RawConn
-	g *gated
-}
-
-func (r gatedRaw) Write(f func(fd uintptr) bool) error {
-	r.g.hold()
-	return r.RawConn.Write(f)
 }
 
 // A connection whose peer does not read fills its queue and is closed with
