@@ -7,10 +7,11 @@ import { ItemsView } from './view-items.js';
 import { ActivityView } from './activity.js';
 import { setupTheme } from './theme-toggle.js';
 import { setupBadge } from './badge.js';
+import { setupConnectionBanner } from './connection-banner.js';
 import { setupPresence } from './presence.js';
 import { setupEditingMarks } from './editing-marks.js';
 import { setupReset } from './reset-button.js';
-import { loadClientId, loadName, setupMeChip } from './identity.js';
+import { loadClientId, loadName, paintMeChip, setupMeChip } from './identity.js';
 import { toast } from './toast.js';
 import { OwnUndo, undoEvent } from './history.js';
 import { HistoryPanel } from './history-panel.js';
@@ -22,6 +23,7 @@ const $ = (sel) => document.querySelector(sel);
 
 async function main() {
   setupTheme($('#theme-toggle'));
+  paintMeChip($('#me-button'), loadName());
 
   // Read first, before anything can fail: the key must leave the address bar.
   const credential = takeCredential();
@@ -46,12 +48,18 @@ async function main() {
     writable: false,
   });
 
-  const scores = new ScoresView(client, {
-    list: $('#score-list'),
-    empty: $('#scores-empty'),
-    meta: $('#scores-meta'),
-    form: $('#add-player-form'),
-  });
+  // Presentation mode (js/present.js, css/present.css): rows to look at.
+  const present = document.documentElement.hasAttribute('data-present');
+  const scores = new ScoresView(
+    client,
+    {
+      list: $('#score-list'),
+      empty: $('#scores-empty'),
+      meta: $('#scores-meta'),
+      form: $('#add-player-form'),
+    },
+    { readOnly: present },
+  );
   const items = new ItemsView(client, {
     body: $('#item-body'),
     empty: $('#items-empty'),
@@ -109,6 +117,7 @@ async function main() {
   client.addEventListener('protocol-error', (e) => toast(`Server: ${e.detail.message || e.detail.code}`));
 
   setupBadge(client, $('#connection-badge'), $('#retry-now'));
+  setupConnectionBanner(client, $('#conn-banner'));
   setupPresence(client, { count: $('#presence-count'), label: $('#presence-label'), list: $('#presence-list') });
   setupEditingMarks(client, { item: $('#item-body'), score: $('#score-list') });
   setupReset(client, activity, $('#reset-button'));

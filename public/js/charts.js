@@ -9,6 +9,9 @@ import { frameScheduler } from './dom.js';
 import { playerColor } from './colors.js';
 
 const LEADERS = 5;
+// Height of a one-line legend, until the plot can measure its own.
+const LEGEND_GUESS = 26;
+const MIN_PLOT = 80;
 
 /** A player's points over time: v0 before its first point (null: it did not exist yet). */
 function seriesFromHistory(events) {
@@ -45,15 +48,28 @@ export class ScoreCharts {
     this.sparks = new Map(); // score id -> {u, slot}
     this.gen = 0;
     this.schedule = frameScheduler(() => this.renderNow());
-    if (typeof ResizeObserver === 'function') {
-      new ResizeObserver(() => {
-        if (this.plot) this.plot.setSize(this.size());
-      }).observe(this.el);
-    }
+    // The box, and the legend: it can settle to another height after the
+    // plot is made (measured: 256 px at first, then 30, in presentation
+    // mode), and the canvas takes what it leaves.
+    this.resizer = typeof ResizeObserver === 'function' ? new ResizeObserver(() => this.fit()) : null;
+    if (this.resizer) this.resizer.observe(this.el);
   }
 
+  fit() {
+    if (!this.plot) return;
+    const { width, height } = this.size();
+    if (width !== this.plot.width || height !== this.plot.height) this.plot.setSize({ width, height });
+  }
+
+  /**
+   * The plot fills the chart's box, whose height the stylesheet fixes so
+   * that the page has the chart's space before the histories arrive (no
+   * layout shift when it draws): the canvas gets what the legend leaves.
+   */
   size() {
-    return { width: Math.max(160, Math.floor(this.el.clientWidth)), height: 180 };
+    const legend = this.plot && this.plot.root.querySelector('.u-legend');
+    const legendH = legend ? legend.offsetHeight : LEGEND_GUESS;
+    return { width: Math.max(160, Math.floor(this.el.clientWidth)), height: Math.max(MIN_PLOT, this.el.clientHeight - legendH) };
   }
 
   /** After a snapshot: loads every player's history. */
@@ -123,8 +139,16 @@ export class ScoreCharts {
     const data = this.data(ids);
     const key = leaders.map((s) => `${s.id}:${s.player}`).join(',');
     if (!this.plot || this.plotIds !== key) {
-      if (this.plot) this.plot.destroy();
+      if (this.plot) {
+        const old = this.plot.root.querySelector('.u-legend');
+        if (this.resizer && old) this.resizer.unobserve(old);
+        this.plot.destroy();
+      }
       this.plotIds = key;
+      // Axis labels are drawn on the canvas: sized from the chart's CSS font
+      // size, so that they grow with the page (presentation mode on a TV).
+      const px = Math.round(parseFloat(getComputedStyle(this.el).fontSize) || 12);
+      const font = `${px}px system-ui, sans-serif`;
       this.plot = new uPlot(
         {
           ...this.size(),
@@ -133,14 +157,18 @@ export class ScoreCharts {
           legend: { show: true, live: false },
           cursor: { show: true, drag: { x: false, y: false } },
           axes: [
-            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false } },
-            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, size: 44 },
+            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, font, size: Math.round(px * 4.2) },
+            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, font, size: Math.round(px * 3.7) },
           ],
           series: [{}, ...leaders.map((s) => ({ label: s.player, stroke: playerColor(s.id), width: 2, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }))],
         },
         data,
         this.el,
       );
+      // Now that its legend is laid out, the canvas takes what is left.
+      this.fit();
+      const legend = this.plot.root.querySelector('.u-legend');
+      if (this.resizer && legend) this.resizer.observe(legend);
     } else {
       this.plot.setData(data);
     }

@@ -24,6 +24,8 @@
 //                                     expired); the client has closed itself:
 //                                     retrying with it cannot work
 //   pending   {count}                number of requests awaiting a reply
+//   settled   {id, type, ok}         a request got its reply (ack: ok) or
+//                                     was given up; `queued()` lists the others
 //   protocol-error  error frame without a request id
 //
 // People are named by public id (`id`; client.me is ours, from the
@@ -219,6 +221,11 @@ export class LivedashClient extends EventTarget {
   /** Number of requests sent or queued and not yet answered. */
   get pendingCount() {
     return this._pending.size;
+  }
+
+  /** The requests sent or queued and not yet answered, oldest first: [{id, type}]. */
+  queued() {
+    return [...this._pending.values()].map((e) => ({ id: e.id, type: e.type }));
   }
 
   /**
@@ -555,6 +562,7 @@ export class LivedashClient extends EventTarget {
       return;
     }
     this._pending.delete(f.id);
+    this._emit('settled', { id: f.id, type: entry.type, ok: f.type === 'ack' });
     if (f.type === 'ack') {
       const reply = { id: f.id, data: f.data };
       if (typeof f.seq === 'number') reply.seq = f.seq;
@@ -649,6 +657,7 @@ export class LivedashClient extends EventTarget {
   _send(entry) {
     if (entry.attempts >= this.opts.maxSendAttempts) {
       this._pending.delete(entry.id);
+      this._emit('settled', { id: entry.id, type: entry.type, ok: false });
       entry.reject(new LivedashError('no reply from the server', { code: 'unavailable', requestId: entry.id }));
       this._emitPending();
       return;

@@ -41,13 +41,19 @@ function guestName() {
   return `Guest ${1000 + (n[0] % 9000)}`;
 }
 
+/**
+ * Shows a name in the chip. The page calls it before anything loads: the
+ * name is known from storage, and a chip that filled in later would push
+ * the top bar's other buttons aside (a layout shift).
+ */
+export function paintMeChip(btn, name) {
+  btn.querySelector('.me-avatar').replaceChildren(avatar(name));
+  setText(btn.querySelector('.me-name'), name);
+  btn.setAttribute('aria-label', `Your display name is ${name}. Change it`);
+}
+
 export function setupMeChip(client, btn) {
-  const paint = () => {
-    const name = client.name;
-    btn.querySelector('.me-avatar').replaceChildren(avatar(name));
-    setText(btn.querySelector('.me-name'), name);
-    btn.setAttribute('aria-label', `Your display name is ${name}. Change it`);
-  };
+  const paint = () => paintMeChip(btn, client.name);
   btn.addEventListener('click', async () => {
     const name = await askName(client.name, client.limits.name);
     if (!name || name === client.name) return;

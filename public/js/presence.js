@@ -1,11 +1,15 @@
 // "Who is here": how many dashboards are open, one chip per person with
-// the role they have (contract: Access).
+// the role they have (contract: Access); while offline, marked as the last
+// known count.
 
 import { h, setText } from './dom.js';
 import { avatar } from './avatar.js';
 import { personId } from './ids.js';
 
 export function setupPresence(client, { count, label, list }) {
+  // Offline, the count is what the server said last, not who is here now.
+  const stale = h('span', { class: 'presence-stale', 'data-testid': 'presence-stale', hidden: true }, 'last known \u00b7 offline');
+  label.after(stale);
   const paint = () => {
     const p = client.presence || { count: 0, users: [] };
     const n = typeof p.count === 'number' ? p.count : (p.users || []).length;
@@ -30,6 +34,11 @@ export function setupPresence(client, { count, label, list }) {
   };
   client.addEventListener('presence', paint);
   client.addEventListener('welcome', paint);
-  client.addEventListener('status', () => list.classList.toggle('stale', !client.live));
+  client.addEventListener('status', () => {
+    const was = !client.live && client.status.reconnect;
+    list.classList.toggle('stale', was);
+    stale.hidden = !was;
+    count.closest('.presence-summary').dataset.stale = String(was);
+  });
   paint();
 }

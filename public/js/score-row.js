@@ -6,11 +6,15 @@ import { icon } from './icons.js';
 import { avatar } from './avatar.js';
 import { playerColor, playerHue } from './colors.js';
 
-export function createScoreRow(id) {
+/** `readOnly`: a row to look at (presentation mode): no buttons, the name no button. */
+export function createScoreRow(id, { readOnly = false } = {}) {
   const step = (by, cls, testid, text) =>
     h('button', { type: 'button', class: `step ${cls}`, 'data-action': 'increment', 'data-by': String(by), 'data-testid': testid }, text);
-  const name = h('span', { class: 'score-name', 'data-testid': 'score-name', 'data-action': 'history', role: 'button', tabindex: '0', title: 'Show the history' });
+  const name = readOnly
+    ? h('span', { class: 'score-name', 'data-testid': 'score-name' })
+    : h('span', { class: 'score-name', 'data-testid': 'score-name', 'data-action': 'history', role: 'button', tabindex: '0', title: 'Show the history' });
   const spark = h('span', { class: 'spark-slot', 'data-testid': 'score-spark', 'aria-hidden': 'true' });
+  const unsavedTag = h('span', { class: 'pending-tag', 'data-testid': 'score-pending', hidden: true });
   const av = h('span', { class: 'avatar-slot' });
   const fill = h('span', { class: 'bar-fill' });
   const zero = h('span', { class: 'bar-zero' });
@@ -26,20 +30,21 @@ export function createScoreRow(id) {
     'li',
     { class: 'score-row', 'data-testid': 'score-row', 'data-id': String(id), 'data-color': playerColor(id) },
     rank,
-    h('div', { class: 'score-main' }, h('div', { class: 'score-name-line' }, av, name, spark), bar),
+    h('div', { class: 'score-main' }, h('div', { class: 'score-name-line' }, av, name, unsavedTag, spark), bar),
     points,
-    h('div', { class: 'score-actions' }, dec, inc1, inc5, h('span', { class: 'actions-gap' }), renameBtn, delBtn),
+    readOnly ? null : h('div', { class: 'score-actions' }, dec, inc1, inc5, h('span', { class: 'actions-gap' }), renameBtn, delBtn),
   );
   li.style.setProperty('--hue', String(playerHue(id)));
-  return { id, li, name, av, fill, zero, bar, rank, points, dec, inc1, inc5, renameBtn, delBtn, shown: null, player: null, editor: null };
+  return { id, li, name, av, unsavedTag, fill, zero, bar, rank, points, dec, inc1, inc5, renameBtn, delBtn, shown: null, player: null, editor: null };
 }
 
 /**
  * Paints a row. `player` is the server's name (data-player, for tests and
- * lookups), `name` what to show; `range` {min, span} scales the bars;
+ * lookups), `name` what to show; `unsaved` the part of `points` that waits
+ * for the connection (null: none); `range` {min, span} scales the bars;
  * `animate` flashes changed points.
  */
-export function paintScoreRow(row, { player, name, pending, points, rank, leader, range, animate }) {
+export function paintScoreRow(row, { player, name, pending, points, unsaved, rank, leader, range, animate }) {
   row.li.dataset.player = player;
   row.name.classList.toggle('pending', pending);
   if (row.player !== name) {
@@ -60,9 +65,19 @@ export function paintScoreRow(row, { player, name, pending, points, rank, leader
     if (row.shown !== null && animate) flash(row.points, points > row.shown ? 'flash-up' : 'flash-down');
     row.shown = points;
     setText(row.points, String(points));
-    row.points.setAttribute('title', `${points} point${Math.abs(points) === 1 ? '' : 's'}`);
   }
+  paintUnsaved(row, points, unsaved);
   paintBar(row, points, range);
+}
+
+function paintUnsaved(row, points, unsaved) {
+  const waits = unsaved !== null && unsaved !== undefined;
+  const tag = waits ? `${unsaved >= 0 ? '+' : '\u2212'}${Math.abs(unsaved)} not saved` : '';
+  row.points.classList.toggle('unsaved', waits);
+  row.unsavedTag.hidden = !waits;
+  setText(row.unsavedTag, tag);
+  const title = `${points} point${Math.abs(points) === 1 ? '' : 's'}`;
+  row.points.setAttribute('title', waits ? `${title}, ${tag}: waiting for the connection` : title);
 }
 
 // From the zero line to the value, scaled to the widest value, so that the

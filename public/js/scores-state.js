@@ -23,8 +23,27 @@ export class OptimisticScores {
     return r ? { name: r.name, pending: true } : { name: score.player, pending: false };
   }
 
-  incrementSent(requestId, scoreId, by) {
-    this.increments.set(requestId, { scoreId, by, ackSeq: null });
+  /** `queued`: sent while disconnected, so it waits for the connection. */
+  incrementSent(requestId, scoreId, by, queued = false) {
+    this.increments.set(requestId, { scoreId, by, ackSeq: null, queued });
+  }
+
+  /** The connection dropped: every increment not acknowledged yet now waits. */
+  queueUnacked() {
+    for (const op of this.increments.values()) if (op.ackSeq === null) op.queued = true;
+  }
+
+  /** The sum of a score's increments that wait for the connection (not saved). */
+  unsaved(scoreId) {
+    let n = 0;
+    for (const op of this.increments.values()) if (op.scoreId === scoreId && op.queued && op.ackSeq === null) n += op.by;
+    return n;
+  }
+
+  /** Whether a score has increments waiting (their sum can be 0: +1 then -1). */
+  hasUnsaved(scoreId) {
+    for (const op of this.increments.values()) if (op.scoreId === scoreId && op.queued && op.ackSeq === null) return true;
+    return false;
   }
 
   /**

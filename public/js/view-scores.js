@@ -8,6 +8,7 @@ import { toast } from './toast.js';
 import { charCount } from './limits.js';
 import { OptimisticScores } from './scores-state.js';
 import { Flip } from './flip.js';
+import { OrderHold } from './order-hold.js';
 import { reorderChildren } from './reorder.js';
 import { inlineEditor } from './inline-edit.js';
 import { createScoreRow, paintScoreRow, barRange } from './score-row.js';
@@ -21,19 +22,27 @@ export class ScoresView {
   /**
    * @param {import('./client.js').LivedashClient} client
    * @param {{list: HTMLElement, empty: HTMLElement, meta: HTMLElement, form: HTMLFormElement}} els
+   * @param {{readOnly?: boolean}} [opts] readOnly: rows without controls (presentation mode)
    */
-  constructor(client, els) {
+  constructor(client, els, { readOnly = false } = {}) {
     this.client = client;
     this.els = els;
     this.maxPlayer = client.limits.player;
     this.input = els.form.querySelector('#add-player-name');
     this.input.maxLength = this.maxPlayer;
+    this.readOnly = readOnly;
     this.rows = new Map(); // score id -> row (score-row.js)
     this.optimistic = new OptimisticScores();
     this.flip = new Flip(els.list, FLIP_MS);
     this.schedule = frameScheduler(() => this.renderNow());
     this.firstRender = true;
     this.pressed = { id: null, at: 0 };
+    this.hold = new OrderHold(els.list, () => this.render());
+    // Offline, our increments wait: their values show as not saved.
+    client.addEventListener('status', () => {
+      if (!client.live) this.optimistic.queueUnacked();
+      this.render();
+    });
 
     const press = (e) => {
       const li = e.target.closest && e.target.closest('.score-row');
@@ -82,7 +91,7 @@ export class ScoresView {
     if (!score) return;
     const p = this.client.request('score.increment', { id, by });
     const key = p.requestId;
-    this.optimistic.incrementSent(key, id, by);
+    this.optimistic.incrementSent(key, id, by, !this.client.live);
     this.renderNow(); // at once: the click must feel instant
     p.then(
       (reply) => {
@@ -216,8 +225,11 @@ export class ScoresView {
   renderNow() {
     const { list, empty, meta } = this.els;
     const scores = this.client.state.scores;
-    const ranked = [...scores.values()].map((s) => ({ s, points: this.optimistic.points(s) }));
-    ranked.sort((a, b) => compareScores({ id: a.s.id, points: a.points }, { id: b.s.id, points: b.points }));
+    const sorted = [...scores.values()].map((s) => ({ s, points: this.optimistic.points(s) }));
+    sorted.sort((a, b) => compareScores({ id: a.s.id, points: a.points }, { id: b.s.id, points: b.points }));
+    // Ranks follow the rows as shown: while a click burst holds the order,
+    // a row keeps its place and its number until the list re-sorts.
+    const ranked = this.hold.order(sorted, [...list.children].map((li) => Number(li.dataset.id)));
 
     const animate = !this.firstRender && !reducedMotion() && list.isConnected;
     const tops = animate ? this.flip.measure([...this.rows.values()].map((r) => r.li)) : null;
@@ -233,12 +245,13 @@ export class ScoresView {
     const order = ranked.map(({ s, points }, i) => {
       let row = this.rows.get(s.id);
       if (!row) {
-        row = createScoreRow(s.id);
+        row = createScoreRow(s.id, { readOnly: this.readOnly });
         this.rows.set(s.id, row);
         if (!this.firstRender) row.li.classList.add('entering');
       }
       const { name, pending } = this.optimistic.name(s);
-      paintScoreRow(row, { player: s.player, name, pending, points, rank: i + 1, leader: i === 0 && points > 0, range, animate: !this.firstRender });
+      const unsaved = this.optimistic.hasUnsaved(s.id) ? this.optimistic.unsaved(s.id) : null;
+      paintScoreRow(row, { player: s.player, name, pending, points, unsaved, rank: i + 1, leader: i === 0 && points > 0, range, animate: !this.firstRender });
       return row.li;
     });
     reorderChildren(list, order);
@@ -249,7 +262,7 @@ export class ScoresView {
     }
 
     empty.hidden = ranked.length > 0;
-    setText(meta, metaText(ranked));
+    setText(meta, metaText(sorted));
     this.firstRender = false;
   }
 }
