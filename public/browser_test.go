@@ -188,7 +188,6 @@ func TestBrowserEditConflict(t *testing.T) {
 	b.waitFor("the note dismissed", fmt.Sprintf(`document.querySelector(%s).hidden`, jsString(conflict)))
 }
 
-
 // When Bob chooses "Use mine" over Alice's change, Alice is told that her
 // change was replaced, and by whom.
 func TestBrowserOverwrittenAuthorIsTold(t *testing.T) {
