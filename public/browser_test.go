@@ -135,19 +135,7 @@ func TestBrowserEditConflict(t *testing.T) {
 	a := openWindow(t, srv, "Alice")
 	b := openWindow(t, srv, "Bob")
 	const id = 2 // "Whiteboard markers", version 1
-	name := itemRowSel(id) + " " + tid("item-name")
-
-	a.click(name)
-	a.waitEditor("item-name-input")
-	b.click(name)
-	b.waitEditor("item-name-input")
-
-	a.keys("Markers (Alice)")
-	a.enter()
-	st := waitServer(t, srv, "Alice's name", func(st models.State) bool {
-		it, _ := itemOf(st.Items, id)
-		return it.Name == "Markers (Alice)"
-	})
+	st := bothEditOneWins(t, srv, a, b, id, "Markers (Alice)")
 	if it, _ := itemOf(st.Items, id); it.Version != 2 {
 		t.Fatalf("item after Alice's save: %+v", it)
 	}
@@ -188,6 +176,23 @@ func TestBrowserEditConflict(t *testing.T) {
 	b.waitFor("the note dismissed", fmt.Sprintf(`document.querySelector(%s).hidden`, jsString(conflict)))
 }
 
+// bothEditOneWins opens item id's name editor in a and b, then saves winner
+// from a; b's editor stays open on the version both started from.
+func bothEditOneWins(t testing.TB, srv *apptest.Server, a, b *window, id int64, winner string) models.State {
+	t.Helper()
+	name := itemRowSel(id) + " " + tid("item-name")
+	for _, w := range []*window{a, b} {
+		w.click(name)
+		w.waitEditor("item-name-input")
+	}
+	a.keys(winner)
+	a.enter()
+	return waitServer(t, srv, "the winner's name", func(st models.State) bool {
+		it, _ := itemOf(st.Items, id)
+		return it.Name == winner
+	})
+}
+
 // When Bob chooses "Use mine" over Alice's change, Alice is told that her
 // change was replaced, and by whom.
 func TestBrowserOverwrittenAuthorIsTold(t *testing.T) {
@@ -196,17 +201,7 @@ func TestBrowserOverwrittenAuthorIsTold(t *testing.T) {
 	a := openWindow(t, srv, "Alice")
 	b := openWindow(t, srv, "Bob")
 	const id = 4 // "Coffee machine", version 1
-	name := itemRowSel(id) + " " + tid("item-name")
-	b.click(name)
-	b.waitEditor("item-name-input")
-	a.click(name)
-	a.waitEditor("item-name-input")
-	a.keys("Espresso (Alice)")
-	a.enter()
-	st := waitServer(t, srv, "Alice's name", func(st models.State) bool {
-		it, _ := itemOf(st.Items, id)
-		return it.Name == "Espresso (Alice)"
-	})
+	st := bothEditOneWins(t, srv, a, b, id, "Espresso (Alice)")
 	b.waitFor("Alice's change applied", seqReached(st.Seq))
 	b.keys("Espresso (Bob)")
 	b.enter()
