@@ -111,3 +111,34 @@ func TestBrowserNoBlankTail(t *testing.T) {
 		}
 	}
 }
+
+// Hovering the chart shows each leader's points and the time at that
+// moment; the time reads as a clock, never with milliseconds; with no
+// players the chart says so.
+func TestBrowserChartHoverAndEmpty(t *testing.T) {
+	needBrowser(t)
+	srv := apptest.MustStartServer(t)
+	w := openWindow(t, srv, "Viewer")
+	w.waitStill()
+	type point struct{ X, Y float64 }
+	p := eval[point](w, `(() => {
+		const over = document.querySelector('[data-testid="score-chart"] .u-over');
+		over.scrollIntoView({ block: 'center', behavior: 'instant' });
+		const r = over.getBoundingClientRect();
+		return { X: r.left + r.width * 0.9, Y: r.top + r.height / 2 };
+	})()`)
+	w.do("hover the chart", chromedp.MouseEvent(chromedp.MouseMoved, p.X, p.Y))
+	w.waitFor("the points at the pointer in the legend", `(() => {
+		const values = [...document.querySelectorAll('[data-testid="score-chart"] .u-legend .u-series .u-value')].map((e) => e.textContent);
+		return values.length === 6 && /^\d{1,2}:\d{2}:\d{2}/.test(values[0]) && !values[0].includes('.') &&
+			values.slice(1).every((v) => /^-?\d+$/.test(v));
+	})()`)
+
+	for id := 1; id <= 6; id++ {
+		srv.MustJSON(t, http.MethodDelete, fmt.Sprintf("/api/scores/%d", id), nil, http.StatusOK, nil)
+	}
+	w.waitFor("the empty chart's sentence", `(() => {
+		const c = document.querySelector('[data-testid="score-chart"]');
+		return c.classList.contains('chart-empty') && getComputedStyle(c, '::after').content.includes('No players yet');
+	})()`)
+}

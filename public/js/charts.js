@@ -13,6 +13,16 @@ const LEADERS = 5;
 const LEGEND_GUESS = 26;
 const MIN_PLOT = 80;
 
+/**
+ * A clock time for the time axis and the hover legend: hours and minutes,
+ * with seconds only when the axis spans less than ten minutes; never the
+ * milliseconds uPlot's default shows at fine scales (":41.000").
+ */
+export function clockTime(secs, withSeconds) {
+  const opts = withSeconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
+  return new Date(secs * 1000).toLocaleTimeString([], opts);
+}
+
 /** A player's points over time: v0 before its first point (null: it did not exist yet). */
 function seriesFromHistory(events) {
   const s = { v0: null, pts: [] };
@@ -154,13 +164,35 @@ export class ScoreCharts {
           ...this.size(),
           class: 'leaders-chart',
           scales: { x: { time: true } },
-          legend: { show: true, live: false },
+          // live: hovering (or touching) the chart shows each leader's points
+          // at that moment, and the time, in the legend.
+          legend: { show: true, live: true },
           cursor: { show: true, drag: { x: false, y: false } },
           axes: [
-            { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, font, size: Math.round(px * 4.2) },
+            {
+              stroke: 'currentColor',
+              grid: { stroke: 'rgba(128,128,128,0.15)' },
+              ticks: { show: false },
+              font,
+              size: Math.round(px * 4.2),
+              values: (u, splits) => {
+                const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
+                return splits.map((v) => clockTime(v, span < 600));
+              },
+            },
             { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, font, size: Math.round(px * 3.7) },
           ],
-          series: [{}, ...leaders.map((s) => ({ label: s.player, stroke: playerColor(s.id), width: 2, points: { show: false }, paths: uPlot.paths.stepped({ align: 1 }) }))],
+          series: [
+            { label: 'Time', value: (u, v) => (v == null ? '\u2013' : clockTime(v, true)) },
+            ...leaders.map((s) => ({
+              label: s.player,
+              stroke: playerColor(s.id),
+              width: 2,
+              points: { show: false },
+              paths: uPlot.paths.stepped({ align: 1 }),
+              value: (u, v) => (v == null ? '\u2013' : String(v)),
+            })),
+          ],
         },
         data,
         this.el,
@@ -173,6 +205,8 @@ export class ScoreCharts {
       this.plot.setData(data);
     }
     this.el.dataset.lines = String(ids.length);
+    // No players: say so instead of a bare grid.
+    this.el.classList.toggle('chart-empty', ids.length === 0);
     this.el.dataset.points = String(data[0].length);
     this.el.setAttribute('aria-label', `Points over time of ${leaders.map((s) => s.player).join(', ')}`);
     this.paintSparks();
