@@ -560,6 +560,10 @@ func TestBrowserScreenshot(t *testing.T) {
 	})
 	a.waitFor("every change", seqReached(st.Seq))
 	checkMatchesServer(t, a, st)
+	// Bob has an item open: Alice's page says so on its row.
+	b.click(itemRowSel(1) + " " + tid("item-name"))
+	b.waitEditor("item-name-input")
+	a.waitFor("Bob is editing", fmt.Sprintf(`(() => { const m = document.querySelector(%s); return !!m && !m.hidden; })()`, jsString(itemRowSel(1)+" "+tid("item-editing"))))
 	// No hover or focus ring left from the last click; top of the page.
 	a.do("rest the pointer", chromedp.MouseEvent(chromedp.MouseMoved, viewportW-5, viewportH-5))
 	eval[chromedp.Void](a, `document.activeElement && document.activeElement.blur(), window.scrollTo(0, 0)`)

@@ -143,6 +143,8 @@ async function main() {
 // admins where the mode has roles; in open mode everyone may try it (the
 // admin token, if any, is asked for).
 function setupRole(client, access) {
+  // In open mode everyone has every role: a role on each person says nothing.
+  document.documentElement.dataset.access = access.mode;
   client.addEventListener('welcome', () => {
     const role = (client.welcome && client.welcome.role) || '';
     document.documentElement.dataset.role = role;

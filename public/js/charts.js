@@ -19,7 +19,8 @@ const MIN_PLOT = 80;
  * milliseconds uPlot's default shows at fine scales (":41.000").
  */
 export function clockTime(secs, withSeconds) {
-  const opts = withSeconds ? { hour: '2-digit', minute: '2-digit', second: '2-digit' } : { hour: '2-digit', minute: '2-digit' };
+  const opts = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
+  if (withSeconds) opts.second = '2-digit';
   return new Date(secs * 1000).toLocaleTimeString([], opts);
 }
 
@@ -175,6 +176,11 @@ export class ScoreCharts {
               ticks: { show: false },
               font,
               size: Math.round(px * 4.2),
+              // Room for "19:01:47" between ticks, so that labels never overlap.
+              space: px * 7,
+              // Whole seconds and up: a label repeated for two ticks in one
+              // second would say nothing.
+              incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400],
               values: (u, splits) => {
                 const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
                 return splits.map((v) => clockTime(v, span < 600));
@@ -183,14 +189,19 @@ export class ScoreCharts {
             { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, font, size: Math.round(px * 3.7) },
           ],
           series: [
-            { label: 'Time', value: (u, v) => (v == null ? '\u2013' : clockTime(v, true)) },
+            // Away from the pointer, the legend shows the latest points.
+            { label: 'Time', value: (u, v) => (v == null ? 'now' : clockTime(v, true)) },
             ...leaders.map((s) => ({
               label: s.player,
               stroke: playerColor(s.id),
               width: 2,
               points: { show: false },
               paths: uPlot.paths.stepped({ align: 1 }),
-              value: (u, v) => (v == null ? '\u2013' : String(v)),
+              value: (u, v, si) => {
+                const latest = u.data[si][u.data[si].length - 1];
+                const shown = v == null ? latest : v;
+                return shown == null ? '\u2013' : String(shown);
+              },
             })),
           ],
         },
