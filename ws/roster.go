@@ -171,8 +171,9 @@ func (r *LocalRoster) usersLocked() []protocol.User {
 // where one id comes with two names (one client connected twice under
 // different names) the first name in that order is listed, and where one
 // person's connections edit different records, the first record in
-// (type, id) order, and a record before none. Rules without clocks, so
-// every instance lists the same (docs/PROTOCOL.md, Presence).
+// (type, id) order, and a record before none; then the role in name order.
+// Rules without clocks, so every instance lists the same (docs/PROTOCOL.md,
+// Presence).
 func sortUsers(users []protocol.User) []protocol.User {
 	sort.Slice(users, func(i, j int) bool {
 		a, b := users[i], users[j]
@@ -188,7 +189,12 @@ func sortUsers(users []protocol.User) []protocol.User {
 		if a.Editing.Type != b.Editing.Type {
 			return a.Editing.Type < b.Editing.Type
 		}
-		return a.Editing.ID < b.Editing.ID
+		if a.Editing.ID != b.Editing.ID {
+			return a.Editing.ID < b.Editing.ID
+		}
+		// One person with two roles (two links in two tabs): the same
+		// entry everywhere, whatever the order of the seats.
+		return a.Role < b.Role
 	})
 	seen := make(map[string]bool, len(users))
 	out := users[:0]

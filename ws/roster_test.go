@@ -67,6 +67,11 @@ var (
 	score1 = protocol.Editing{Type: models.RecordScore, ID: 1}
 )
 
+func withRole(u protocol.User, role protocol.Role) protocol.User {
+	u.Role = role
+	return u
+}
+
 func editing(u protocol.User, e protocol.Editing) protocol.User {
 	u.Editing = e
 	return u
@@ -165,6 +170,10 @@ func TestRoster(t *testing.T) {
 			r.Join(anna)
 			r.Leave(s)
 		}, sees(1, anna)},
+		{"one person under two roles is listed with the first in name order", func(r Roster) {
+			r.Join(withRole(anna, protocol.RoleView))
+			r.Join(withRole(anna, protocol.RoleEdit))
+		}, sees(2, withRole(anna, protocol.RoleEdit))},
 		{"a seat that left edits nothing", func(r Roster) {
 			s := r.Join(anna)
 			r.Join(bert)
