@@ -241,7 +241,18 @@ func limited() *models.Error {
 // equal compares in constant time for strings of the same length.
 func equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
 
-// SubjectID is what a token's sub stands for where a client id would
-// (the public id derives from it): ':' is never in a client id, so no
-// client can take the public id of a token's holder.
-func SubjectID(sub string) string { return "sub:" + sub }
+// Identity is who a request with this grant acts as, given the client id
+// and name it claims: the id its public id derives from, and its name. A
+// token (jwt mode) says it instead, on both transports: its sub stands
+// where a client id would, as "sub:"+sub (':' is never in a client id, so
+// no client can take the public id of a token's holder), and its name, if
+// it has one, is the name.
+func (g Grant) Identity(client, name string) (idOf, shown string) {
+	if g.Subject == "" {
+		return client, name
+	}
+	if g.Name != "" {
+		name = g.Name
+	}
+	return "sub:" + g.Subject, name
+}

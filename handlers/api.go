@@ -262,14 +262,9 @@ func (a *API) commit(c *fiber.Ctx, m models.Mutation, id *int64, status int) err
 // it instead: its sub makes the public id, and its name, if any, the name.
 func (a *API) origin(c *fiber.Ctx) (store.Origin, error) {
 	who, err := models.NewIdentity(c.Get("X-Livedash-Client"), c.Get("X-Livedash-Name"))
-	o := store.Origin{Client: who.Client, Name: who.Name}
-	if g, ok := c.Locals(access.GrantKey).(access.Grant); ok && g.Subject != "" {
-		o.PublicID = a.Store.PublicID(access.SubjectID(g.Subject))
-		if g.Name != "" {
-			o.Name = g.Name
-		}
-	}
-	return o, err
+	g, _ := c.Locals(access.GrantKey).(access.Grant)
+	idOf, name := g.Identity(who.Client, who.Name)
+	return store.Origin{Client: who.Client, Name: name, PublicID: a.Store.PublicID(idOf)}, err
 }
 
 func pathID(c *fiber.Ctx) (int64, error) {

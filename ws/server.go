@@ -93,13 +93,9 @@ func (s *Server) checkUpgrade(c *fiber.Ctx) error {
 	// the connection's goroutine (see serve). A token says who someone is
 	// (jwt mode): its sub, not the client id, makes the public id, and its
 	// name, if it has one, is the name.
-	p.PublicID = s.store.PublicID(p.Client)
-	if grant.Subject != "" {
-		p.PublicID = s.store.PublicID(access.SubjectID(grant.Subject))
-	}
-	if grant.Name != "" {
-		p.Name = grant.Name
-	}
+	var idOf string
+	idOf, p.Name = grant.Identity(p.Client, p.Name)
+	p.PublicID = s.store.PublicID(idOf)
 	trimHandshake(c)
 	c.Locals(handshakeKey, handshake{params: p, hijack: hijackOf(c)})
 	return c.Next()

@@ -18,7 +18,7 @@
 //   event     {event, prev, state}   one seq'd event, applied in seq order;
 //                                     prev = the record before (or old lists
 //                                     {items, scores} for state.reset)
-//   presence  presence frame data    {count, users: [{id, name, role}]}
+//   presence  presence frame data    {count, users: [{id, name, role, editing?}]}
 //   denied    {reason}               the server refused our credential (a 401,
 //                                     or a close with 1008: key revoked, token
 //                                     expired); the client has closed itself:
@@ -284,7 +284,7 @@ export class LivedashClient extends EventTarget {
   }
 
   _setEditing(editing) {
-    const e = this._editing || null;
+    const e = this._editing;
     if (e === editing || (e && editing && e.type === editing.type && e.id === editing.id)) return;
     this._editing = editing;
     if (this.live) this._sendEditing();

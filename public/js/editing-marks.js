@@ -17,7 +17,14 @@ export function setupEditingMarks(client, rows) {
       }
     }
   };
-  for (const ev of ['presence', 'welcome', 'snapshot', 'event', 'status']) client.addEventListener(ev, paint);
+  for (const ev of ['presence', 'welcome', 'snapshot', 'status']) client.addEventListener(ev, paint);
+  // Of the events, only those that add rows can need a mark: an update
+  // changes no one's editing, and the feed's rate must not cost a pass over
+  // every row each time.
+  client.addEventListener('event', (e) => {
+    const t = e.detail.event.type;
+    if (t.endsWith('.created') || t === 'state.reset') paint();
+  });
   paint();
 }
 
