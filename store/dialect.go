@@ -30,6 +30,11 @@ type dialect interface {
 	// savepoints tells whether a failed statement aborts the transaction, so
 	// statements that may fail on a constraint need a savepoint around them.
 	savepoints() bool
+	// remoteRoundTrips tells whether each statement is a round trip to a
+	// server (PostgreSQL) rather than a call into the process (SQLite):
+	// then an applier that can do in one statement what takes two
+	// elsewhere does so.
+	remoteRoundTrips() bool
 	// uniqueViolation tells whether err is a unique constraint failure.
 	uniqueViolation(err error) bool
 	// retryable tells whether the whole transaction may be run again

@@ -126,8 +126,9 @@ func (d *postgresDialect) forUpdate(tx *gorm.DB) *gorm.DB {
 	return tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 }
 
-func (d *postgresDialect) savepoints() bool { return true }
-func (d *postgresDialect) shared() bool     { return true }
+func (d *postgresDialect) savepoints() bool       { return true }
+func (d *postgresDialect) remoteRoundTrips() bool { return true }
+func (d *postgresDialect) shared() bool           { return true }
 
 func pgCode(err error) string {
 	var e *pgconn.PgError

@@ -46,6 +46,7 @@ func (d *sqliteDialect) initLock(context.Context) (func(), error) { return func(
 
 func (d *sqliteDialect) forUpdate(tx *gorm.DB) *gorm.DB { return tx } // the writer is alone
 func (d *sqliteDialect) savepoints() bool               { return false }
+func (d *sqliteDialect) remoteRoundTrips() bool         { return false }
 func (d *sqliteDialect) retryable(error) bool           { return false }
 func (d *sqliteDialect) unavailable(error) bool         { return false }
 func (d *sqliteDialect) afterReset(*gorm.DB) error      { return nil }
