@@ -124,7 +124,7 @@ echo "== summary ($(date -u '+%Y-%m-%d %H:%M UTC'), load at the end $load)"
 echo "$PROBES"
 printf '%-46s %10s %9s %9s %s\n' scenario acked/s "ack p99" "del p99" "delivery p99 by instance (A, B); checks"
 row() { # NAME LABEL
-  jq -r --arg label "$2" '[$label, (.acked_per_s|floor), .ack_p99_ms, .delivery_p99_ms,
+  jq -r --arg name "$2" '[$name, (.acked_per_s|floor), .ack_p99_ms, .delivery_p99_ms,
       ((.delivery_by_addr // []) | map(.p99_ms|tostring) | join(", ")),
       (if .check_ok and .errors_total == 0 and (.aborted // "") == "" then "ok" else "PROBLEM" end)] | @tsv' "$DIR/$1.json" |
     awk -F'\t' '{printf "%-46s %10s %9.1f %9.1f %s%s\n", $1, $2, $3, $4, ($5 == "" ? "" : $5 "; "), $6}'
