@@ -73,7 +73,8 @@ cluster:
 	PORT=$(or $(PORT),8080) scripts/cluster.sh
 
 # The PostgreSQL scenarios (docs/BENCHMARKS.md): durable throwaway PostgreSQL,
-# two instances, cmd/loadgen.
+# two instances, cmd/loadgen, one summary table. DURATION, LIVEDASH (a prebuilt
+# server), PGSTAT=1 and PROFILE=dir: see the script.
 bench-cluster:
 	scripts/bench-cluster.sh
 

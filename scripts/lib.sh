@@ -1,11 +1,13 @@
 # Shared by the cluster scripts.
 
 # free_port prints a TCP port on 127.0.0.1 that nothing listens on (bash's
-# /dev/tcp: no python or netcat needed on a fresh machine).
+# /dev/tcp: no python or netcat needed on a fresh machine). The ports lie
+# below Linux's ephemeral range (32768-60999), where outgoing connections
+# (a load generator's thousands) would take them before our server binds.
 free_port() {
   local p
   while :; do
-    p=$(( (RANDOM << 15 | RANDOM) % 40000 + 20000 ))
+    p=$(( (RANDOM << 15 | RANDOM) % 12000 + 20000 ))
     if ! (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; then
       echo "$p"
       return

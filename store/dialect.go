@@ -30,6 +30,11 @@ type dialect interface {
 	// savepoints tells whether a failed statement aborts the transaction, so
 	// statements that may fail on a constraint need a savepoint around them.
 	savepoints() bool
+	// remoteRoundTrips tells whether each statement is a round trip to a
+	// server (PostgreSQL) rather than a call into the process (SQLite):
+	// then an applier that can do in one statement what takes two
+	// elsewhere does so.
+	remoteRoundTrips() bool
 	// uniqueViolation tells whether err is a unique constraint failure.
 	uniqueViolation(err error) bool
 	// retryable tells whether the whole transaction may be run again
@@ -49,8 +54,10 @@ type dialect interface {
 	// own statement after the commit, never inside the write transaction.
 	notify(db *gorm.DB, seq int64)
 	// listen calls wake whenever another instance may have committed, and
-	// after every reconnect, until ctx ends.
-	listen(ctx context.Context, wake func())
+	// after every reconnect, until ctx ends; published is the last seq the
+	// feed has, so a notification of a seq at or below it (this
+	// instance's own commits) wakes nobody.
+	listen(ctx context.Context, wake func(), published func() int64)
 	// readTx is how reads that must agree run (nil: the default).
 	readTx() *sql.TxOptions
 	// clockMillis is an SQL expression for the database's clock, in

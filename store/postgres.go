@@ -126,8 +126,9 @@ func (d *postgresDialect) forUpdate(tx *gorm.DB) *gorm.DB {
 	return tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
 }
 
-func (d *postgresDialect) savepoints() bool { return true }
-func (d *postgresDialect) shared() bool     { return true }
+func (d *postgresDialect) savepoints() bool       { return true }
+func (d *postgresDialect) remoteRoundTrips() bool { return true }
+func (d *postgresDialect) shared() bool           { return true }
 
 func pgCode(err error) string {
 	var e *pgconn.PgError
@@ -195,12 +196,13 @@ func (d *postgresDialect) notify(db *gorm.DB, seq int64) {
 }
 
 // listen keeps one connection listening and calls wake on every
-// notification, every pollInterval without one, and after every
-// reconnect, so a lost notification costs at most pollInterval.
-func (d *postgresDialect) listen(ctx context.Context, wake func()) {
+// notification of a seq not published yet, every pollInterval without one,
+// and after every reconnect, so a lost notification costs at most
+// pollInterval.
+func (d *postgresDialect) listen(ctx context.Context, wake func(), published func() int64) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		err := d.listenOnce(ctx, wake, func() { backoff = 100 * time.Millisecond })
+		err := d.listenOnce(ctx, wake, published, func() { backoff = 100 * time.Millisecond })
 		if ctx.Err() != nil {
 			return
 		}
@@ -215,7 +217,7 @@ func (d *postgresDialect) listen(ctx context.Context, wake func()) {
 	}
 }
 
-func (d *postgresDialect) listenOnce(ctx context.Context, wake, connected func()) error {
+func (d *postgresDialect) listenOnce(ctx context.Context, wake func(), published func() int64, connected func()) error {
 	cfg, err := d.config()
 	if err != nil {
 		return err
@@ -234,11 +236,13 @@ func (d *postgresDialect) listenOnce(ctx context.Context, wake, connected func()
 	wake() // whatever was committed while we were not listening
 	for {
 		wctx, cancel := context.WithTimeout(ctx, pollInterval)
-		_, err := conn.WaitForNotification(wctx)
+		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
-			wake()
+			if news(n.Payload, published()) {
+				wake()
+			}
 		case ctx.Err() != nil:
 			return ctx.Err()
 		case errors.Is(err, context.DeadlineExceeded) || pgconn.Timeout(err):
@@ -251,6 +255,16 @@ func (d *postgresDialect) listenOnce(ctx context.Context, wake, connected func()
 			return err
 		}
 	}
+}
+
+// news tells whether a notification's payload, the top seq of a commit,
+// may name events the feed has not published. Every instance hears its
+// own NOTIFY too, after it published that batch: reading the log for it
+// found nothing, and was one query per batch. A payload that is not a seq
+// wakes the reader, since the log, not the hint, is the truth.
+func news(payload string, published int64) bool {
+	seq, err := strconv.ParseInt(payload, 10, 64)
+	return err != nil || seq > published
 }
 
 func (d *postgresDialect) readTx() *sql.TxOptions {

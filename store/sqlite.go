@@ -44,15 +44,16 @@ func (d *sqliteDialect) open(opts Options) (*gorm.DB, *gorm.DB, error) {
 // initLock: the file lock taken by open already excludes everyone else.
 func (d *sqliteDialect) initLock(context.Context) (func(), error) { return func() {}, nil }
 
-func (d *sqliteDialect) forUpdate(tx *gorm.DB) *gorm.DB { return tx } // the writer is alone
-func (d *sqliteDialect) savepoints() bool               { return false }
-func (d *sqliteDialect) retryable(error) bool           { return false }
-func (d *sqliteDialect) unavailable(error) bool         { return false }
-func (d *sqliteDialect) afterReset(*gorm.DB) error      { return nil }
-func (d *sqliteDialect) beforeReset(*gorm.DB) error     { return nil }
-func (d *sqliteDialect) shared() bool                   { return false }
-func (d *sqliteDialect) notify(*gorm.DB, int64)         {}
-func (d *sqliteDialect) listen(context.Context, func()) {}
+func (d *sqliteDialect) forUpdate(tx *gorm.DB) *gorm.DB               { return tx } // the writer is alone
+func (d *sqliteDialect) savepoints() bool                             { return false }
+func (d *sqliteDialect) remoteRoundTrips() bool                       { return false }
+func (d *sqliteDialect) retryable(error) bool                         { return false }
+func (d *sqliteDialect) unavailable(error) bool                       { return false }
+func (d *sqliteDialect) afterReset(*gorm.DB) error                    { return nil }
+func (d *sqliteDialect) beforeReset(*gorm.DB) error                   { return nil }
+func (d *sqliteDialect) shared() bool                                 { return false }
+func (d *sqliteDialect) notify(*gorm.DB, int64)                       {}
+func (d *sqliteDialect) listen(context.Context, func(), func() int64) {}
 
 func (d *sqliteDialect) uniqueViolation(err error) bool {
 	var e sqlite3.Error

@@ -135,7 +135,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if s.d.shared() {
 		lctx, cancel := context.WithCancel(context.Background())
 		s.stopListen = cancel
-		go s.d.listen(lctx, s.Wake)
+		go s.d.listen(lctx, s.Wake, s.seq.Load)
 	}
 	if s.seq.Load() == 0 {
 		// The server's own change: no actor (contract 1.1).

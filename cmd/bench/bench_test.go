@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -659,5 +660,33 @@ func TestParseFlags(t *testing.T) {
 		if _, err := parseFlags(bad, io.Discard); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+}
+
+// --probes only probes the machine: it prints the probe line and builds and
+// runs nothing; a directory it cannot write to fails the run.
+func TestProbesOnly(t *testing.T) {
+	h := hooks{build: func(context.Context, string, string, string, io.Writer) (string, string, error) {
+		t.Error("--probes built the servers")
+		return "", "", errors.New("not wanted")
+	}}
+	for _, tc := range []struct {
+		name string
+		dir  string
+		code int
+		want string
+	}{
+		{"writable directory", t.TempDir(), 0, "probes: fsync of a 4 KiB append p50 "},
+		{"missing directory", filepath.Join(t.TempDir(), "missing"), 1, "probes: fsync probe failed: "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			if code := realMain([]string{"--probes", tc.dir}, &stdout, &stderr, h); code != tc.code {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tc.code, stderr.String())
+			}
+			if !strings.HasPrefix(stdout.String(), tc.want) || !strings.Contains(stdout.String(), "CPU loop") {
+				t.Errorf("stdout %q, want it to start with %q and carry the CPU loop", stdout.String(), tc.want)
+			}
+		})
 	}
 }

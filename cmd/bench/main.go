@@ -50,6 +50,9 @@ type config struct {
 	Peer      string
 	PeerCache string // where the yardstick is copied and built (npm ci), outside the repository
 	Pin       bool   // server on CPU 0, loadgen on CPU 1 (taskset)
+	// Probes is a directory: only probe the machine (fsync there, and
+	// the CPU loop), print the line and exit (scripts/bench-cluster.sh).
+	Probes string
 }
 
 func parseFlags(args []string, stderr io.Writer) (config, error) {
@@ -72,6 +75,7 @@ func parseFlags(args []string, stderr io.Writer) (config, error) {
 	fs.StringVar(&c.Peer, "peer", "", "the Node yardstick's directory (../shared/peer): run its scenarios (crowd, writes, fan-out) against it and livedash, and print their ratios")
 	fs.StringVar(&c.PeerCache, "peer-cache", defaultPeerCache(), "with --peer: where its copy is built with npm ci and kept for the next run (outside the repository)")
 	fs.BoolVar(&c.Pin, "pin", false, "pin each server to CPU 0 and loadgen to CPU 1 with taskset (default with --peer)")
+	fs.StringVar(&c.Probes, "probes", "", "only probe the machine (fsync of 4 KiB appends to a file in this directory, and a fixed CPU loop), print the result and exit")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -144,6 +148,14 @@ func realMain(args []string, stdout, stderr io.Writer, h hooks) int {
 	if err != nil {
 		fmt.Fprintln(stderr, "bench:", err)
 		return 1
+	}
+	if cfg.Probes != "" {
+		p := runProbes(cfg.Probes)
+		fmt.Fprintln(stdout, "probes:", p)
+		if p.FsyncErr != "" {
+			return 1
+		}
+		return 0
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()

@@ -25,6 +25,7 @@ import (
 type client struct {
 	idx      int
 	name     string
+	addr     string // the server it connects to
 	conn     *websocket.Conn
 	log      seqLog       // only touched by the reader goroutine until the run is over
 	maxSeen  atomic.Int64 // highest event seq seen, for the drain wait

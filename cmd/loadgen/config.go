@@ -15,6 +15,7 @@ import (
 // Config is everything the flags set.
 type Config struct {
 	Addr         string
+	ListenAddrs  []string // where listeners connect, spread in turn; empty: Addr
 	AllowRemote  bool
 	Name         string
 	Listeners    int
@@ -41,6 +42,15 @@ type Config struct {
 	Timeline     string // CSV file: one row per mutation acked, with its delivery times
 }
 
+// listenAddr is where listener i connects: the --listen-addrs in turn, else
+// --addr.
+func (c *Config) listenAddr(i int) string {
+	if len(c.ListenAddrs) == 0 {
+		return c.Addr
+	}
+	return c.ListenAddrs[i%len(c.ListenAddrs)]
+}
+
 // maxConns stays under the loopback ephemeral port range (32768-60999).
 const maxConns = 25000
 
@@ -56,6 +66,18 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 	var c Config
 	fs := cliflags.New("loadgen", usageText, stderr)
 	fs.StringVar(&c.Addr, "addr", "127.0.0.1:3000", "server host:port (loopback only unless --allow-remote)")
+	fs.Func("listen-addrs", "comma-separated host:port list the listeners connect to, in turn (default: --addr); writers use --addr. Delivery latency is also reported per address", func(v string) error {
+		c.ListenAddrs = nil
+		for _, a := range strings.Split(v, ",") {
+			if a = strings.TrimSpace(a); a != "" {
+				c.ListenAddrs = append(c.ListenAddrs, a)
+			}
+		}
+		if len(c.ListenAddrs) == 0 {
+			return errors.New("give at least one host:port")
+		}
+		return nil
+	})
 	fs.BoolVar(&c.AllowRemote, "allow-remote", false, "allow a non-loopback --addr (not allowed on our workplace)")
 	fs.StringVar(&c.Name, "name", "", "scenario label for the report (default l<listeners>-w<writers>)")
 	fs.IntVar(&c.Listeners, "listeners", 100, "listening WebSocket clients")
@@ -95,6 +117,11 @@ func parseFlags(args []string, stderr io.Writer) (Config, error) {
 func (c *Config) validate() error {
 	if err := checkAddr(c.Addr, c.AllowRemote); err != nil {
 		return err
+	}
+	for _, a := range c.ListenAddrs {
+		if err := checkAddr(a, c.AllowRemote); err != nil {
+			return fmt.Errorf("--listen-addrs: %w", err)
+		}
 	}
 	switch {
 	case c.Listeners < 0 || c.Writers < 0:

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -353,5 +354,38 @@ func TestProgressMarksTheDeliveryWindow(t *testing.T) {
 	defer fs.mu.Unlock()
 	if len(at) != 2 || at[0] > sending || at[1] <= delivered {
 		t.Errorf("state.get at progress offsets %v; want one before %d (sending) and one after %d (delivered)\n%s", at, sending, delivered, out)
+	}
+}
+
+// Listeners spread over --listen-addrs in turn and each address reports its
+// own delivery latency; the writers stay on --addr. The two addresses name
+// the same fake server, so every event reaches every listener.
+func TestEndToEndListenAddrs(t *testing.T) {
+	_, addr := newFakeServer(t)
+	_, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	other := net.JoinHostPort("localhost", port)
+	res := runAgainst(t, testConfig(t, addr, "--listen-addrs", addr+","+other))
+	if !res.CheckOK || res.Conns != 12 {
+		t.Fatalf("run not clean: %+v", res)
+	}
+	if len(res.DeliveryByAddr) != 2 {
+		t.Fatalf("delivery by address: %+v, want 2 addresses", res.DeliveryByAddr)
+	}
+	want := map[string]int{addr: 5 + 2, other: 5} // the 2 writers connect to --addr
+	var samples int64
+	for _, a := range res.DeliveryByAddr {
+		if a.Conns != want[a.Addr] {
+			t.Errorf("%s: %d connections, want %d", a.Addr, a.Conns, want[a.Addr])
+		}
+		if a.Samples != int64(a.Conns)*res.MutationsAcked || a.P50Ms <= 0 || a.MaxMs < a.P99Ms {
+			t.Errorf("%s: %+v with %d acked", a.Addr, a, res.MutationsAcked)
+		}
+		samples += a.Samples
+	}
+	if samples != res.DeliverySamples {
+		t.Errorf("samples per address add up to %d, want %d", samples, res.DeliverySamples)
 	}
 }

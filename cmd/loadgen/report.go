@@ -42,6 +42,10 @@ type Result struct {
 	DeliveryP90Ms   float64 `json:"delivery_p90_ms"`
 	DeliveryP99Ms   float64 `json:"delivery_p99_ms"`
 	DeliveryMaxMs   float64 `json:"delivery_max_ms"`
+	// With --listen-addrs: the connections to each address and the
+	// delivery latency they saw (the writers' connections count under
+	// --addr).
+	DeliveryByAddr []AddrDelivery `json:"delivery_by_addr,omitempty"`
 
 	PresenceFrames int64 `json:"presence_frames"` // received, all connections (read and discarded)
 
@@ -89,6 +93,18 @@ type Result struct {
 
 	Aborted string   `json:"aborted,omitempty"` // "deadline" or "interrupted"
 	Notes   []string `json:"notes,omitempty"`   // first error messages
+}
+
+// AddrDelivery is the delivery latency seen by the connections to one
+// server.
+type AddrDelivery struct {
+	Addr    string  `json:"addr"`
+	Conns   int     `json:"conns"`
+	Samples int64   `json:"samples"`
+	P50Ms   float64 `json:"p50_ms"`
+	P90Ms   float64 `json:"p90_ms"`
+	P99Ms   float64 `json:"p99_ms"`
+	MaxMs   float64 `json:"max_ms"`
 }
 
 func writeJSON(w io.Writer, r *Result) error {
@@ -174,6 +190,10 @@ func writeDetails(w io.Writer, r *Result) {
 		r.MutationsSent, r.SentPerS, r.MutationsAcked, r.MutationsFailed, formatCounts(r.SentByType))
 	fmt.Fprintf(w, "deliveries: %d (%d with latency), presence frames %d; connect %.1fs, writing %.1fs\n",
 		r.Deliveries, r.DeliverySamples, r.PresenceFrames, r.ConnectS, r.DurationS)
+	for _, a := range r.DeliveryByAddr {
+		fmt.Fprintf(w, "delivery via %s: %d connections, %d samples; latency ms p50 %s p90 %s p99 %s max %s\n",
+			a.Addr, a.Conns, a.Samples, fms(a.P50Ms), fms(a.P90Ms), fms(a.P99Ms), fms(a.MaxMs))
+	}
 	if r.Readers > 0 {
 		avg := 0.0
 		if r.Reads > 0 {

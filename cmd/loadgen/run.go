@@ -8,7 +8,9 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -24,7 +26,7 @@ type runner struct {
 	cfg      Config
 	start    time.Time
 	runID    string
-	dialer   *websocket.Dialer
+	dialers  map[string]*websocket.Dialer // by address: --addr and each of --listen-addrs
 	api      *apiClient
 	progress io.Writer
 
@@ -71,6 +73,17 @@ func (r *runner) logf(format string, args ...any) {
 	fmt.Fprintf(r.progress, "[loadgen %6.1fs] %s\n", time.Since(r.start).Seconds(), fmt.Sprintf(format, args...))
 }
 
+// dialersFor makes one dialer per address the run connects to.
+func dialersFor(cfg Config) map[string]*websocket.Dialer {
+	d := map[string]*websocket.Dialer{cfg.Addr: newDialer(cfg.Addr)}
+	for _, a := range cfg.ListenAddrs {
+		if d[a] == nil {
+			d[a] = newDialer(a)
+		}
+	}
+	return d
+}
+
 func newRunID() string {
 	var b [4]byte
 	if _, err := rand.Read(b[:]); err != nil {
@@ -87,7 +100,7 @@ func runLoad(ctx context.Context, cfg Config, progress io.Writer) (*Result, erro
 		cfg:      cfg,
 		start:    time.Now(),
 		runID:    newRunID(),
-		dialer:   newDialer(cfg.Addr),
+		dialers:  dialersFor(cfg),
 		api:      newAPIClient(cfg.Addr),
 		progress: progress,
 		errs:     map[string]int64{},
@@ -410,9 +423,10 @@ func (r *runner) connectAll(ctx context.Context) {
 }
 
 func (r *runner) connectOne(ctx context.Context, i int) {
-	c := &client{idx: i}
+	c := &client{idx: i, addr: r.cfg.Addr}
 	if i < r.cfg.Listeners {
 		c.name = "loadgen-l" + strconv.Itoa(i)
+		c.addr = r.cfg.listenAddr(i)
 	} else {
 		widx := i - r.cfg.Listeners
 		c.name = "loadgen-w" + strconv.Itoa(widx)
@@ -423,7 +437,7 @@ func (r *runner) connectOne(ctx context.Context, i int) {
 		c.w = newWriter(r, widx, inflight)
 		c.w.c = c
 	}
-	conn, wel, err := dial(ctx, r.dialer, r.cfg.Addr, c.name)
+	conn, wel, err := dial(ctx, r.dialers[c.addr], c.addr, c.name)
 	if err != nil {
 		if ctx.Err() == nil {
 			r.addErr(errCode(err, "connect_failed"), 1)
@@ -628,12 +642,19 @@ func (r *runner) writerResults(res *Result) (ackHist *histogram, lastAck int64, 
 // delivery latency of our own mutations.
 func (r *runner) clientResults(res *Result, final, writeStart int64, sends sendTimes) (delHist *histogram, windowDeliveries, lastDelivery int64) {
 	delHist = newHistogram()
+	byAddr := map[string]*addrDelivery{}
 	for _, c := range r.clients {
 		if c == nil {
 			res.ConnsFailed++
 			continue
 		}
 		res.Conns++
+		ad := byAddr[c.addr]
+		if ad == nil {
+			ad = &addrDelivery{hist: newHistogram()}
+			byAddr[c.addr] = ad
+		}
+		ad.conns++
 		alive := !c.dropped.Load()
 		if !alive {
 			res.Disconnects++
@@ -652,8 +673,12 @@ func (r *runner) clientResults(res *Result, final, writeStart int64, sends sendT
 			}
 			if sent, ok := sends.at(c.log.base + 1 + int64(i)); ok {
 				delHist.record(recv - sent)
+				ad.hist.record(recv - sent)
 			}
 		}
+	}
+	if len(r.cfg.ListenAddrs) > 0 {
+		res.DeliveryByAddr = deliveryByAddr(byAddr)
 	}
 	return delHist, windowDeliveries, lastDelivery
 }
@@ -672,6 +697,25 @@ func (res *Result) addGapCheck(g gapReport) {
 	if !g.ok() {
 		res.ClientsWithGaps++
 	}
+}
+
+// addrDelivery gathers the connections to one address and the delivery
+// latency they saw.
+type addrDelivery struct {
+	conns int
+	hist  *histogram
+}
+
+// deliveryByAddr reports each address's delivery latency, in address order.
+func deliveryByAddr(byAddr map[string]*addrDelivery) []AddrDelivery {
+	out := make([]AddrDelivery, 0, len(byAddr))
+	for addr, ad := range byAddr {
+		l := latencyOf(ad.hist)
+		out = append(out, AddrDelivery{Addr: addr, Conns: ad.conns, Samples: int64(ad.hist.count()),
+			P50Ms: l.P50, P90Ms: l.P90, P99Ms: l.P99, MaxMs: l.Max})
+	}
+	slices.SortFunc(out, func(a, b AddrDelivery) int { return strings.Compare(a.Addr, b.Addr) })
+	return out
 }
 
 func latencyOf(h *histogram) latency {
