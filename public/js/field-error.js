@@ -14,8 +14,8 @@ function errorOf(input) {
 
 /**
  * Shows `message` for `input` as the next sibling of `after` (default: the
- * input itself, or the form when the field shares a row with a button), and
- * keeps the focus in the field.
+ * input itself; the rename editor's input shares a line with the avatar,
+ * so its error goes after that line), and keeps the focus in the field.
  */
 export function showFieldError(input, message, after = input) {
   let el = errorOf(input);

@@ -18,7 +18,12 @@ export function setupPresenceStack(client, link) {
       .filter((u) => !me || personId(u) !== me)
       .map((u) => (u && u.name) || 'Anonymous')
       .sort((a, b) => a.localeCompare(b));
-    list.replaceChildren(...others.slice(0, MAX).map((name) => h('li', { title: name }, avatar(name))));
+    const shown = others.slice(0, MAX).map((name, i) => {
+      const li = h('li', { title: name }, avatar(name));
+      li.style.zIndex = String(MAX - i); // the first on top, as read
+      return li;
+    });
+    list.replaceChildren(...shown);
     const rest = others.length - MAX;
     more.hidden = rest <= 0;
     setText(more, rest > 0 ? `+${rest}` : '');

@@ -96,13 +96,13 @@ export class ItemsView {
     const name = nameEl.value.trim();
     const description = descEl.value.trim();
     if (!name) {
-      showFieldError(nameEl, 'Give the item a name first.', this.els.form);
+      showFieldError(nameEl, 'Give the item a name first.');
       return;
     }
     for (const [el, field, value] of [[nameEl, 'name', name], [descEl, 'description', description]]) {
       const problem = this.tooLong(field, value);
       if (problem) {
-        showFieldError(el, problem, this.els.form);
+        showFieldError(el, problem);
         return;
       }
     }

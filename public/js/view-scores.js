@@ -115,11 +115,11 @@ export class ScoresView {
     const input = this.input;
     const player = input.value.trim();
     if (!player) {
-      showFieldError(input, 'Enter a player name first.', this.els.form);
+      showFieldError(input, 'Enter a player name first.');
       return;
     }
     if (charCount(player) > this.maxPlayer) {
-      showFieldError(input, this.tooLong(), this.els.form);
+      showFieldError(input, this.tooLong());
       return;
     }
     // Whether the name is taken is the server's rule (contract: unique under
