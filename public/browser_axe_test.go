@@ -72,14 +72,16 @@ func TestBrowserAxe(t *testing.T) {
 		w.waitFor("the drawer", `document.querySelectorAll('[data-testid="history-entry"]').length > 0`)
 		checkAxe(t, w, src, "history drawer")
 	})
-	t.Run("reset dialog", func(t *testing.T) {
-		w := openWindow(t, srv, "Bob")
-		ready(w)
-		w.click(tid("reset-button"))
-		w.waitFor("the confirm dialog", `document.getElementById('confirm-dialog').open`)
-		checkAxe(t, w, src, "reset dialog")
-		w.click(tid("confirm-no"))
-	})
+	for _, theme := range []string{"light", "dark"} {
+		t.Run("reset dialog "+theme, func(t *testing.T) {
+			w := openWindow(t, srv, "Bob", withStorage("livedash.theme", theme))
+			ready(w)
+			w.click(tid("reset-button"))
+			w.waitFor("the confirm dialog", `document.getElementById('confirm-dialog').open`)
+			checkAxe(t, w, src, "reset dialog "+theme)
+			w.click(tid("confirm-no"))
+		})
+	}
 	t.Run("conflict note", func(t *testing.T) {
 		a := openWindow(t, srv, "Ann")
 		b := openWindow(t, srv, "Ben")
