@@ -182,7 +182,7 @@ export class ItemsView {
    * when a value that cannot be saved is dropped with a toast, there being
    * no field left to show the error under).
    */
-  commit(row, how) {
+  commit(row, how = { leaving: true }) {
     const ed = row.editor;
     if (!ed) return;
     const value = ed.input.value.trim();

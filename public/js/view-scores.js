@@ -185,7 +185,7 @@ export class ScoresView {
   }
 
   /** `how.leaving`: the editor lost the focus, so an error has no field to show under. */
-  async commitRename(row, how) {
+  async commitRename(row, how = { leaving: true }) {
     if (!row.editor) return;
     const value = row.editor.input.value.trim();
     const s = this.client.state.scores.get(row.id);
