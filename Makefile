@@ -5,7 +5,7 @@ RESET_ADDR = $(or $(ADDR),$(LIVEDASH_ADDR),127.0.0.1:3000)
 BIN     ?= bin/livedash
 FUZZTIME ?= 10s
 
-.PHONY: run build test test-short lint fuzz reset bench bench-peer soak clean cluster bench-cluster
+.PHONY: run build test test-short lint axe fuzz reset bench bench-peer soak clean cluster bench-cluster
 
 # The SQLite driver is cgo: the first build compiles SQLite's C source, several
 # minutes on a fresh machine with no output. $(call sqlite_note,FLAGS) says so
@@ -25,14 +25,26 @@ build:
 	CGO_ENABLED=1 $(GO) build -o $(BIN) .
 
 # Browser tests run when Chromium is installed and say so when they skip;
-# LIVEDASH_BROWSER=required (set by .ci/run) makes a missing browser fail.
-test: lint
+# LIVEDASH_BROWSER=required (set by .ci/run) makes a missing browser fail,
+# and missing axe-core too (the accessibility checks).
+test: lint axe
 	$(call sqlite_note,-race)
 	$(GO) test -race -count=1 -timeout 20m ./...
 
 test-short:
 	$(call sqlite_note,-race)
 	$(GO) test -race -count=1 -short ./...
+
+# axe-core, from npm, for the browser tests' accessibility checks only
+# (internal/axetest; never served). Installed from the lock file when it is
+# missing or the lock changed; npm's cache makes later installs offline.
+AXE_DIR = internal/axetest
+AXE_JS  = $(AXE_DIR)/node_modules/axe-core/axe.min.js
+axe: $(AXE_JS)
+$(AXE_JS): $(AXE_DIR)/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+		npm ci --prefix $(AXE_DIR) --no-audit --no-fund --loglevel=error && touch $@; \
+	else echo "make: npm not found (apt-get install -y npm): the accessibility checks will skip, or fail when required"; fi
 
 # go vet, staticcheck and goimports; both tools are pinned in go.mod's tool
 # block, so after the first module download they run offline. vet and

@@ -9,6 +9,7 @@ import { setupTheme } from './theme-toggle.js';
 import { setupBadge } from './badge.js';
 import { setupConnectionBanner } from './connection-banner.js';
 import { setupPresence } from './presence.js';
+import { setupPresenceStack } from './presence-stack.js';
 import { setupEditingMarks } from './editing-marks.js';
 import { setupReset } from './reset-button.js';
 import { loadClientId, loadName, paintMeChip, setupMeChip } from './identity.js';
@@ -18,6 +19,7 @@ import { HistoryPanel } from './history-panel.js';
 import { ScoreCharts } from './charts.js';
 import { takeCredential, forgetCredential, fetchAccess } from './credential.js';
 import { setupShare } from './share.js';
+import { setupRowKeys } from './row-keys.js';
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -91,6 +93,8 @@ async function main() {
   };
   historyFrom($('#score-list'), 'score', '.score-row');
   historyFrom($('#item-body'), 'item', '.item-row');
+  setupRowKeys($('#score-list'), '.score-row');
+  setupRowKeys($('#item-body'), '.item-row');
 
   let backfilled = false;
   client.addEventListener('snapshot', () => {
@@ -119,6 +123,7 @@ async function main() {
   setupBadge(client, $('#connection-badge'), $('#retry-now'));
   setupConnectionBanner(client, $('#conn-banner'));
   setupPresence(client, { count: $('#presence-count'), label: $('#presence-label'), list: $('#presence-list') });
+  setupPresenceStack(client, $('#presence-stack'));
   setupEditingMarks(client, { item: $('#item-body'), score: $('#score-list') });
   setupReset(client, activity, $('#reset-button'));
   setupMeChip(client, $('#me-button'));

@@ -1,8 +1,11 @@
 // An input in place of a displayed value, as in a spreadsheet: Enter or
-// leaving the field saves, Escape cancels. The views decide what saving
+// leaving the field saves (onSave gets {leaving: true} for the latter: a
+// value that cannot be saved is then dropped, as there is no field left to
+// show the error under), Escape cancels. The views decide what saving
 // means; this only swaps the elements and routes the keys.
 
 import { h } from './dom.js';
+import { clearFieldError } from './field-error.js';
 
 /**
  * Hides `display`, puts a focused input with `value` selected after it and
@@ -30,7 +33,7 @@ export function inlineEditor({ display, container, value, maxLength, label, test
   input.addEventListener('keydown', (e) => {
     if (e.key === 'Enter') {
       e.preventDefault();
-      onSave();
+      onSave({ leaving: false });
     } else if (e.key === 'Escape') {
       e.preventDefault();
       e.stopPropagation(); // an open dialog must not close too
@@ -41,7 +44,7 @@ export function inlineEditor({ display, container, value, maxLength, label, test
     // Later, so that a click on another control runs first, and a row moved
     // by a live update (which gives the focus back) does not count.
     setTimeout(() => {
-      if (open && document.activeElement !== input) onSave();
+      if (open && document.activeElement !== input) onSave({ leaving: true });
     }, 0);
   });
   input.focus();
@@ -54,6 +57,7 @@ export function inlineEditor({ display, container, value, maxLength, label, test
       if (!open) return false;
       open = false;
       const hadFocus = document.activeElement === input;
+      clearFieldError(input);
       input.remove();
       display.hidden = false;
       container.classList.remove('editing');

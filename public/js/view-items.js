@@ -6,6 +6,7 @@ import { flash, frameScheduler, setText } from './dom.js';
 import { toast } from './toast.js';
 import { copyText } from './clipboard.js';
 import { charCount } from './limits.js';
+import { showFieldError } from './field-error.js';
 import { inlineEditor } from './inline-edit.js';
 import { PendingEdits } from './item-edits.js';
 import { createItemRow, paintItemRow, paintConflict } from './item-row.js';
@@ -95,14 +96,15 @@ export class ItemsView {
     const name = nameEl.value.trim();
     const description = descEl.value.trim();
     if (!name) {
-      toast('Give the item a name first.', { kind: 'info' });
-      nameEl.focus();
+      showFieldError(nameEl, 'Give the item a name first.');
       return;
     }
-    const problem = this.tooLong('name', name) || this.tooLong('description', description);
-    if (problem) {
-      toast(problem);
-      return;
+    for (const [el, field, value] of [[nameEl, 'name', name], [descEl, 'description', description]]) {
+      const problem = this.tooLong(field, value);
+      if (problem) {
+        showFieldError(el, problem);
+        return;
+      }
     }
     nameEl.value = '';
     descEl.value = '';
@@ -141,7 +143,7 @@ export class ItemsView {
         row.editor.input.focus();
         return;
       }
-      this.commit(row); // finish the other field first
+      this.commit(row, { leaving: true }); // finish the other field first
       if (row.editor) return;
     }
     const it = this.client.state.items.get(row.id);
@@ -157,7 +159,7 @@ export class ItemsView {
       label: `${FIELDS[field].title} of item ${it.name}`,
       testid: field === 'name' ? 'item-name-input' : 'item-description-input',
       record: { client: this.client, type: 'item', id: row.id },
-      onSave: () => this.commit(row),
+      onSave: (how) => this.commit(row, how),
       onCancel: () => this.endEdit(row),
     });
     // The version the edit started from: saving over a newer one conflicts.
@@ -175,20 +177,23 @@ export class ItemsView {
     this.render();
   }
 
-  /** Saves the field being edited (Enter or leaving the field). */
-  commit(row) {
+  /**
+   * Saves the field being edited (Enter, or leaving the field: `how.leaving`,
+   * when a value that cannot be saved is dropped with a toast, there being
+   * no field left to show the error under).
+   */
+  commit(row, how = { leaving: true }) {
     const ed = row.editor;
     if (!ed) return;
     const value = ed.input.value.trim();
-    if (ed.field === 'name' && !value) {
-      toast('An item needs a name.', { kind: 'info' });
+    const problem = ed.field === 'name' && !value ? 'An item needs a name.' : this.tooLong(ed.field, value);
+    if (problem && how.leaving) {
+      toast(`${problem} It was not changed.`, { kind: 'info' });
       this.endEdit(row);
       return;
     }
-    const problem = this.tooLong(ed.field, value);
     if (problem) {
-      toast(problem);
-      ed.input.focus();
+      showFieldError(ed.input, problem);
       return;
     }
     if (value === ed.start) {

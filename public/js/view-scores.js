@@ -6,6 +6,7 @@ import { compareScores } from './records.js';
 import { frameScheduler, reducedMotion, setText } from './dom.js';
 import { toast } from './toast.js';
 import { charCount } from './limits.js';
+import { showFieldError } from './field-error.js';
 import { OptimisticScores } from './scores-state.js';
 import { Flip } from './flip.js';
 import { OrderHold } from './order-hold.js';
@@ -114,12 +115,11 @@ export class ScoresView {
     const input = this.input;
     const player = input.value.trim();
     if (!player) {
-      toast('Enter a player name first.', { kind: 'info' });
-      input.focus();
+      showFieldError(input, 'Enter a player name first.');
       return;
     }
     if (charCount(player) > this.maxPlayer) {
-      toast(this.tooLong());
+      showFieldError(input, this.tooLong());
       return;
     }
     // Whether the name is taken is the server's rule (contract: unique under
@@ -170,7 +170,7 @@ export class ScoresView {
       testid: 'score-rename-input',
       spellcheck: false,
       record: { client: this.client, type: 'score', id: row.id },
-      onSave: () => this.commitRename(row),
+      onSave: (how) => this.commitRename(row, how),
       onCancel: () => this.endRename(row),
     });
   }
@@ -184,7 +184,8 @@ export class ScoresView {
     this.render();
   }
 
-  async commitRename(row) {
+  /** `how.leaving`: the editor lost the focus, so an error has no field to show under. */
+  async commitRename(row, how = { leaving: true }) {
     if (!row.editor) return;
     const value = row.editor.input.value.trim();
     const s = this.client.state.scores.get(row.id);
@@ -192,14 +193,14 @@ export class ScoresView {
       this.endRename(row);
       return;
     }
-    if (!value) {
-      toast('A player needs a name.', { kind: 'info' });
+    const problem = !value ? 'A player needs a name.' : charCount(value) > this.maxPlayer ? this.tooLong() : '';
+    if (problem && how.leaving) {
+      toast(`${problem} The name was not changed.`, { kind: 'info' });
       this.endRename(row);
       return;
     }
-    if (charCount(value) > this.maxPlayer) {
-      toast(this.tooLong());
-      row.editor.input.focus();
+    if (problem) {
+      showFieldError(row.editor.input, problem, row.name.parentElement);
       return;
     }
     this.optimistic.renameSent(row.id, value);
