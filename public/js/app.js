@@ -16,6 +16,7 @@ import { toast } from './toast.js';
 import { OwnUndo, undoEvent } from './history.js';
 import { HistoryPanel } from './history-panel.js';
 import { ScoreCharts } from './charts.js';
+import { setupChartWindow } from './chart-window.js';
 import { takeCredential, forgetCredential, fetchAccess } from './credential.js';
 import { setupShare } from './share.js';
 
@@ -75,6 +76,7 @@ async function main() {
     onUndo: (ev) => undoEvent(client, ev, openHistory),
   });
   const charts = new ScoreCharts(client, { chart: $('#score-chart'), list: $('#score-list') });
+  setupChartWindow($('#chart-window'), (w) => charts.setWindow(w));
   const historyFrom = (list, kind, rowSel) => {
     const open = (e) => {
       const el = e.target.closest && e.target.closest('[data-action="history"]');
