@@ -67,6 +67,10 @@ func TestBrowserChartWindow(t *testing.T) {
 	w.waitFor("Alice's line ends at 42", lineEndShows(alice, 42))
 	srv.MustJSON(t, http.MethodPost, "/api/scores/1/increment", map[string]int{"by": 5}, http.StatusOK, nil)
 	w.waitFor("Alice's line ends at 47", lineEndShows(alice, 47))
+	// Bob draws level: two labels at one height are nudged apart.
+	const bob = 2 // 35 points
+	srv.MustJSON(t, http.MethodPost, "/api/scores/2/increment", map[string]int{"by": 12}, http.StatusOK, nil)
+	w.waitFor("Bob's line ends at 47 too, the labels apart", lineEndShows(bob, 47)+" && "+lineEndShows(alice, 47))
 
 	w.do("reload", chromedp.Reload())
 	w.waitLive(defaultWait)
