@@ -10,6 +10,7 @@ import { setupBadge } from './badge.js';
 import { setupConnectionBanner } from './connection-banner.js';
 import { setupPresence } from './presence.js';
 import { setupEditingMarks } from './editing-marks.js';
+import { setupLastChange } from './last-change.js';
 import { setupReset } from './reset-button.js';
 import { loadClientId, loadName, paintMeChip, setupMeChip } from './identity.js';
 import { toast } from './toast.js';
@@ -122,6 +123,7 @@ async function main() {
   setupConnectionBanner(client, $('#conn-banner'));
   setupPresence(client, { count: $('#presence-count'), label: $('#presence-label'), list: $('#presence-list') });
   setupEditingMarks(client, { item: $('#item-body'), score: $('#score-list') });
+  setupLastChange(client, { item: $('#item-body'), score: $('#score-list') });
   setupReset(client, activity, $('#reset-button'));
   setupMeChip(client, $('#me-button'));
   setupRole(client, access);
