@@ -11,6 +11,7 @@ import { setupConnectionBanner } from './connection-banner.js';
 import { setupPresence } from './presence.js';
 import { setupEditingMarks } from './editing-marks.js';
 import { setupLastChange } from './last-change.js';
+import { setupPendingItems } from './pending-items.js';
 import { setupReset } from './reset-button.js';
 import { loadClientId, loadName, paintMeChip, setupMeChip } from './identity.js';
 import { toast } from './toast.js';
@@ -124,6 +125,7 @@ async function main() {
   setupPresence(client, { count: $('#presence-count'), label: $('#presence-label'), list: $('#presence-list') });
   setupEditingMarks(client, { item: $('#item-body'), score: $('#score-list') });
   setupLastChange(client, { item: $('#item-body'), score: $('#score-list') });
+  setupPendingItems(client, $('#item-body'));
   setupReset(client, activity, $('#reset-button'));
   setupMeChip(client, $('#me-button'));
   setupRole(client, access);
