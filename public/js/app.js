@@ -11,12 +11,15 @@ import { setupConnectionBanner } from './connection-banner.js';
 import { setupPresence } from './presence.js';
 import { setupPresenceStack } from './presence-stack.js';
 import { setupEditingMarks } from './editing-marks.js';
+import { setupLastChange } from './last-change.js';
+import { setupPendingItems } from './pending-items.js';
 import { setupReset } from './reset-button.js';
 import { loadClientId, loadName, paintMeChip, setupMeChip } from './identity.js';
 import { toast } from './toast.js';
 import { OwnUndo, undoEvent } from './history.js';
 import { HistoryPanel } from './history-panel.js';
 import { ScoreCharts } from './charts.js';
+import { setupChartWindow } from './chart-window.js';
 import { takeCredential, forgetCredential, fetchAccess } from './credential.js';
 import { setupShare } from './share.js';
 import { setupRowKeys } from './row-keys.js';
@@ -77,6 +80,7 @@ async function main() {
     onUndo: (ev) => undoEvent(client, ev, openHistory),
   });
   const charts = new ScoreCharts(client, { chart: $('#score-chart'), list: $('#score-list') });
+  setupChartWindow($('#chart-window'), (w) => charts.setWindow(w));
   const historyFrom = (list, kind, rowSel) => {
     const open = (e) => {
       const el = e.target.closest && e.target.closest('[data-action="history"]');
@@ -125,6 +129,8 @@ async function main() {
   setupPresence(client, { count: $('#presence-count'), label: $('#presence-label'), list: $('#presence-list') });
   setupPresenceStack(client, $('#presence-stack'));
   setupEditingMarks(client, { item: $('#item-body'), score: $('#score-list') });
+  setupLastChange(client, { item: $('#item-body'), score: $('#score-list') });
+  setupPendingItems(client, $('#item-body'));
   setupReset(client, activity, $('#reset-button'));
   setupMeChip(client, $('#me-button'));
   setupRole(client, access);

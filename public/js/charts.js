@@ -1,12 +1,15 @@
-// Charts of the scoreboard: the leading players' points over time since the
-// last reset (a line chart), and a sparkline in every player row. uPlot
-// (vendor/uplot, MIT) draws them; the data comes from the score histories
-// (score.history), then from live events.
+// Charts of the scoreboard: the leading players' points over a time window
+// (the last 5, 15 or 60 minutes, or since the last reset: chart-window.js),
+// with each line's current value at its end, and a sparkline in every
+// player row over the same window. uPlot (vendor/uplot, MIT) draws them;
+// the data comes from the score histories (score.history), then from live
+// events, and is kept across reconnects.
 
 import uPlot from '../vendor/uplot/uPlot.esm.js';
 import { compareScores } from './records.js';
 import { frameScheduler } from './dom.js';
 import { playerColor } from './colors.js';
+import { agoLabel, agoSplits } from './chart-window.js';
 
 const LEADERS = 5;
 // Height of a one-line legend, until the plot can measure its own.
@@ -14,9 +17,8 @@ const LEGEND_GUESS = 26;
 const MIN_PLOT = 80;
 
 /**
- * A clock time for the time axis and the hover legend: hours and minutes,
- * with seconds only when the axis spans less than ten minutes; never the
- * milliseconds uPlot's default shows at fine scales (":41.000").
+ * A clock time for the hover legend: hours and minutes, with seconds when
+ * asked; never the milliseconds uPlot's default shows (":41.000").
  */
 export function clockTime(secs, withSeconds) {
   const opts = { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' };
@@ -51,6 +53,10 @@ function valueAt(s, t) {
 export class ScoreCharts {
   constructor(client, { chart, list }) {
     this.client = client;
+    this.window = 'reset'; // seconds shown, or 'reset' (setWindow)
+    this.resetAt = null; // when the last reset happened, if an event said so
+    this.range = [0, 0]; // the x-scale of the last render: [start, now]
+    this.ticker = null;
     this.el = chart;
     this.listEl = list;
     this.series = new Map(); // score id -> series
@@ -91,11 +97,14 @@ export class ScoreCharts {
       scores.map((s) =>
         this.client.history('score', s.id, 1000).then(
           (evs) => [s.id, seriesFromHistory(evs)],
-          () => [s.id, { v0: s.points, pts: [] }],
+          () => [s.id, { v0: s.points, pts: [], failed: true }],
         ),
       ),
-    );
+    ).then((pairs) => new Map(pairs));
     if (gen !== this.gen) return;
+    // A history that did not come (the connection dropped again) keeps the
+    // series the page already had: a reconnect must not empty the chart.
+    for (const [id, s] of loaded) if (s.failed && this.series.has(id)) loaded.set(id, this.series.get(id));
     this.series = new Map();
     for (const [id, s] of loaded) {
       const cur = this.client.state.scores.get(id);
@@ -108,6 +117,8 @@ export class ScoreCharts {
 
   onEvent(ev) {
     if (ev.type === 'state.reset') {
+      const at = Date.parse(ev.at) / 1000;
+      this.resetAt = Number.isFinite(at) ? at : Date.now() / 1000;
       this.series = new Map();
       for (const s of this.client.state.scores.values()) this.series.set(s.id, { v0: s.points, pts: [] });
       this.schedule();
@@ -128,14 +139,41 @@ export class ScoreCharts {
     return [...this.client.state.scores.values()].sort(compareScores).slice(0, LEADERS);
   }
 
-  /** x: every moment a leader changed, from a second before the first to now. */
-  data(ids) {
-    const ts = new Set();
-    for (const id of ids) for (const p of (this.series.get(id) || { pts: [] }).pts) ts.add(p.t);
+  /** Shows the last `w` seconds, or everything since the reset ('reset'). */
+  setWindow(w) {
+    this.window = w;
+    this.el.dataset.window = String(w);
+    // "now" moves: the window slides about two pixels at a time.
+    clearInterval(this.ticker);
+    const every = w === 'reset' ? 10000 : Math.min(10000, Math.max(1000, (w / 300) * 1000));
+    this.ticker = setInterval(() => {
+      if (!document.hidden) this.schedule();
+    }, every);
+    this.schedule();
+  }
+
+  /**
+   * The x-range shown, [start, now] in seconds. Since the reset, it starts
+   * at the earliest moment the page knows of after it (the reset event, a
+   * player's creation or first change), and spans at least a minute.
+   */
+  xRange() {
     const now = Date.now() / 1000;
-    const sorted = [...ts].sort((a, b) => a - b);
-    const first = sorted.length ? sorted[0] - 1 : now - 60;
-    const xs = [first, ...sorted, Math.max(now, sorted.length ? sorted[sorted.length - 1] : now)];
+    if (this.window !== 'reset') return [now - this.window, now];
+    let start = this.resetAt == null ? now : this.resetAt;
+    for (const s of this.client.state.scores.values()) {
+      const c = Date.parse(s.created_at) / 1000;
+      if (Number.isFinite(c) && c < start) start = c;
+    }
+    for (const s of this.series.values()) if (s.pts.length && s.pts[0].t < start) start = s.pts[0].t;
+    return [Math.min(start, now - 60), now];
+  }
+
+  /** x: the window's start, every moment a leader changed within it, and now. */
+  data(ids, [start, now] = this.range) {
+    const ts = new Set();
+    for (const id of ids) for (const p of (this.series.get(id) || { pts: [] }).pts) if (p.t > start && p.t < now) ts.add(p.t);
+    const xs = [start, ...[...ts].sort((a, b) => a - b), now];
     return [xs, ...ids.map((id) => xs.map((x) => valueAt(this.series.get(id) || { v0: null, pts: [] }, x)))];
   }
 
@@ -147,8 +185,14 @@ export class ScoreCharts {
     if (!this.el.dataset.loaded) return;
     const leaders = this.leaders();
     const ids = leaders.map((s) => s.id);
+    this.range = this.xRange();
     const data = this.data(ids);
     const key = leaders.map((s) => `${s.id}:${s.player}`).join(',');
+    this.plotIdList = ids;
+    const px = Math.round(parseFloat(getComputedStyle(this.el).fontSize) || 12);
+    this.labelH = Math.round(px * 1.3);
+    const digits = Math.max(2, ...leaders.map((s) => String(s.points).length));
+    this.labelRoom = Math.round(digits * px * 0.62 + px);
     if (!this.plot || this.plotIds !== key) {
       if (this.plot) {
         const old = this.plot.root.querySelector('.u-legend');
@@ -157,14 +201,19 @@ export class ScoreCharts {
       }
       this.plotIds = key;
       // Axis labels are drawn on the canvas: sized from the chart's CSS font
-      // size, so that they grow with the page (presentation mode on a TV).
-      const px = Math.round(parseFloat(getComputedStyle(this.el).fontSize) || 12);
+      // size (px above), so that they grow with the page (presentation mode
+      // on a TV).
       const font = `${px}px system-ui, sans-serif`;
       this.plot = new uPlot(
         {
           ...this.size(),
           class: 'leaders-chart',
-          scales: { x: { time: true } },
+          // The window, not the data, sets the x-scale: a series that just
+          // began (or a reconnect) must not shrink it to a second.
+          scales: { x: { time: false, range: () => this.range } },
+          // Room on the right for each line's current value (line-ends).
+          padding: [px, () => this.labelRoom, 0, 0],
+          hooks: { draw: [(u) => this.paintLineEnds(u)] },
           // live: hovering (or touching) the chart shows each leader's points
           // at that moment, and the time, in the legend.
           legend: { show: true, live: true },
@@ -175,15 +224,15 @@ export class ScoreCharts {
               grid: { stroke: 'rgba(128,128,128,0.15)' },
               ticks: { show: false },
               font,
-              size: Math.round(px * 4.2),
-              // Room for "19:01:47" between ticks, so that labels never overlap.
-              space: px * 7,
-              // Whole seconds and up: a label repeated for two ticks in one
-              // second would say nothing.
-              incrs: [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 14400, 43200, 86400],
+              size: Math.round(px * 3),
+              // Ticks count back from now in whole steps ("−4 min", "now"),
+              // with room for "−1 h 30" between them.
+              splits: (u, ai, min, max) => agoSplits(min, max, u.bbox.width / devicePixelRatio, px * 6),
               values: (u, splits) => {
-                const span = splits.length > 1 ? splits[splits.length - 1] - splits[0] : 0;
-                return splits.map((v) => clockTime(v, span < 600));
+                const max = u.scales.x.max;
+                const labels = splits.map((v) => agoLabel(max - v));
+                this.el.dataset.ticks = labels.join('|');
+                return labels;
               },
             },
             { stroke: 'currentColor', grid: { stroke: 'rgba(128,128,128,0.15)' }, ticks: { show: false }, font, size: Math.round(px * 3.7) },
@@ -215,12 +264,61 @@ export class ScoreCharts {
     } else {
       this.plot.setData(data);
     }
+    this.el.dataset.span = String(Math.round(this.plot.scales.x.max - this.plot.scales.x.min));
     this.el.dataset.lines = String(ids.length);
     // No players: say so instead of a bare grid.
     this.el.classList.toggle('chart-empty', ids.length === 0);
     this.el.dataset.points = String(data[0].length);
     this.el.setAttribute('aria-label', `Points over time of ${leaders.map((s) => s.player).join(', ')}`);
     this.paintSparks();
+  }
+
+  /**
+   * Each line's current value at its right end, marked in its colour, as text over
+   * the plot (the legend says the same to a screen reader). Labels that
+   * would overlap are nudged apart, keeping their order.
+   */
+  paintLineEnds(u) {
+    let layer = u.root.querySelector('.line-ends');
+    if (!layer) {
+      layer = document.createElement('div');
+      layer.className = 'line-ends';
+      layer.setAttribute('aria-hidden', 'true');
+      u.over.appendChild(layer);
+    }
+    const h = this.labelH;
+    const height = u.bbox.height / devicePixelRatio;
+    const labels = [];
+    for (let si = 1; si < u.series.length; si++) {
+      const ys = u.data[si];
+      const v = ys[ys.length - 1];
+      if (v == null) continue;
+      labels.push({ si, v, y: u.valToPos(v, 'y') });
+    }
+    labels.sort((a, b) => a.y - b.y);
+    // Down from the top, then back up from the bottom.
+    for (let i = 0; i < labels.length; i++) {
+      labels[i].y = Math.max(labels[i].y, i ? labels[i - 1].y + h : h / 2);
+    }
+    for (let i = labels.length - 1; i >= 0; i--) {
+      labels[i].y = Math.min(labels[i].y, i < labels.length - 1 ? labels[i + 1].y - h : height - h / 2);
+    }
+    const spans = layer.children;
+    while (spans.length > labels.length) layer.lastChild.remove();
+    while (spans.length < labels.length) {
+      const s = document.createElement('span');
+      s.className = 'line-end';
+      s.dataset.testid = 'line-end';
+      layer.appendChild(s);
+    }
+    labels.forEach((l, i) => {
+      const s = spans[i];
+      const id = this.plotIdList[l.si - 1];
+      s.textContent = String(l.v);
+      s.dataset.id = String(id);
+      s.style.borderColor = playerColor(id);
+      s.style.top = `${Math.round(l.y - h / 2)}px`;
+    });
   }
 
   /** A sparkline in every player row (rows are found by data-id). */

@@ -223,9 +223,9 @@ export class LivedashClient extends EventTarget {
     return this._pending.size;
   }
 
-  /** The requests sent or queued and not yet answered, oldest first: [{id, type}]. */
+  /** The requests sent or queued and not yet answered, oldest first: [{id, type, data}]. */
   queued() {
-    return [...this._pending.values()].map((e) => ({ id: e.id, type: e.type }));
+    return [...this._pending.values()].map((e) => ({ id: e.id, type: e.type, data: e.data }));
   }
 
   /**

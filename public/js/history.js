@@ -79,9 +79,14 @@ async function explain(client, ev, rec, err) {
   return undoRefusal(ev, err, since, client.me);
 }
 
+/** The key of the one toast about your own undo (toast.js). */
+const OWN_TOAST = 'own-undo';
+
 /**
- * Your own changes: a toast with "Undo" after each, and Ctrl+Z / Cmd+Z
- * (outside text fields) for the most recent one that can still be undone.
+ * Your own changes: one toast with "Undo" for the latest, updated in place
+ * by the next change and gone once its change is undone by any path; and
+ * Ctrl+Z / Cmd+Z (outside text fields), which walks back your changes
+ * newest first, one press at a time, skipping those no longer undoable.
  */
 export class OwnUndo {
   constructor(client, openHistory) {
@@ -90,6 +95,9 @@ export class OwnUndo {
     this.mine = []; // own undoable events, oldest first
     this.dismiss = null;
     this.offered = null; // the event the undo toast offers to undo
+    // Presses of Ctrl+Z run one after the other: each takes the newest
+    // change left once the one before has its answer.
+    this.presses = Promise.resolve();
     client.addEventListener('event', (e) => this.onEvent(e.detail.event));
     document.addEventListener('keydown', (e) => this.onKey(e));
   }
@@ -112,12 +120,12 @@ export class OwnUndo {
   }
 
   offer(ev) {
-    this.withdraw();
     this.offered = ev;
     const what = changeLines(ev).join(', ');
     this.dismiss = toast(`${actorName(ev.actor, this.client.me)}: ${what}`, {
       kind: 'info',
       timeout: 5000,
+      key: OWN_TOAST,
       testid: 'undo-toast',
       action: { label: 'Undo', run: () => this.undo(ev), testid: 'undo-toast-action' },
     });
@@ -141,7 +149,7 @@ export class OwnUndo {
     if (t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable)) return;
     if (document.querySelector('dialog[open]')) return;
     e.preventDefault();
-    this.undoLast();
+    this.presses = this.presses.then(() => this.undoLast());
   }
 
   /** Undoes the most recent own change that can still be undone. */
@@ -158,6 +166,8 @@ export class OwnUndo {
         }
       }
     }
-    toast('Nothing of yours left to undo.', { kind: 'info' });
+    // In the toast of your undo, so that more presses do not stack copies.
+    this.offered = null;
+    this.dismiss = toast('Nothing of yours left to undo.', { kind: 'info', key: OWN_TOAST, testid: 'undo-nothing' });
   }
 }

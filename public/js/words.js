@@ -181,3 +181,18 @@ export function undoRefusal(ev, err, since, me) {
   }
   return `Could not undo: ${(err && err.message) || err}`;
 }
+
+/**
+ * Who changed a record last and when, for its row: "Alice · just now",
+ * "You · 2 min", "A script · 3 h"; "" for the server's own changes (the
+ * demo data), which no one made. ago is in ms.
+ */
+export function lastChangeLine(ev, me, ago) {
+  if (bySelf(ev)) return '';
+  const m = Math.floor(Math.max(0, ago) / 60000);
+  let when = 'just now';
+  if (m >= 1440) when = `${Math.floor(m / 1440)} d`;
+  else if (m >= 60) when = `${Math.floor(m / 60)} h`;
+  else if (m >= 1) when = `${m} min`;
+  return `${actorName(ev.actor, me)} \u00b7 ${when}`;
+}
