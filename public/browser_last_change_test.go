@@ -21,8 +21,8 @@ func lastChangeIs(rowSel, kind, text string) string {
 
 // Each row says who changed it last and when: B sees "Alice · just now"
 // on the item Alice renamed and on the player she gave a point, A sees
-// "You"; after a reload (the snapshot has no authors) the page asks the
-// record's history; a row the demo data made, which no one changed, says
+// "You"; after a reload (the snapshot has no authors) the page reads the
+// log's latest events; a row the demo data made, which no one changed, says
 // nothing.
 func TestBrowserRowSaysWhoChangedIt(t *testing.T) {
 	needBrowser(t)
