@@ -96,11 +96,15 @@ pgstat_report() {
 }
 
 acked() { jq -r '.mutations_acked' "$DIR/$1.json"; }
+# deadlocks: PostgreSQL's count of deadlocks detected so far (each cost a
+# batch deadlock_timeout, 1 s, and a retry).
+deadlocks() { psql_ "SELECT pg_stat_clear_snapshot(); SELECT deadlocks FROM pg_stat_database WHERE datname = 'postgres'" | tail -1; }
 
 echo "== writes through one instance (4 writers on A, 32 in flight each); load $(cut -d' ' -f1-3 /proc/loadavg)"
 pgstat_reset; profile writes-one
 lg writes-one --addr "$A" --listeners 0 --writers 4 --depth 32
 pgstat_report writes-one "$(acked writes-one)"
+dl_one=$(deadlocks)
 echo "== writes spread over two instances (4 writers on A, 4 on B); load $(cut -d' ' -f1-3 /proc/loadavg)"
 pgstat_reset; profile writes-two
 lg writes-two-A --addr "$A" --listeners 0 --writers 4 --depth 32 &
@@ -108,6 +112,7 @@ wa=$!
 lg writes-two-B --addr "$B" --listeners 0 --writers 4 --depth 32
 wait $wa
 pgstat_report writes-two "$(( $(acked writes-two-A) + $(acked writes-two-B) ))"
+dl_two=$(deadlocks)
 for rate in 100 1000; do
   echo "== fan-out: 1,000 listeners, 500 on each instance, $rate mutations/s written on A; load $(cut -d' ' -f1-3 /proc/loadavg)"
   lg "fanout-$rate" --addr "$A" --listen-addrs "$A,$B" --listeners 1000 --writers 4 --rate "$rate"
@@ -133,5 +138,6 @@ row writes-one "writes, one instance (4x32 on A)"
 row writes-two-A "writes, two instances: A (4x32)"
 row writes-two-B "writes, two instances: B (4x32)"
 awk -v one="$one" -v a="$twoA" -v b="$twoB" 'BEGIN{printf "%-46s %10d   (2 vs 1: %.2fx)\n", "writes, two instances: A + B", a+b, (a+b)/one}'
+echo "PostgreSQL deadlocks detected: $dl_one after writes through one instance, $dl_two after writes over two (counted since the start; PGSTAT resets the count per scenario)"
 row fanout-100 "fan-out 1,000 listeners over 2, 100/s on A"
 row fanout-1000 "fan-out 1,000 listeners over 2, 1,000/s on A"
