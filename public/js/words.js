@@ -186,7 +186,7 @@ export function changeSummary(ev, me) {
 }
 
 // A long description would fill the toast: its start says which one it was.
-function clip(t, n = 40) {
+function clip(t, n = 48) {
   return t.length > n ? `${t.slice(0, n - 1)}\u2026` : t;
 }
 
