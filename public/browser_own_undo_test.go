@@ -59,23 +59,32 @@ func points(want map[string]int64) func(models.State) bool {
 	}
 }
 
-// Your own change's toast is one toast: the next change updates it in
-// place, it goes away once its change is undone (by Ctrl+Z or from the
-// feed), and pressing Ctrl+Z with nothing left says so once, not once per
-// press.
+// undoToastSays is a predicate: one toast is shown, the undo toast, and it
+// says text.
+func undoToastSays(text string) string {
+	return shownToasts(fmt.Sprintf(`ts.length === 1 && ts[0].dataset.testid === 'undo-toast' && ts[0].textContent.includes(%s)`, jsString(text)))
+}
+
+// Your own change's toast is one toast: it names the record it changed,
+// the next change updates it in place, it goes away once its change is
+// undone (by Ctrl+Z or from the feed), and pressing Ctrl+Z with nothing
+// left says so once, not once per press.
 func TestBrowserOneUndoToast(t *testing.T) {
 	needBrowser(t)
 	srv := apptest.MustStartServer(t)
 	a := openWindow(t, srv, "Alice")
 	a.waitStill()
+	demo := srv.State(t)
+	markers, _ := itemOf(demo.Items, 2)
+	phone, _ := itemOf(demo.Items, 3)
 
 	a.click(scoreRowSel("Carol") + " " + tid("score-inc-1"))
-	a.waitFor("the undo toast for +1", shownToasts(`ts.length === 1 && ts[0].dataset.testid === 'undo-toast' && ts[0].textContent.includes('+1 point')`))
+	a.waitFor("the undo toast for +1, naming Carol", undoToastSays("You: +1 point to Carol (28 \u2192 29)"))
 	// Marked, to tell the same toast from a new one.
 	eval[bool](a, `(document.querySelector('[data-testid="undo-toast"]:not(.leaving)').__first = true)`)
 	a.waitStill()
 	a.click(scoreRowSel("Dave") + " " + tid("score-inc-5"))
-	a.waitFor("the same toast, now for +5", shownToasts(`ts.length === 1 && ts[0].__first === true && ts[0].textContent.includes('+5 points') && !ts[0].textContent.includes('+1 point')`))
+	a.waitFor("the same toast, now for +5 to Dave", shownToasts(`ts.length === 1 && ts[0].__first === true && ts[0].textContent.includes('You: +5 points to Dave (21 \u2192 26)') && !ts[0].textContent.includes('+1 point')`))
 
 	a.ctrlZ()
 	waitServer(t, srv, "Dave back at 21", points(map[string]int64{"Dave": 21, "Carol": 29}))
@@ -86,7 +95,7 @@ func TestBrowserOneUndoToast(t *testing.T) {
 		it, _ := itemOf(st.Items, 2)
 		return it.Name == "Kettle"
 	})
-	a.waitFor("the undo toast for the rename", shownToasts(`ts.length === 1 && ts[0].dataset.testid === 'undo-toast'`))
+	a.waitFor("the undo toast for the rename, naming the item", undoToastSays("You: renamed item "+markers.Name+" to Kettle"))
 	a.click(activityUndo(st.Seq))
 	waitServer(t, srv, "the rename undone", func(s models.State) bool {
 		it, _ := itemOf(s.Items, 2)
@@ -105,6 +114,10 @@ func TestBrowserOneUndoToast(t *testing.T) {
 	if got := srv.State(t).Seq; got != st.Seq+2 {
 		t.Errorf("server at seq %d after the presses with nothing left, want %d", got, st.Seq+2)
 	}
+
+	// A deleted record is named by what it was.
+	a.click(itemRowSel(3) + " " + tid("item-delete"))
+	a.waitFor("the undo toast for the delete, naming the item", undoToastSays("You: deleted item "+phone.Name))
 }
 
 // Ctrl+Z walks back your own changes newest first, one per press, the

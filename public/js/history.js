@@ -3,7 +3,7 @@
 
 import { personId } from './ids.js';
 import { toast } from './toast.js';
-import { actorName, changeLines, undoRefusal } from './words.js';
+import { changeSummary, undoRefusal } from './words.js';
 
 /** Whether an event is a change of one record, which undo can take back. */
 export function undoable(ev) {
@@ -121,8 +121,7 @@ export class OwnUndo {
 
   offer(ev) {
     this.offered = ev;
-    const what = changeLines(ev).join(', ');
-    this.dismiss = toast(`${actorName(ev.actor, this.client.me)}: ${what}`, {
+    this.dismiss = toast(changeSummary(ev, this.client.me), {
       kind: 'info',
       timeout: 5000,
       key: OWN_TOAST,

@@ -42,8 +42,8 @@ export function setupLastChange(client, rows) {
 
   // The authors of the rows a snapshot brings, from the log's latest
   // events in one request. Not a history request per record: a page of a
-  // few hundred records would spend its connection's rate limit (100/s,
-  // burst 200) on them and have its own changes refused meanwhile. A record
+  // few hundred records would spend its connection's rate limit (--rate,
+  // --burst) on them and have its own changes refused meanwhile. A record
   // last changed before that window shows no line, nor does one the server
   // itself changed last (no actor: the demo data).
   const fill = async () => {

@@ -117,7 +117,8 @@ function formerly(prev, ev, field, id) {
 
 /**
  * What one event of a record changed, as short lines for the history
- * drawer and the undo toast ("name: Projector → Beamer", "+5 points"); the
+ * drawer, where the record is named above them ("name: Projector →
+ * Beamer", "+5 points"); the
  * record before comes from the event's own `before` (contract 1.1).
  */
 export function changeLines(ev) {
@@ -156,6 +157,37 @@ export function changeLines(ev) {
     default:
   }
   return lines;
+}
+
+/**
+ * A change for the undo toast: who, then what changed of which record, named
+ * as the feed names it, with the values where the feed has none: "You: +1
+ * point to Carol (28 → 29)", "You: renamed item Kettle to Teapot", "You:
+ * edited the description of Kettle (“Descale on Fridays” → “Descaled”)",
+ * "You: deleted item Projector". A toast has no row around it to say which.
+ */
+export function changeSummary(ev, me) {
+  const who = actorName(ev.actor, me);
+  const d = ev.data || {};
+  const b = ev.before || null;
+  if (ev.type === 'score.updated' && typeof ev.delta === 'number' && (!b || b.player === d.player)) {
+    const up = ev.delta >= 0;
+    const values = typeof d.points === 'number' ? ` (${d.points - ev.delta} \u2192 ${d.points})` : '';
+    return `${who}: ${up ? '+' : '\u2212'}${pts(Math.abs(ev.delta))} ${up ? 'to' : 'from'} ${d.player}${values}`;
+  }
+  const { parts } = sentence(ev, b, me);
+  const rest = parts[0] && parts[0].cls === 'who' ? parts.slice(1) : parts;
+  let text = `${who}:${rest.map((p) => (typeof p === 'string' ? p : p.t)).join('')}`;
+  if (ev.type === 'item.updated' && b && b.name === d.name && (b.description || '') !== (d.description || '')) {
+    const q = (t) => (t ? `\u201c${clip(t)}\u201d` : 'none');
+    text += ` (${q(b.description)} \u2192 ${q(d.description)})`;
+  }
+  return text;
+}
+
+// A long description would fill the toast: its start says which one it was.
+function clip(t, n = 48) {
+  return t.length > n ? `${t.slice(0, n - 1)}\u2026` : t;
 }
 
 /**
