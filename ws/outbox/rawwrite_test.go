@@ -83,3 +83,27 @@ func TestTryWriteAfterPastDeadline(t *testing.T) {
 		t.Fatalf("tryWrite = %d, %v; want 0, errWouldBlock", n, err)
 	}
 }
+
+// TestTryWriteToClosedPeerFails: once the peer has gone (its close, then
+// the reset our next write draws), a pool write reports the socket's error,
+// not errWouldBlock and not a count it did not write, so the connection is
+// closed instead of handed to writeBehind.
+func TestTryWriteToClosedPeerFails(t *testing.T) {
+	server, client := tcpPair(t)
+	o := &Outbox{pool: NewPool(testConfig()), raw: rawConnOf(server)}
+	client.Close()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		n, err := o.tryWrite([]byte("x"))
+		if err != nil {
+			if errors.Is(err, errWouldBlock) || n != 0 {
+				t.Fatalf("tryWrite to a closed peer = %d, %v; want 0 and the socket's error", n, err)
+			}
+			t.Logf("the socket's error: %v", err)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("writes to a closed peer kept succeeding for 5 s")
+		}
+	}
+}
