@@ -76,7 +76,7 @@ func (w *rawWrite) write(fd uintptr) bool {
 // the call returns as soon as the kernel has copied what fits, like any
 // function that runs for some microseconds. Announced, a ~20 µs loopback
 // write often outlasted sysmon's 20 µs tick while a broadcast kept it busy,
-// and sysmon took the P away mid-write: with the server pinned to one CPU
+// and sysmon could retake the P mid-write: with the server pinned to one CPU
 // (GOMAXPROCS 1) a 10,000-connection crowd made ~5,800 context switches a
 // second against ~750 raw, and used ~20 % more CPU (docs/BENCHMARKS.md).
 func writeNow(fd int, b []byte) (int, error) {
