@@ -336,6 +336,10 @@ func TestAccessRotationClosesOldConnections(t *testing.T) {
 		t.Fatalf("--rotate printed %q, not the new key", out)
 	}
 	for _, srv := range []*apptest.Server{a, b} {
+		// Each instance learns the new key at its next read of the keys
+		// (every 0.5 s): the instance whose read has not come yet still
+		// answers 401, as documented. Within the same 2 s it must not.
+		acceptsWithin(t, srv, fresh, 2*time.Second)
 		c := srv.Dial(t, "key="+fresh)
 		c.MustAck(string(models.QueryState), map[string]any{})
 		if status, raw := srv.Do(t, http.MethodGet, "/api/state", nil, bearer(fresh)); status != http.StatusOK {
@@ -401,4 +405,25 @@ func get(t *testing.T, c *http.Client, url, key string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// acceptsWithin waits until srv answers GET /api/state with key, and fails
+// if it has not within limit. It asks every 100 ms: each refusal counts
+// against the address's failed credentials (10 before 429), and a key read
+// every 0.5 s costs at most 6 of them.
+func acceptsWithin(t *testing.T, srv *apptest.Server, key string, limit time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		status, raw := srv.Do(t, http.MethodGet, "/api/state", nil, bearer(key))
+		if status == http.StatusOK {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%s still refuses the new key after %v: %d %s", srv.URL, limit, status, raw)
+		}
+		<-tick.C
+	}
 }
