@@ -86,9 +86,15 @@ export function setupLastChange(client, rows) {
     const row = rows[m[1]].querySelector(`.${m[1]}-row[data-id="${ev.data.id}"]`);
     if (row) paintRow(m[1], row);
   });
-  // Rows come and go as the views render (a frame later): each new row
-  // gets its line at once, before it is painted on screen.
-  const observer = new MutationObserver(paint);
+  // Rows come and go as the views render (a frame later): each row added
+  // (or moved) gets its line at once, before it is painted on screen; the
+  // rows left in place keep theirs.
+  const observer = new MutationObserver((records) => {
+    for (const r of records) {
+      const kind = r.target === rows.item ? 'item' : 'score';
+      for (const n of r.addedNodes) if (n.nodeType === 1 && n.matches(`.${kind}-row[data-id]`)) paintRow(kind, n);
+    }
+  });
   for (const container of Object.values(rows)) observer.observe(container, { childList: true });
   setInterval(() => {
     if (!document.hidden) paint();

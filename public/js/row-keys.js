@@ -5,9 +5,9 @@
 // row. Without this a player row alone took six tab stops.
 //
 // Rows are found by `rowSel` in `container`, controls by [data-action]
-// inside a row; the views build and rebuild rows, so tab stops are settled
-// again whenever rows change and before every Tab press (a role change can
-// hide the control that was the stop).
+// inside a row; the views add and move rows, so a row's tab stop is settled
+// when it is added, and every row's before every Tab press (a role change
+// can hide the control that was the stop).
 
 const KEYS = new Set(['ArrowLeft', 'ArrowRight', 'Home', 'End', 'ArrowUp', 'ArrowDown']);
 
@@ -64,6 +64,11 @@ export function setupRowKeys(container, rowSel) {
     },
     true,
   );
-  new MutationObserver(settleAll).observe(container, { childList: true });
+  // Only the rows a view adds (or moves) need settling; the others keep
+  // their stops. The views reuse rows, so an event that reorders the board
+  // costs the rows it moved, not a walk over all of them.
+  new MutationObserver((records) => {
+    for (const r of records) for (const n of r.addedNodes) if (n.nodeType === 1 && n.matches(rowSel)) settle(n);
+  }).observe(container, { childList: true });
   settleAll();
 }
