@@ -29,6 +29,7 @@ func (d *sqliteDialect) open(opts Options) (*gorm.DB, *gorm.DB, error) {
 	if d.lock, err = lockOwner(d.path); err != nil {
 		return nil, nil, err
 	}
+	keepSQLiteHeap()
 	write, err := openSQLite(d.path, opts.Synchronous, true, 1)
 	if err != nil {
 		return nil, nil, err
