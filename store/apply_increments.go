@@ -86,11 +86,15 @@ func pointsOutOfRange() error {
 
 // readsScores reports whether applying m may read or write scores other than
 // through pendingScores, so the batch must write its merged increments
-// first. Item mutations never touch scores; anything not listed does, so a
-// new mutation type is safe by default.
+// first. Item mutations never touch scores. A score create only inserts a
+// new row and checks its player against the others, which no increment
+// changes; were it to flush, the peer writes mix (a tenth score creates)
+// would cut a batch's increments into runs of about ten, each reading the
+// hot scores again. Anything not listed may touch a merged row, so a new
+// mutation type is safe by default.
 func readsScores(m models.Mutation) bool {
 	switch m.(type) {
-	case *models.IncrementScore, *models.CreateItem, *models.UpdateItem, *models.DeleteItem:
+	case *models.IncrementScore, *models.CreateScore, *models.CreateItem, *models.UpdateItem, *models.DeleteItem:
 		return false
 	}
 	return true

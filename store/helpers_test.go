@@ -10,8 +10,11 @@ import (
 	"reflect"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
+
+	"gorm.io/gorm"
 
 	"livedash/internal/pgtest"
 	"livedash/models"
@@ -381,4 +384,25 @@ func checkDeleteCommitted(tb testing.TB, s *Store, published []models.Event, res
 		tb.Errorf("ack data = %s, want id %d", res.Data, id)
 	}
 	checkPublished(tb, s, published, res, typ)
+}
+
+// countStatements counts the statements db sends from now on whose SQL
+// starts with prefix. Call it while the writer is parked (blockWriter): a
+// callback registered while a statement runs would race with it.
+func countStatements(tb testing.TB, db *gorm.DB, prefix string) *atomic.Int64 {
+	tb.Helper()
+	var n atomic.Int64
+	count := func(tx *gorm.DB) {
+		if strings.HasPrefix(tx.Statement.SQL.String(), prefix) {
+			n.Add(1)
+		}
+	}
+	name := "test:count " + prefix
+	if err := db.Callback().Raw().After("gorm:raw").Register(name, count); err != nil {
+		tb.Fatal(err)
+	}
+	if err := db.Callback().Row().After("gorm:row").Register(name, count); err != nil {
+		tb.Fatal(err)
+	}
+	return &n
 }

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"fmt"
 	"math"
 	"testing"
 
@@ -24,19 +25,23 @@ func TestIncrementsMergedInOneBatch(t *testing.T) {
 		points  int64 // the score after the step; unchecked for other records
 		version int64
 		code    models.Code // the step fails with this code
+		field   string      // and names this field ("by" if empty)
 	}{
 		{name: "first increment", m: &models.IncrementScore{ID: 1, By: 1}, points: start.Points + 1, version: v + 1},
 		{name: "merged increment", m: &models.IncrementScore{ID: 1, By: 2}, points: start.Points + 3, version: v + 2},
 		{name: "item between", m: &models.CreateItem{Name: "between"}},
 		{name: "merged after an item", m: &models.IncrementScore{ID: 1, By: 3}, points: start.Points + 6, version: v + 3},
-		{name: "update sees the merged version", m: &models.UpdateScore{ID: 1, Version: ptr(v + 3), Points: ptr[int64](100)}, points: 100, version: v + 4},
-		{name: "increment after the update", m: &models.IncrementScore{ID: 1, By: 5}, points: 105, version: v + 5},
+		{name: "score create between", m: &models.CreateScore{Player: "between"}},
+		{name: "score create taken", m: &models.CreateScore{Player: start.Player}, code: models.CodeConflict, field: "player"},
+		{name: "merged after score creates", m: &models.IncrementScore{ID: 1, By: 4}, points: start.Points + 10, version: v + 4},
+		{name: "update sees the merged version", m: &models.UpdateScore{ID: 1, Version: ptr(v + 4), Points: ptr[int64](100)}, points: 100, version: v + 5},
+		{name: "increment after the update", m: &models.IncrementScore{ID: 1, By: 5}, points: 105, version: v + 6},
 		{name: "overflow in memory", m: &models.IncrementScore{ID: 1, By: math.MaxInt64}, code: models.CodeInvalid},
-		{name: "after the overflow", m: &models.IncrementScore{ID: 1, By: -1}, points: 104, version: v + 6},
-		{name: "undo reads the merged row", m: &models.Undo{Seq: first + 6}, points: 105, version: v + 7},
-		{name: "increment after the undo", m: &models.IncrementScore{ID: 1, By: 10}, points: 115, version: v + 8},
+		{name: "after the overflow", m: &models.IncrementScore{ID: 1, By: -1}, points: 104, version: v + 7},
+		{name: "undo reads the merged row", m: &models.Undo{Seq: first + 8}, points: 105, version: v + 8},
+		{name: "increment after the undo", m: &models.IncrementScore{ID: 1, By: 10}, points: 115, version: v + 9},
 		{name: "increment of another score", m: &models.IncrementScore{ID: 2, By: 1}},
-		{name: "delete sees the merged version", m: &models.DeleteScore{ID: 1, Version: ptr(v + 8)}},
+		{name: "delete sees the merged version", m: &models.DeleteScore{ID: 1, Version: ptr(v + 9)}},
 	}
 
 	type outcome struct {
@@ -57,7 +62,11 @@ func TestIncrementsMergedInOneBatch(t *testing.T) {
 	for i, st := range steps {
 		o := <-outs[i]
 		if st.code != "" {
-			wantError(t, o.err, st.code, "by")
+			field := st.field
+			if field == "" {
+				field = "by"
+			}
+			wantError(t, o.err, st.code, field)
 			continue
 		}
 		if o.err != nil {
@@ -114,5 +123,39 @@ func TestMergedIncrementsAreStored(t *testing.T) {
 	res := mustMutate(t, s, &models.IncrementScore{ID: 1, By: 1})
 	if sc := decodeData[models.Score](t, res.Data); sc.Points != got.Points+1 || sc.Version != got.Version+1 {
 		t.Errorf("next batch: points %d version %d, want %d and %d", sc.Points, sc.Version, got.Points+1, got.Version+1)
+	}
+}
+
+// A score create between increments of a hot score does not write the
+// merged sum back: the writes mix has a tenth score creates, and a write-back
+// before each cut a batch's increments into runs. The batch below sends one
+// UPDATE that reads the score and one that writes the sum, however many
+// creates come between its increments.
+func TestScoreCreatesKeepIncrementsMerged(t *testing.T) {
+	s, _ := MustOpenStore(t, withSyncNormal())
+	start := mustStoredScore(t, s, 1)
+	release := blockWriter(t, s)
+	updates := countStatements(t, s.write, "UPDATE scores")
+
+	const rounds = 5
+	done := make(chan error, 2*rounds)
+	for i := range rounds {
+		for _, m := range []models.Mutation{&models.IncrementScore{ID: 1, By: 1}, &models.CreateScore{Player: fmt.Sprintf("new %d", i)}} {
+			if err := s.Submit(Origin{}, m, func(_ Result, err error) { done <- err }); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	release()
+	for range 2 * rounds {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := updates.Load(); n != 2 {
+		t.Errorf("the batch sent %d score UPDATEs, want 2 (read the score once, write the sum once)", n)
+	}
+	if got := mustStoredScore(t, s, 1); got.Points != start.Points+rounds || got.Version != start.Version+rounds {
+		t.Errorf("stored points %d version %d, want %d and %d", got.Points, got.Version, start.Points+rounds, start.Version+rounds)
 	}
 }
