@@ -72,7 +72,7 @@ func benchConns(tb testing.TB, h *Hub, n, queue int) []*conn {
 	pool := outbox.NewPool(outbox.Config{Writers: 1, WriteWait: time.Second, PingInterval: time.Hour, SendQueue: queue})
 	conns := make([]*conn, n)
 	for i := range conns {
-		c := &conn{Params: Params{Client: fmt.Sprintf("bench-%d", i), PublicID: fmt.Sprintf("p-bench-%d", i), Name: fmt.Sprintf("bench-%d", i)}}
+		c := &conn{identity: identity{Client: fmt.Sprintf("bench-%d", i), PublicID: fmt.Sprintf("p-bench-%d", i), Name: fmt.Sprintf("bench-%d", i)}}
 		pool.Open(&c.out, sockettest.Discard(tb))
 		if _, err := h.register(c); err != nil {
 			tb.Fatal(err)

@@ -126,7 +126,7 @@ func (h *Hub) register(c *conn) (int64, error) {
 	if h.closing {
 		return 0, errClosing
 	}
-	h.conns[c] = h.roster.Join(protocol.User{ID: c.PublicID, Name: c.Name, Role: c.Grant.Role})
+	h.conns[c] = h.roster.Join(protocol.User{ID: c.PublicID, Name: c.Name, Role: c.Role})
 	return h.seq, nil
 }
 
@@ -201,7 +201,7 @@ func (h *Hub) Revoke(role protocol.Role, version int64) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for c := range h.conns {
-		if c.Grant.KeyRole == role && c.Grant.KeyVersion != version {
+		if c.KeyRole == role && c.KeyVersion != version {
 			c.policyClose(reasonKeyRevoked)
 		}
 	}

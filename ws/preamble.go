@@ -11,16 +11,17 @@ import (
 
 // runPreamble sends the welcome and any replay on the goroutine that owns
 // the connection's writing turn from the start (see newConn), then releases
-// the turn, which writes what became due meanwhile.
-func (c *conn) runPreamble(ctx context.Context, welcomeSeq int64) {
-	since := int64(-1)
-	if c.Since != nil {
-		since = *c.Since
+// the turn, which writes what became due meanwhile. since and epoch are the
+// handshake's resume point (Params), which the connection does not keep.
+func (c *conn) runPreamble(ctx context.Context, welcomeSeq int64, since *int64, epoch string) {
+	from := int64(-1)
+	if since != nil {
+		from = *since
 	}
 	// Logged here, not on the reader's goroutine: logging takes stack, and
 	// the reader's stack lives as long as the connection.
-	c.logger().Info("connection opened", "since", since)
-	if err := c.preamble(ctx, welcomeSeq); err != nil {
+	c.logger().Info("connection opened", "since", from)
+	if err := c.preamble(ctx, welcomeSeq, since, epoch); err != nil {
 		if c.baseLog.Enabled(ctx, slog.LevelDebug) {
 			c.logger().Debug("preamble failed", "err", err)
 		}
@@ -32,12 +33,12 @@ func (c *conn) runPreamble(ctx context.Context, welcomeSeq int64) {
 // preamble writes the welcome and, for a resuming client, the events it
 // missed, straight from the log. Events after welcomeSeq are already queued
 // by the hub, so the replay stops there and nothing is sent twice.
-func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
-	welcome := protocol.Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, ID: c.PublicID, Name: c.Name, Role: c.Grant.Role}
-	if c.Since == nil {
+func (c *conn) preamble(ctx context.Context, welcomeSeq int64, since *int64, epoch string) error {
+	welcome := protocol.Welcome{Seq: welcomeSeq, Epoch: c.store.Epoch(), Client: c.Client, ID: c.PublicID, Name: c.Name, Role: c.Role}
+	if since == nil {
 		return c.out.Write(encodeData(protocol.TypeWelcome, welcome))
 	}
-	page, resumable, err := c.firstReplayPage(ctx, *c.Since, welcomeSeq)
+	page, resumable, err := c.firstReplayPage(ctx, *since, epoch, welcomeSeq)
 	if err != nil {
 		return err
 	}
@@ -53,14 +54,14 @@ func (c *conn) preamble(ctx context.Context, welcomeSeq int64) error {
 	if err := c.out.Write(encodeData(protocol.TypeWelcome, welcome)); err != nil {
 		return err
 	}
-	return c.replay(ctx, page, *c.Since+1, welcomeSeq)
+	return c.replay(ctx, page, *since+1, welcomeSeq)
 }
 
 // firstReplayPage reads the first events after since and tells whether the
 // client can resume: same epoch, not ahead of the log, and nothing it needs
 // pruned.
-func (c *conn) firstReplayPage(ctx context.Context, since, welcomeSeq int64) ([]models.Event, bool, error) {
-	if c.Epoch != c.store.Epoch() || since > welcomeSeq {
+func (c *conn) firstReplayPage(ctx context.Context, since int64, epoch string, welcomeSeq int64) ([]models.Event, bool, error) {
+	if epoch != c.store.Epoch() || since > welcomeSeq {
 		return nil, false, nil
 	}
 	if since == welcomeSeq {

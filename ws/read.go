@@ -169,8 +169,8 @@ func (c *conn) handle(ctx context.Context, msg []byte) {
 		c.replyError(req.ID, derr)
 		return
 	}
-	if need := protocol.RequestRole(req.Type); !c.Grant.Role.Allows(need) {
-		c.replyError(req.ID, protocol.Forbidden(c.Grant.Role, req.Type, need))
+	if need := protocol.RequestRole(req.Type); !c.Role.Allows(need) {
+		c.replyError(req.ID, protocol.Forbidden(c.Role, req.Type, need))
 		return
 	}
 	if req.Type == protocol.TypePresenceSet {

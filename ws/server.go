@@ -139,7 +139,7 @@ func (s *Server) serve(wc *websocket.Conn) {
 	if !ok {
 		return
 	}
-	go c.runPreamble(s.ctx, welcomeSeq)
+	go c.runPreamble(s.ctx, welcomeSeq, h.params.Since, h.params.Epoch)
 	readOn(h.hijack, c.ws.NetConn(), s.reader(c))
 }
 
