@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"errors"
+	"runtime"
 	"time"
 
 	"gorm.io/gorm"
@@ -40,9 +41,18 @@ func (s *Store) writer() {
 	}
 }
 
-// gather takes first and whatever else is waiting, up to MaxBatch.
+// gather takes first and whatever else is waiting, up to MaxBatch. When
+// nothing more is waiting it yields once and looks again: the connections'
+// readers that are ready to run hand in their requests meanwhile, which
+// matters most where the server has one CPU (GOMAXPROCS 1), as pinned in
+// the benchmarks. Under the peer writes load (128 mutations in flight) the
+// mean batch went from about 30 to about 64 mutations, and every commit
+// writes its pages to the WAL and fsyncs once whatever its size. With
+// nothing else runnable the yield returns at once, so a lone mutation
+// waits for nobody.
 func (s *Store) gather(first *request) []*request {
 	batch := append(make([]*request, 0, s.opts.MaxBatch), first)
+	yielded := false
 	for len(batch) < s.opts.MaxBatch {
 		select {
 		case r, ok := <-s.reqs:
@@ -51,7 +61,11 @@ func (s *Store) gather(first *request) []*request {
 			}
 			batch = append(batch, r)
 		default:
-			return batch
+			if yielded {
+				return batch
+			}
+			yielded = true
+			runtime.Gosched()
 		}
 	}
 	return batch
