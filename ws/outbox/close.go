@@ -104,14 +104,38 @@ func (o *Outbox) CloseCode() (int, string) {
 	return int(o.closeCode), o.reason
 }
 
-// Done is closed once the writing side is done for good (Closed).
-func (o *Outbox) Done() <-chan struct{} { return o.done }
+// Done is closed once the writing side is done for good (Closed). Its
+// channel is made by the first call, not when the outbox opens: only the
+// reader's last step waits on it, and an idle connection of a crowd would
+// hold its 96 bytes for all its life.
+func (o *Outbox) Done() <-chan struct{} {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.done == nil {
+		o.done = make(chan struct{})
+		if o.writesDone {
+			close(o.done)
+		}
+	}
+	return o.done
+}
+
+// markWritesDone closes Done's channel, or has its first call return a
+// closed one.
+func (o *Outbox) markWritesDone() {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.writesDone = true
+	if o.done != nil {
+		close(o.done)
+	}
+}
 
 // finishWrites closes the connection's writing side: what a graceful close
 // drains, the close frame, then the reader's last deadline. Its caller owns
 // the turn and never gives it up, so nothing is written after it.
 func (o *Outbox) finishWrites() {
-	defer close(o.done)
+	defer o.markWritesDone()
 	defer o.endReading()
 	if o.drain && o.Flush() != nil {
 		return

@@ -159,3 +159,39 @@ func TestFinalReadDeadlineWins(t *testing.T) {
 		})
 	}
 }
+
+// Done's channel is made by its first call: asked for before the writing
+// side ends, it closes then; asked for after, it is closed already.
+func TestDoneBeforeAndAfterTheEnd(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		early bool
+	}{{"asked before the end", true}, {"asked after the end", false}} {
+		t.Run(tc.name, func(t *testing.T) {
+			o, _ := open(t, NewPool(testConfig()), nil)
+			var done <-chan struct{}
+			if tc.early {
+				done = o.Done()
+				select {
+				case <-done:
+					t.Fatal("Done is closed while the writing side is open")
+				default:
+				}
+			}
+			o.Finish(4000, "end", false)
+			waitFor(t, "the writing side to end", func() bool {
+				o.mu.Lock()
+				defer o.mu.Unlock()
+				return o.writesDone
+			})
+			if !tc.early {
+				done = o.Done()
+			}
+			select {
+			case <-done:
+			case <-time.After(wait):
+				t.Fatal("Done never closed")
+			}
+		})
+	}
+}

@@ -18,7 +18,7 @@ type Outbox struct {
 	raw   syscall.RawConn // ws's socket, for the pool's writes; nil: not a socket (see rawConnOf)
 	queue sendQueue
 
-	mu        sync.Mutex // guards owned to pong
+	mu        sync.Mutex // guards owned to pong, writesDone and done
 	owned     bool       // a goroutine owns the writing turn
 	due       bool       // something may be due since the owner last looked
 	pingDue   bool       // the ping wheel asked for a ping
@@ -27,10 +27,13 @@ type Outbox struct {
 	pingSlot  uint8      // the ping wheel's slot, under the wheel's lock
 	closeCode uint16     // set once, before state becomes Closing; 0: no close frame
 	state     atomic.Uint32
-	pong      string
-	reason    string       // the close frame's reason, set with closeCode
-	finalRead atomic.Int64 // unix nanoseconds: the reader's last deadline, once writing is done
-	done      chan struct{}
+	// writesDone: finishWrites is over; Done's channel, made by its first
+	// call, is closed then.
+	writesDone bool
+	pong       string
+	reason     string        // the close frame's reason, set with closeCode
+	finalRead  atomic.Int64  // unix nanoseconds: the reader's last deadline, once writing is done
+	done       chan struct{} // nil until Done is called
 }
 
 // Enqueue queues frames in order, all or none, and reports whether the

@@ -55,7 +55,6 @@ func (p *Pool) Open(o *Outbox, ws *websocket.Conn) {
 	o.ws = ws
 	o.raw = rawConnOf(ws.NetConn())
 	o.owned = true
-	o.done = make(chan struct{})
 }
 
 // HandOff hands outboxes whose turn the caller took (Enqueue reported
