@@ -11,8 +11,10 @@ import (
 
 // pendingScores merges a batch's increments of the same score: the first
 // increment of a score writes it (the atomic UPDATE, which also locks the
-// row on PostgreSQL), later ones change the copy in memory, and one UPDATE
-// per changed score writes the sum back before anything else reads scores.
+// row on PostgreSQL), later ones change the copy in memory, and the sums
+// are written back before anything else reads scores (flush: one UPDATE per
+// changed score) or at the batch's end (on PostgreSQL all in its tail
+// statement, writeTail).
 // Each increment still gets its own event, seq and ack with the record as it
 // stood after it. Under the writes benchmark (70 % increments over a few hot
 // scores) this turns most of the writer's UPDATEs into map lookups.
@@ -69,6 +71,18 @@ func (p *pendingScores) flush(tx *gorm.DB) error {
 	}
 	clear(p.rows)
 	return nil
+}
+
+// dirty is the scores changed in memory since they were last written, for
+// a tail that writes them in one statement (writeTail).
+func (p *pendingScores) dirty() []models.Score {
+	var out []models.Score
+	for _, row := range p.rows {
+		if row.dirty {
+			out = append(out, row.score)
+		}
+	}
+	return out
 }
 
 // pointsFit reports whether points + by stays inside int64: SQLite would
