@@ -13,8 +13,8 @@ import (
 	"livedash/models"
 )
 
-// TestBackendsAgreeOnABatch runs one group commit that mixes every
-// mutation kind, with failures, repeats and log and score readers between
+// TestBackendsAgreeOnABatch runs group commits that mix every mutation
+// kind, with failures, repeats and log and score readers between
 // them, on SQLite and on PostgreSQL, and wants the same replies, the same
 // events at the same seqs and the same rows on both (timestamps aside):
 // PostgreSQL writes a batch's tail in one statement and SQLite in several,
@@ -38,8 +38,10 @@ func TestBackendsAgreeOnABatch(t *testing.T) {
 			t.Errorf("event %d:\n SQLite     %s\n PostgreSQL %s", i, sqlite.events[i], pg.events[i])
 		}
 	}
-	if sqlite.state != pg.state {
-		t.Errorf("rows:\n SQLite     %s\n PostgreSQL %s", sqlite.state, pg.state)
+	for i := range sqlite.states {
+		if sqlite.states[i] != pg.states[i] {
+			t.Errorf("rows after batch %d:\n SQLite     %s\n PostgreSQL %s", i+1, sqlite.states[i], pg.states[i])
+		}
 	}
 }
 
@@ -48,7 +50,7 @@ func TestBackendsAgreeOnABatch(t *testing.T) {
 type agreeRun struct {
 	replies []string
 	events  []string
-	state   string
+	states  []string // the rows after each batch
 }
 
 func runAgreeBatch(t *testing.T, path string) agreeRun {
@@ -61,10 +63,13 @@ func runAgreeBatch(t *testing.T, path string) agreeRun {
 	undone := mustMutate(t, s, &models.UpdateItem{ID: 3, Name: ptr("before the batch")}).Seq
 
 	remembered := Origin{Client: "agree-client-000001", RequestID: "r1", Remember: true}
-	steps := []struct {
+	type step struct {
 		origin Origin
 		m      models.Mutation
-	}{
+	}
+	// Two batches: the second opens with a reset, so the rows the first
+	// left are compared before the reset replaces them.
+	batches := [][]step{{
 		{remembered, &models.IncrementScore{ID: 1, By: 5}},
 		{Origin{}, &models.IncrementScore{ID: 1, By: 3}},
 		{Origin{}, &models.IncrementScore{ID: 999, By: 1}},
@@ -72,7 +77,10 @@ func runAgreeBatch(t *testing.T, path string) agreeRun {
 		{Origin{}, &models.UpdateItem{ID: 1, Name: ptr("one"), Version: ptr[int64](1)}},
 		{Origin{}, &models.UpdateItem{ID: 1, Description: ptr("stale"), Version: ptr[int64](1)}},
 		{Origin{}, &models.UpdateItem{ID: 999, Name: ptr("none")}},
+		{Origin{}, &models.UpdateItem{ID: 6, Name: ptr("not made yet")}},
 		{Origin{}, &models.CreateItem{Name: "made", Description: "in the batch"}},
+		{Origin{}, &models.UpdateItem{ID: 6, Description: ptr("changed in the batch"), Version: ptr[int64](1)}},
+		{Origin{}, &models.UpdateItem{ID: 6, Name: ptr("stale"), Version: ptr[int64](1)}},
 		{Origin{}, &models.DeleteItem{ID: 2}},
 		{Origin{}, &models.DeleteItem{ID: 2}},
 		{Origin{}, &models.CreateScore{Player: "Zed", Points: 3}},
@@ -88,51 +96,60 @@ func runAgreeBatch(t *testing.T, path string) agreeRun {
 		{remembered, &models.IncrementScore{ID: 1, By: 5}},
 		{Origin{Client: "agree-client-000001", RequestID: "r2", Remember: true}, &models.CreateItem{Name: ""}},
 		{Origin{}, &models.CreateItem{Name: "made too"}},
+		{Origin{}, &models.UpdateItem{ID: 7, Name: ptr("made, then renamed")}},
+		{Origin{}, &models.DeleteItem{ID: 7, Version: ptr[int64](1)}},
+		{Origin{}, &models.DeleteItem{ID: 7, Version: ptr[int64](2)}},
+		{Origin{}, &models.UpdateItem{ID: 7, Name: ptr("gone")}},
+		{Origin{}, &models.IncrementScore{ID: 999, By: 1}},
+		{Origin{}, &models.DeleteItem{ID: 999}},
 		{Origin{}, &models.IncrementScore{ID: 5, By: 4}},
+	}, {
 		{Origin{}, &models.ResetDemo{}},
 		{Origin{}, &models.IncrementScore{ID: 1, By: 2}},
 		{Origin{}, &models.UpdateItem{ID: 4, Description: ptr("after the reset")}},
 		{Origin{}, &models.IncrementScore{ID: 1, By: 2}},
-	}
+	}}
 
 	type outcome struct {
 		res Result
 		err error
 	}
-	release := blockWriter(t, s)
-	outs := make([]chan outcome, len(steps))
-	for i, st := range steps {
-		outs[i] = make(chan outcome, 1)
-		if err := s.Submit(st.origin, st.m, func(r Result, err error) { outs[i] <- outcome{r, err} }); err != nil {
-			t.Fatalf("submit %d (%T): %v", i, st.m, err)
-		}
-	}
-	release()
 	var run agreeRun
-	for i := range steps {
-		select {
-		case o := <-outs[i]:
-			var e *models.Error
-			switch {
-			case errors.As(o.err, &e):
-				run.replies = append(run.replies, string(e.Code)+" "+e.Field+": "+e.Message)
-			case o.err != nil:
-				t.Fatalf("reply %d: %v", i, o.err)
-			default:
-				run.replies = append(run.replies, jsonOf(t, map[string]any{"seq": o.res.Seq, "data": untimed(t, o.res.Data)}))
+	for _, steps := range batches {
+		release := blockWriter(t, s)
+		outs := make([]chan outcome, len(steps))
+		for i, st := range steps {
+			outs[i] = make(chan outcome, 1)
+			if err := s.Submit(st.origin, st.m, func(r Result, err error) { outs[i] <- outcome{r, err} }); err != nil {
+				t.Fatalf("submit %d (%T): %v", i, st.m, err)
 			}
-		case <-time.After(10 * time.Second):
-			t.Fatalf("timed out waiting for reply %d", i)
 		}
+		release()
+		for i := range steps {
+			select {
+			case o := <-outs[i]:
+				var e *models.Error
+				switch {
+				case errors.As(o.err, &e):
+					run.replies = append(run.replies, string(e.Code)+" "+e.Field+": "+e.Message)
+				case o.err != nil:
+					t.Fatalf("reply %d: %v", i, o.err)
+				default:
+					run.replies = append(run.replies, jsonOf(t, map[string]any{"seq": o.res.Seq, "data": untimed(t, o.res.Data)}))
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("timed out waiting for reply %d", i)
+			}
+		}
+		st := mustState(t, s)
+		run.states = append(run.states, jsonOf(t, map[string]any{"items": untimed(t, []byte(jsonOf(t, st.Items))),
+			"scores": untimed(t, []byte(jsonOf(t, st.Scores))), "seq": st.Seq}))
 	}
 	for _, e := range mustEvents(t, s, 0) {
 		run.events = append(run.events, jsonOf(t, map[string]any{"seq": e.Seq, "type": e.Type, "data": untimed(t, e.Data),
 			"actor": []any{e.ActorID != "", e.ActorName}, "delta": e.Delta, "record": []any{e.RecordType, e.RecordID},
 			"before": untimed(t, e.Before), "undo_of": e.UndoOf}))
 	}
-	st := mustState(t, s)
-	run.state = jsonOf(t, map[string]any{"items": untimed(t, []byte(jsonOf(t, st.Items))),
-		"scores": untimed(t, []byte(jsonOf(t, st.Scores))), "seq": st.Seq})
 	return run
 }
 

@@ -30,7 +30,11 @@ func insertEvents(tx *gorm.DB, events []models.Event, logSeq func(int64) int64) 
 // yet: the writer may be batches ahead of the publisher, which reads the
 // log when woken (its own NOTIFY too), and must find every event there.
 func (s *Store) pruneEvents(tx *gorm.DB, oldest int64, events []models.Event, last int64) (int64, error) {
-	from, upTo := s.pruneRange(oldest, events, last)
+	var first int64
+	if len(events) > 0 {
+		first = events[0].Seq
+	}
+	from, upTo := s.pruneRange(oldest, first, last)
 	if upTo < from {
 		return from, nil
 	}
@@ -42,10 +46,10 @@ func (s *Store) pruneEvents(tx *gorm.DB, oldest int64, events []models.Event, la
 
 // pruneRange is the chunk of events pruneEvents deletes, from..upTo
 // (upTo < from: none); from is also the oldest seq in the log if none is
-// deleted.
-func (s *Store) pruneRange(oldest int64, events []models.Event, last int64) (from, upTo int64) {
-	if oldest == 0 && len(events) > 0 {
-		oldest = events[0].Seq
+// deleted. first is the log seq of the batch's first event (0: none).
+func (s *Store) pruneRange(oldest, first, last int64) (from, upTo int64) {
+	if oldest == 0 {
+		oldest = first
 	}
 	keepFrom := min(last-s.opts.Retention+1, s.seq.Load()+1)
 	if oldest == 0 || oldest >= keepFrom {

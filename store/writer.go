@@ -86,7 +86,7 @@ func (s *Store) commit(reqs []*request) {
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		oldest = s.oldest
 		err = s.d.transaction(s.write, func(tx *gorm.DB, counter *int64) error {
-			t := &txn{db: tx, dialect: s.d, now: now}
+			t := &txn{db: tx, dialect: s.d, now: now, inMemory: counter != nil}
 			if counter != nil {
 				if err := b.seqs.fix(*counter); err != nil {
 					return err
@@ -96,10 +96,15 @@ func (s *Store) commit(reqs []*request) {
 			if err != nil {
 				return err
 			}
+			if t.inMemory {
+				if err := b.prefetch(t, remembered); err != nil {
+					return err
+				}
+			}
 			if err := b.applyAll(t, remembered); err != nil {
 				return err
 			}
-			if counter != nil {
+			if t.inMemory {
 				// The base is known: the whole tail is one statement.
 				oldest, err = s.writeTail(t, b, oldest)
 				return err
@@ -181,8 +186,10 @@ func (b *batch) settle(known int64) int64 {
 // applyAll applies each request in order, unless it repeats a remembered
 // (client, request id) or an earlier copy in this batch: those get the
 // first reply again. An error returned ends the transaction; a mutation's
-// own *models.Error is its reply. The merged increments still pending in
-// t.scores are the tail's to write.
+// own *models.Error is its reply. Before a mutation that reads what the
+// batch holds in memory (merged increments; on PostgreSQL also items and
+// events), the batch writes it; what is still held at the end is the
+// tail's to write.
 func (b *batch) applyAll(t *txn, remembered map[outcomeKey]reply) error {
 	firstInBatch := make(map[outcomeKey]int)
 	for i, r := range b.reqs {
@@ -204,14 +211,21 @@ func (b *batch) applyAll(t *txn, remembered map[outcomeKey]reply) error {
 				continue
 			}
 		}
-		if r.readsScores {
-			if err := t.scores.flush(t.db); err != nil {
+		switch {
+		case t.inMemory && (r.readsScores || r.readsItems || r.readsLog):
+			if err := b.pgWrite(t, nil, 0, -1); err != nil {
 				return err
 			}
-		}
-		if r.readsLog {
-			if err := b.flushEvents(t.db); err != nil {
-				return err
+		case !t.inMemory:
+			if r.readsScores {
+				if err := t.scores.flush(t.db); err != nil {
+					return err
+				}
+			}
+			if r.readsLog {
+				if err := b.flushEvents(t.db); err != nil {
+					return err
+				}
 			}
 		}
 		if err := b.apply(t, i); err != nil {
