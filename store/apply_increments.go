@@ -79,7 +79,7 @@ func (p *pendingScores) flush(tx *gorm.DB) error {
 }
 
 // dirty is the scores changed in memory since they were last written, for
-// a tail that writes them in one statement (writeTail).
+// a tail that writes them in one statement (pgWrite).
 func (p *pendingScores) dirty() []models.Score {
 	var out []models.Score
 	for _, row := range p.rows {

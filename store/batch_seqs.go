@@ -14,7 +14,7 @@ import "fmt"
 // reservation, or before any, by the counter's value read under its lock
 // (fix; PostgreSQL takes the lock first): then the batch knows its events'
 // log seqs before it reserves, and writes them in the same statement that
-// moves the counter (see pgTail).
+// moves the counter (see pgWrite).
 //
 // Invariants:
 //   - 0 <= placed <= own: own seqs 1..placed have their seq in the log,

@@ -12,7 +12,7 @@ import (
 // creates in one more. The mutations then apply to these rows in memory
 // (pendingItems, pendingScores) with the checks they make against the
 // database (not found, version, points range), and the batch writes what
-// they changed in its tail statement (pgTail): a batch of 60 mutations
+// they changed in its tail statement (pgWrite): a batch of 60 mutations
 // sent one statement per item mutation and per first increment of a score,
 // each a round trip while it held the counter's lock. A row not asked for
 // here, and every row after a mutation that reads the tables itself (see

@@ -115,7 +115,7 @@ func (d *postgresDialect) initLock(ctx context.Context) (func(), error) {
 // the lock first they cannot deadlock: the reservation at the end then
 // finds the row already locked by its own transaction. The value read under
 // the lock is the batch's base, so it knows its events' seqs before it
-// reserves and writes them in its tail statement (pgTail).
+// reserves and writes them in its tail statement (pgWrite).
 func (d *postgresDialect) transaction(write *gorm.DB, fn func(tx *gorm.DB, counter *int64) error) error {
 	return write.Transaction(func(tx *gorm.DB) error {
 		var seq int64

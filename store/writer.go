@@ -139,9 +139,10 @@ func (s *Store) commit(reqs []*request) {
 // flushEvents writes the batch's events that are not in the log yet, with
 // seqs taken from the counter row: the row stays locked until the commit,
 // so batches of all instances commit in seq order. A batch writes its
-// events at its end, in few statements (on PostgreSQL in its tail
-// statement, writeTail); a mutation that reads the log (undo) first
-// flushes the ones before it, so it sees every event that precedes its own.
+// events at its end, in few statements; a mutation that reads the log
+// (undo) first flushes the ones before it, so it sees every event that
+// precedes its own. On PostgreSQL pgWrite does this, with everything else
+// the batch holds, in one statement.
 func (b *batch) flushEvents(tx *gorm.DB) error {
 	n := b.seqs.unplaced()
 	if n == 0 {
