@@ -157,3 +157,57 @@ func TestBatchRoundTripsPostgres(t *testing.T) {
 		t.Errorf("%d outcomes stored, want the 10 remembered", outcomes)
 	}
 }
+
+// TestPrefetchTakesIDsOnlyForCreatesThatApply: a batch on PostgreSQL takes
+// its item creates' ids from the sequence up front, but none for a create
+// that will not apply (invalid, or the repeat of a remembered outcome), so
+// ids follow on from batch to batch as they do on SQLite.
+func TestPrefetchTakesIDsOnlyForCreatesThatApply(t *testing.T) {
+	if backend != "postgres" {
+		t.Skip("PostgreSQL only: ids taken up front")
+	}
+	s, _ := MustOpenStore(t, withSyncNormal())
+	first := Origin{Client: "prefetch-client-0001", RequestID: "r1", Remember: true}
+	invalid := Origin{Client: "prefetch-client-0001", RequestID: "r2", Remember: true}
+	batches := [][]struct {
+		origin Origin
+		m      models.Mutation
+		id     int64 // the created item's id; 0: the create fails
+	}{
+		{{first, &models.CreateItem{Name: "a"}, 6}, {invalid, &models.CreateItem{Name: ""}, 0}, {Origin{}, &models.CreateItem{Name: "b"}, 7}},
+		{{first, &models.CreateItem{Name: "a"}, 6}, {Origin{}, &models.CreateItem{Name: "c"}, 8}},
+		{{Origin{}, &models.CreateItem{Name: "d"}, 9}},
+	}
+	for bi, batch := range batches {
+		type outcome struct {
+			res Result
+			err error
+		}
+		release := blockWriter(t, s)
+		outs := make([]chan outcome, len(batch))
+		for i, st := range batch {
+			outs[i] = make(chan outcome, 1)
+			if err := s.Submit(st.origin, st.m, func(r Result, err error) { outs[i] <- outcome{r, err} }); err != nil {
+				t.Fatalf("batch %d, submit %d: %v", bi+1, i, err)
+			}
+		}
+		release()
+		for i, st := range batch {
+			select {
+			case o := <-outs[i]:
+				if st.id == 0 {
+					wantError(t, o.err, models.CodeInvalid, "name")
+					continue
+				}
+				if o.err != nil {
+					t.Fatalf("batch %d, create %d: %v", bi+1, i, o.err)
+				}
+				if got := decodeData[models.Item](t, o.res.Data).ID; got != st.id {
+					t.Errorf("batch %d, create %d: id %d, want %d", bi+1, i, got, st.id)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("batch %d: timed out waiting for reply %d", bi+1, i)
+			}
+		}
+	}
+}
