@@ -117,7 +117,7 @@ func OpenKeyring(ctx context.Context, path string) (*Keyring, error) {
 	var db *gorm.DB
 	var err error
 	if IsPostgres(path) {
-		db, err = (&postgresDialect{url: path}).openPool(1)
+		db, err = (&postgresDialect{url: path}).openPool(1, nil)
 	} else {
 		db, err = openSQLite(path, SyncFull, true, 1)
 	}

@@ -65,8 +65,13 @@ func findVersioned(t *txn, dest any, kind string, id int64, want *int64, current
 	if err := t.dialect.forUpdate(t.db).First(dest, id).Error; err != nil {
 		return notFound(err, kind, id)
 	}
-	if want != nil && *want != current() {
-		return models.Errorf(models.CodeConflict, "version", "%s %d is at version %d, not %d", kind, id, current(), *want)
+	return checkVersion(kind, id, want, current())
+}
+
+// checkVersion checks the optional expected version of a record at current.
+func checkVersion(kind string, id int64, want *int64, current int64) error {
+	if want != nil && *want != current {
+		return models.Errorf(models.CodeConflict, "version", "%s %d is at version %d, not %d", kind, id, current, *want)
 	}
 	return nil
 }

@@ -8,6 +8,9 @@ import (
 )
 
 func createItem(t *txn, m *models.CreateItem) (change, error) {
+	if ch, ok := t.items.create(t, m); ok {
+		return ch, nil
+	}
 	it := models.Item{Name: m.Name, Description: m.Description, Version: 1, CreatedAt: t.now, UpdatedAt: t.now}
 	if err := t.db.Create(&it).Error; err != nil {
 		return change{}, err
@@ -16,6 +19,9 @@ func createItem(t *txn, m *models.CreateItem) (change, error) {
 }
 
 func updateItem(t *txn, m *models.UpdateItem) (change, error) {
+	if ch, ok, err := t.items.update(t, m); ok {
+		return ch, err
+	}
 	if t.dialect.remoteRoundTrips() {
 		return updateItemOnce(t, m)
 	}
@@ -41,7 +47,9 @@ func updateItem(t *txn, m *models.UpdateItem) (change, error) {
 // Item updates were a fifth of the writes benchmark's mutations and their
 // SELECT ... FOR UPDATE and UPDATE two of every five statements a batch
 // sent. When no row comes back (no such item, or not at the expected
-// version), findVersioned, under the same lock, says which.
+// version), findVersioned, under the same lock, says which. A batch now
+// reads its items up front (prefetch) and updates them in memory; this is
+// the way of an update after the batch wrote them mid-way (pendingItems).
 func updateItemOnce(t *txn, m *models.UpdateItem) (change, error) {
 	var before, it models.Item
 	found, err := scanOne(t.db.Raw("WITH old AS (SELECT * FROM items WHERE id = ? FOR UPDATE) "+
@@ -67,6 +75,9 @@ func updateItemOnce(t *txn, m *models.UpdateItem) (change, error) {
 }
 
 func deleteItem(t *txn, m *models.DeleteItem) (change, error) {
+	if ch, ok, err := t.items.remove(m); ok {
+		return ch, err
+	}
 	return deleteRecord(t, itemKind(), m.ID, m.Version)
 }
 

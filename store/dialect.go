@@ -22,8 +22,10 @@ type dialect interface {
 	// when several instances start together.
 	initLock(ctx context.Context) (unlock func(), err error)
 	// transaction runs fn in one write transaction on write, the writer's
-	// handle.
-	transaction(write *gorm.DB, fn func(tx *gorm.DB) error) error
+	// handle. counter is the seq counter's value when the dialect read it
+	// under its lock at the start (PostgreSQL), nil when it did not: then
+	// the batch learns its seqs only at its reservation (batchSeqs).
+	transaction(write *gorm.DB, fn func(tx *gorm.DB, counter *int64) error) error
 	// forUpdate locks the rows a version check reads until the transaction
 	// ends, so two instances cannot both pass the same check.
 	forUpdate(tx *gorm.DB) *gorm.DB
@@ -75,7 +77,7 @@ func IsPostgres(db string) bool {
 
 func dialectFor(opts Options) dialect {
 	if IsPostgres(opts.Path) {
-		return &postgresDialect{url: opts.Path}
+		return &postgresDialect{url: opts.Path, tracer: opts.pgTracer}
 	}
 	return &sqliteDialect{path: opts.Path, log: opts.Logger}
 }

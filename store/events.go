@@ -30,18 +30,32 @@ func insertEvents(tx *gorm.DB, events []models.Event, logSeq func(int64) int64) 
 // yet: the writer may be batches ahead of the publisher, which reads the
 // log when woken (its own NOTIFY too), and must find every event there.
 func (s *Store) pruneEvents(tx *gorm.DB, oldest int64, events []models.Event, last int64) (int64, error) {
-	if oldest == 0 && len(events) > 0 {
-		oldest = events[0].Seq
+	var first int64
+	if len(events) > 0 {
+		first = events[0].Seq
+	}
+	from, upTo := s.pruneRange(oldest, first, last)
+	if upTo < from {
+		return from, nil
+	}
+	if err := tx.Exec("DELETE FROM events WHERE seq >= ? AND seq <= ?", from, upTo).Error; err != nil {
+		return from, err
+	}
+	return upTo + 1, nil
+}
+
+// pruneRange is the chunk of events pruneEvents deletes, from..upTo
+// (upTo < from: none); from is also the oldest seq in the log if none is
+// deleted. first is the log seq of the batch's first event (0: none).
+func (s *Store) pruneRange(oldest, first, last int64) (from, upTo int64) {
+	if oldest == 0 {
+		oldest = first
 	}
 	keepFrom := min(last-s.opts.Retention+1, s.seq.Load()+1)
 	if oldest == 0 || oldest >= keepFrom {
-		return oldest, nil
+		return oldest, oldest - 1
 	}
-	upTo := min(keepFrom-1, oldest+pruneChunk-1)
-	if err := tx.Exec("DELETE FROM events WHERE seq >= ? AND seq <= ?", oldest, upTo).Error; err != nil {
-		return oldest, err
-	}
-	return upTo + 1, nil
+	return oldest, min(keepFrom-1, oldest+pruneChunk-1)
 }
 
 // EventsSince returns up to limit events with seq > since, in order.

@@ -119,11 +119,11 @@ func escapePath(p string) string {
 // transactions there), which cost the writer a fifth of its time; with one
 // connection, plain statements between BEGIN and COMMIT are the same
 // transaction and keep GORM's prepared statements.
-func (d *sqliteDialect) transaction(write *gorm.DB, fn func(tx *gorm.DB) error) error {
+func (d *sqliteDialect) transaction(write *gorm.DB, fn func(tx *gorm.DB, counter *int64) error) error {
 	if err := write.Exec("BEGIN IMMEDIATE").Error; err != nil {
 		return err
 	}
-	if err := fn(write); err != nil {
+	if err := fn(write, nil); err != nil {
 		if rerr := write.Exec("ROLLBACK").Error; rerr != nil {
 			d.log.Error("rollback failed", "err", rerr)
 		}

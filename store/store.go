@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"livedash/models"
@@ -38,6 +39,9 @@ type Options struct {
 	// Feed receives every committed event, in seq order, after its
 	// transaction committed. It is the only way events leave the store.
 	Feed Feed
+	// pgTracer sees every statement the writer's connections send to
+	// PostgreSQL: the store's tests count a batch's round trips with it.
+	pgTracer pgx.QueryTracer
 }
 
 // Feed is whoever fans committed events out (the hub). Start is called

@@ -28,13 +28,17 @@ type Result struct {
 }
 
 type request struct {
+	mutation models.Mutation // nil for the store's own (tests')
 	origin   Origin
 	validate func() error // set when validation waits for the outcome lookup
 	apply    applyFunc
 	readsLog bool // the mutation reads the event log (undo): earlier events of its batch must be in it
 	// readsScores: the batch's merged increments must be written first.
 	readsScores bool
-	done        func(Result, error)
+	// readsItems: the batch's items in memory (PostgreSQL) must be
+	// written first.
+	readsItems bool
+	done       func(Result, error)
 }
 
 // Submit validates m and queues it for the writer. done is called from the
@@ -49,7 +53,8 @@ func (s *Store) Submit(origin Origin, m models.Mutation, done func(Result, error
 		return err
 	}
 	_, readsLog := m.(*models.Undo)
-	r := &request{origin: origin, apply: apply, done: done, readsLog: readsLog, readsScores: readsScores(m)}
+	r := &request{mutation: m, origin: origin, apply: apply, done: done, readsLog: readsLog,
+		readsScores: readsScores(m), readsItems: readsItems(m)}
 	if origin.Remember {
 		r.validate = m.Validate
 	} else if err := m.Validate(); err != nil {

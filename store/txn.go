@@ -17,6 +17,14 @@ type txn struct {
 	now time.Time
 	// scores holds the batch's merged increments (see pendingScores).
 	scores pendingScores
+	// items holds the items read up front and changed in memory
+	// (PostgreSQL; see pendingItems).
+	items pendingItems
+	// inMemory: the base seq is known (the counter was read under its
+	// lock), so the batch reads its rows up front, applies to them in
+	// memory and writes everything in one statement at its end, and before
+	// a mutation that reads the tables or the log (pgWrite).
+	inMemory bool
 }
 
 // guardUnique runs fn, which may break a unique index, and turns that into

@@ -99,13 +99,31 @@ func (s *Store) commit(reqs []*request) {
 		b = &batch{reqs: reqs, replies: make([]reply, len(reqs)), fresh: make([]bool, len(reqs))}
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		oldest = s.oldest
-		err = s.d.transaction(s.write, func(tx *gorm.DB) error {
-			t := &txn{db: tx, dialect: s.d, now: now}
+		err = s.d.transaction(s.write, func(tx *gorm.DB, counter *int64) error {
+			t := &txn{db: tx, dialect: s.d, now: now, inMemory: counter != nil}
+			if counter != nil {
+				if err := b.seqs.fix(*counter); err != nil {
+					return err
+				}
+			}
 			remembered, err := findOutcomes(tx, reqs)
 			if err != nil {
 				return err
 			}
+			if t.inMemory {
+				if err := b.prefetch(t, remembered); err != nil {
+					return err
+				}
+			}
 			if err := b.applyAll(t, remembered); err != nil {
+				return err
+			}
+			if t.inMemory {
+				// The base is known: the whole tail is one statement.
+				oldest, err = s.writeTail(t, b, oldest)
+				return err
+			}
+			if err := t.scores.flush(tx); err != nil {
 				return err
 			}
 			if err := b.flushEvents(tx); err != nil {
@@ -133,11 +151,12 @@ func (s *Store) commit(reqs []*request) {
 }
 
 // flushEvents writes the batch's events that are not in the log yet, with
-// seqs taken from the counter row as late as it can: the row stays locked
-// until the commit, so batches of all instances commit in seq order and
-// hold the lock only for their tails. A batch writes its events at its end,
-// in few statements; a mutation that reads the log (undo) first flushes the
-// ones before it, so it sees every event that precedes its own.
+// seqs taken from the counter row: the row stays locked until the commit,
+// so batches of all instances commit in seq order. A batch writes its
+// events at its end, in few statements; a mutation that reads the log
+// (undo) first flushes the ones before it, so it sees every event that
+// precedes its own. On PostgreSQL pgWrite does this, with everything else
+// the batch holds, in one statement.
 func (b *batch) flushEvents(tx *gorm.DB) error {
 	n := b.seqs.unplaced()
 	if n == 0 {
@@ -182,7 +201,10 @@ func (b *batch) settle(known int64) int64 {
 // applyAll applies each request in order, unless it repeats a remembered
 // (client, request id) or an earlier copy in this batch: those get the
 // first reply again. An error returned ends the transaction; a mutation's
-// own *models.Error is its reply.
+// own *models.Error is its reply. Before a mutation that reads what the
+// batch holds in memory (merged increments; on PostgreSQL also items and
+// events), the batch writes it; what is still held at the end is the
+// tail's to write.
 func (b *batch) applyAll(t *txn, remembered map[outcomeKey]reply) error {
 	firstInBatch := make(map[outcomeKey]int)
 	for i, r := range b.reqs {
@@ -204,21 +226,28 @@ func (b *batch) applyAll(t *txn, remembered map[outcomeKey]reply) error {
 				continue
 			}
 		}
-		if r.readsScores {
-			if err := t.scores.flush(t.db); err != nil {
+		switch {
+		case t.inMemory && (r.readsScores || r.readsItems || r.readsLog):
+			if err := b.pgWrite(t, nil, 0, -1); err != nil {
 				return err
 			}
-		}
-		if r.readsLog {
-			if err := b.flushEvents(t.db); err != nil {
-				return err
+		case !t.inMemory:
+			if r.readsScores {
+				if err := t.scores.flush(t.db); err != nil {
+					return err
+				}
+			}
+			if r.readsLog {
+				if err := b.flushEvents(t.db); err != nil {
+					return err
+				}
 			}
 		}
 		if err := b.apply(t, i); err != nil {
 			return err
 		}
 	}
-	return t.scores.flush(t.db)
+	return nil
 }
 
 // apply runs request i and records its reply, event and outcome.

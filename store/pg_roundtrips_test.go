@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"livedash/models"
+)
+
+// statementLog records every statement the writer's connections send to
+// PostgreSQL, in the order they were sent (a pgx.QueryTracer): each is a
+// round trip.
+type statementLog struct {
+	mu   sync.Mutex
+	sent []sentStatement
+}
+
+type sentStatement struct {
+	conn *pgx.Conn
+	sql  string
+}
+
+func (l *statementLog) TraceQueryStart(ctx context.Context, conn *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.sent = append(l.sent, sentStatement{conn, strings.Join(strings.Fields(data.SQL), " ")})
+	return ctx
+}
+
+func (l *statementLog) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// transactions are the statements of every committed transaction, begin
+// and commit included, in the order the transactions committed.
+func (l *statementLog) transactions() [][]string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var txs [][]string
+	open := make(map[*pgx.Conn][]string)
+	for _, st := range l.sent {
+		cur, ok := open[st.conn]
+		switch {
+		case strings.HasPrefix(strings.ToLower(st.sql), "begin"):
+			open[st.conn] = []string{st.sql}
+		case ok:
+			cur = append(cur, st.sql)
+			open[st.conn] = cur
+			if strings.EqualFold(st.sql, "commit") {
+				txs = append(txs, cur)
+				delete(open, st.conn)
+			}
+		}
+	}
+	return txs
+}
+
+// TestBatchRoundTripsPostgres: a group commit on PostgreSQL sends the same
+// few statements however many mutations, items, scores, events and
+// outcomes it has: it reads and locks its items and scores and takes its
+// new items' ids up front, one statement each, applies in memory, and
+// writes everything in one statement at its end. The batch below has 40
+// increments over 3 scores, 10 item updates, 4 item creates, 10 mutations
+// remembered under a client id, and failures between them.
+func TestBatchRoundTripsPostgres(t *testing.T) {
+	if backend != "postgres" {
+		t.Skip("PostgreSQL only: counts round trips")
+	}
+	log := &statementLog{}
+	s, _ := MustOpenStore(t, withSyncNormal(), func(o *Options) { o.pgTracer = log })
+
+	var ms []models.Mutation
+	var origins []Origin
+	add := func(o Origin, m models.Mutation) { ms, origins = append(ms, m), append(origins, o) }
+	for i := range 40 {
+		add(Origin{}, &models.IncrementScore{ID: int64(i%3 + 1), By: 1})
+		if i%4 == 0 {
+			add(Origin{Client: "roundtrips-client-0001", RequestID: fmt.Sprint("u", i), Remember: true},
+				&models.UpdateItem{ID: int64(i%5 + 1), Name: ptr("renamed")})
+		}
+		if i%10 == 1 {
+			add(Origin{}, &models.CreateItem{Name: "new"})
+		}
+		if i%10 == 2 {
+			// Failures: a missing score, a stale item version.
+			add(Origin{}, &models.IncrementScore{ID: 999, By: 1})
+			add(Origin{}, &models.UpdateItem{ID: 1, Version: ptr[int64](999), Name: ptr("x")})
+		}
+	}
+
+	release := blockWriter(t, s)
+	earlier := len(log.transactions())
+	errs := make(chan error, len(ms))
+	for i, m := range ms {
+		if err := s.Submit(origins[i], m, func(_ Result, err error) { errs <- err }); err != nil {
+			t.Fatalf("submit %d: %v", i, err)
+		}
+	}
+	release()
+	failed := 0
+	for range ms {
+		select {
+		case err := <-errs:
+			if err != nil {
+				failed++
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("timed out waiting for the batch's replies")
+		}
+	}
+	if failed != 8 {
+		t.Fatalf("%d mutations failed, want the 8 made to fail", failed)
+	}
+
+	var batch []string
+	for _, tx := range log.transactions()[earlier:] {
+		if len(tx) > len(batch) {
+			batch = tx
+		}
+	}
+	// begin, the counter's lock, the outcome lookup, the items, the
+	// scores, the new items' ids, the tail, commit.
+	if want := 8; len(batch) != want {
+		t.Errorf("the batch sent %d statements, want %d:\n%s", len(batch), want, strings.Join(batch, "\n"))
+	}
+	tails := 0
+	for _, q := range batch {
+		if strings.HasPrefix(q, "WITH s AS (") {
+			tails++
+		}
+	}
+	if tails != 1 {
+		t.Errorf("the batch sent %d tail statements, want 1", tails)
+	}
+	// The tail wrote what the replies said: the merged sums, the events and
+	// the outcomes.
+	st := mustState(t, s)
+	for _, sc := range st.Scores {
+		if want := map[int64]int64{1: 42 + 14, 2: 35 + 13, 3: 28 + 13}[sc.ID]; want != 0 && sc.Points != want {
+			t.Errorf("score %d has %d points, want %d", sc.ID, sc.Points, want)
+		}
+	}
+	evs := mustEvents(t, s, 0)
+	checkConsecutive(t, "events", evs, 1)
+	if got, want := len(evs), 1+len(ms)-failed; got != want {
+		t.Errorf("%d events in the log, want %d", got, want)
+	}
+	var outcomes int64
+	if err := s.write.Model(&models.Outcome{}).Count(&outcomes).Error; err != nil {
+		t.Fatal(err)
+	}
+	if outcomes != 10 {
+		t.Errorf("%d outcomes stored, want the 10 remembered", outcomes)
+	}
+}
+
+// TestPrefetchTakesIDsOnlyForCreatesThatApply: a batch on PostgreSQL takes
+// its item creates' ids from the sequence up front, but none for a create
+// that will not apply (invalid, or the repeat of a remembered outcome), so
+// ids follow on from batch to batch as they do on SQLite.
+func TestPrefetchTakesIDsOnlyForCreatesThatApply(t *testing.T) {
+	if backend != "postgres" {
+		t.Skip("PostgreSQL only: ids taken up front")
+	}
+	s, _ := MustOpenStore(t, withSyncNormal())
+	first := Origin{Client: "prefetch-client-0001", RequestID: "r1", Remember: true}
+	invalid := Origin{Client: "prefetch-client-0001", RequestID: "r2", Remember: true}
+	batches := [][]struct {
+		origin Origin
+		m      models.Mutation
+		id     int64 // the created item's id; 0: the create fails
+	}{
+		{{first, &models.CreateItem{Name: "a"}, 6}, {invalid, &models.CreateItem{Name: ""}, 0}, {Origin{}, &models.CreateItem{Name: "b"}, 7}},
+		{{first, &models.CreateItem{Name: "a"}, 6}, {Origin{}, &models.CreateItem{Name: "c"}, 8}},
+		{{Origin{}, &models.CreateItem{Name: "d"}, 9}},
+	}
+	for bi, batch := range batches {
+		type outcome struct {
+			res Result
+			err error
+		}
+		release := blockWriter(t, s)
+		outs := make([]chan outcome, len(batch))
+		for i, st := range batch {
+			outs[i] = make(chan outcome, 1)
+			if err := s.Submit(st.origin, st.m, func(r Result, err error) { outs[i] <- outcome{r, err} }); err != nil {
+				t.Fatalf("batch %d, submit %d: %v", bi+1, i, err)
+			}
+		}
+		release()
+		for i, st := range batch {
+			select {
+			case o := <-outs[i]:
+				if st.id == 0 {
+					wantError(t, o.err, models.CodeInvalid, "name")
+					continue
+				}
+				if o.err != nil {
+					t.Fatalf("batch %d, create %d: %v", bi+1, i, o.err)
+				}
+				if got := decodeData[models.Item](t, o.res.Data).ID; got != st.id {
+					t.Errorf("batch %d, create %d: id %d, want %d", bi+1, i, got, st.id)
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatalf("batch %d: timed out waiting for reply %d", bi+1, i)
+			}
+		}
+	}
+}
