@@ -60,6 +60,10 @@ func mergedIncrement(t *txn, m *models.IncrementScore) (change, error) {
 	return change{eventType: protocol.EventScoreUpdated, record: *s, delta: &by, kind: models.RecordScore, id: s.ID}, nil
 }
 
+// forgetMissing drops what the batch holds of score id, which can only be
+// that it did not exist (see createScore).
+func (p *pendingScores) forgetMissing(id int64) { delete(p.rows, id) }
+
 // flush writes the scores changed in memory and forgets them all, since the
 // mutation that asked for it may change or delete any score.
 func (p *pendingScores) flush(tx *gorm.DB) error {

@@ -19,6 +19,11 @@ func createScore(t *txn, m *models.CreateScore) (change, error) {
 	if err != nil {
 		return change{}, err
 	}
+	// A score create does not write the merged increments back
+	// (readsScores), so the batch may still hold what it read up front of
+	// this id: that there was no such score. An increment after this create
+	// must find it.
+	t.scores.forgetMissing(s.ID)
 	return change{eventType: protocol.EventScoreCreated, record: s, kind: models.RecordScore, id: s.ID}, nil
 }
 

@@ -83,8 +83,10 @@ func runAgreeBatch(t *testing.T, path string) agreeRun {
 		{Origin{}, &models.UpdateItem{ID: 6, Name: ptr("stale"), Version: ptr[int64](1)}},
 		{Origin{}, &models.DeleteItem{ID: 2}},
 		{Origin{}, &models.DeleteItem{ID: 2}},
+		{Origin{}, &models.IncrementScore{ID: 7, By: 1}}, // no score 7 yet
 		{Origin{}, &models.CreateScore{Player: "Zed", Points: 3}},
 		{Origin{}, &models.CreateScore{Player: "zed"}},
+		{Origin{}, &models.IncrementScore{ID: 7, By: 2}}, // Zed's, made above
 		{Origin{}, &models.UpdateScore{ID: 3, Points: ptr[int64](7), Version: ptr[int64](1)}},
 		{Origin{}, &models.UpdateScore{ID: 1, Points: ptr[int64](0), Version: ptr[int64](1)}},
 		{Origin{}, &models.IncrementScore{ID: 1, By: 1}},
