@@ -128,9 +128,12 @@ func TestMergedIncrementsAreStored(t *testing.T) {
 
 // A score create between increments of a hot score does not write the
 // merged sum back: the writes mix has a tenth score creates, and a write-back
-// before each cut a batch's increments into runs. The batch below sends one
-// UPDATE that reads the score and one that writes the sum, however many
-// creates come between its increments.
+// before each cut a batch's increments into runs. On SQLite the batch below
+// sends one UPDATE that reads the score and one that writes the sum, however
+// many creates come between its increments; on PostgreSQL, which reads the
+// batch's scores up front and writes them in its tail statement, none goes
+// alone (a create that wrote them back sent the rest of the batch the
+// per-mutation way).
 func TestScoreCreatesKeepIncrementsMerged(t *testing.T) {
 	s, _ := MustOpenStore(t, withSyncNormal())
 	start := mustStoredScore(t, s, 1)
@@ -152,8 +155,12 @@ func TestScoreCreatesKeepIncrementsMerged(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if n := updates.Load(); n != 2 {
-		t.Errorf("the batch sent %d score UPDATEs, want 2 (read the score once, write the sum once)", n)
+	want := int64(2)
+	if backend == "postgres" {
+		want = 0
+	}
+	if n := updates.Load(); n != want {
+		t.Errorf("the batch sent %d score UPDATEs of their own, want %d", n, want)
 	}
 	if got := mustStoredScore(t, s, 1); got.Points != start.Points+rounds || got.Version != start.Version+rounds {
 		t.Errorf("stored points %d version %d, want %d and %d", got.Points, got.Version, start.Points+rounds, start.Version+rounds)
