@@ -1,6 +1,7 @@
 package outbox
 
 import (
+	"runtime"
 	"sync"
 	"time"
 
@@ -35,6 +36,7 @@ type Pool struct {
 func NewPool(cfg Config) *Pool {
 	p := &Pool{writeWait: cfg.WriteWait, sendQueue: cfg.SendQueue, metrics: cfg.Metrics}
 	p.writers.max = cfg.Writers
+	p.writers.yield = runtime.Gosched
 	p.pings.init(cfg.PingInterval)
 	p.buffers.New = func() any {
 		b := make([]byte, 0, 4096)
