@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"time"
 
 	"livedash/models"
 	"livedash/protocol"
@@ -30,6 +31,14 @@ func updateItem(t *txn, m *models.UpdateItem) (change, error) {
 		return change{}, err
 	}
 	before := it
+	applyItemUpdate(&it, m, t.now)
+	err := t.db.Model(&models.Item{}).Where("id = ?", it.ID).Updates(itemColumns(it)).Error
+	return change{eventType: protocol.EventItemUpdated, record: it, kind: models.RecordItem, id: it.ID, before: before}, err
+}
+
+// applyItemUpdate changes it as m asks, at now: in the database's copy
+// (updateItem) or in the batch's (pendingItems.update) alike.
+func applyItemUpdate(it *models.Item, m *models.UpdateItem, now time.Time) {
 	if m.Name != nil {
 		it.Name = *m.Name
 	}
@@ -37,9 +46,7 @@ func updateItem(t *txn, m *models.UpdateItem) (change, error) {
 		it.Description = *m.Description
 	}
 	it.Version++
-	it.UpdatedAt = t.now
-	err := t.db.Model(&models.Item{}).Where("id = ?", it.ID).Updates(itemColumns(it)).Error
-	return change{eventType: protocol.EventItemUpdated, record: it, kind: models.RecordItem, id: it.ID, before: before}, err
+	it.UpdatedAt = now
 }
 
 // updateItemOnce is updateItem in one round trip (PostgreSQL): the row is

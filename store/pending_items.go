@@ -54,14 +54,7 @@ func (p *pendingItems) update(t *txn, m *models.UpdateItem) (change, bool, error
 	}
 	before := row.item
 	it := &row.item
-	if m.Name != nil {
-		it.Name = *m.Name
-	}
-	if m.Description != nil {
-		it.Description = *m.Description
-	}
-	it.Version++
-	it.UpdatedAt = t.now
+	applyItemUpdate(it, m, t.now)
 	row.dirty = true
 	return change{eventType: protocol.EventItemUpdated, record: *it, kind: models.RecordItem, id: it.ID, before: before}, true, nil
 }
