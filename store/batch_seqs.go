@@ -12,9 +12,11 @@ import "fmt"
 //
 // The base (log seq = base + own seq) is fixed either by the first
 // reservation, or before any, by the counter's value read under its lock
-// (fix; PostgreSQL takes the lock first): then the batch knows its events'
-// log seqs before it reserves, and writes them in the same statement that
-// moves the counter (see pgWrite).
+// (fix; PostgreSQL, a batch that runs alone and takes the lock first): then
+// the batch knows its events' log seqs before it reserves. On PostgreSQL
+// the statement that moves the counter also writes the events, numbered
+// there from the counter's value (see pgWrite), so an ordered batch,
+// whose base the reservation fixes, needs no round trip more.
 //
 // Invariants:
 //   - 0 <= placed <= own: own seqs 1..placed have their seq in the log,

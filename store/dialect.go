@@ -22,10 +22,12 @@ type dialect interface {
 	// when several instances start together.
 	initLock(ctx context.Context) (unlock func(), err error)
 	// transaction runs fn in one write transaction on write, the writer's
-	// handle. counter is the seq counter's value when the dialect read it
-	// under its lock at the start (PostgreSQL), nil when it did not: then
-	// the batch learns its seqs only at its reservation (batchSeqs).
-	transaction(write *gorm.DB, fn func(tx *gorm.DB, counter *int64) error) error
+	// handle. ordered says that every mutation of the batch locks its rows
+	// in the global order (inOrder). counter is the seq counter's value
+	// when the dialect read it under its lock at the start (PostgreSQL, a
+	// batch not ordered), nil when it did not: then the batch learns its
+	// seqs only at its reservation (batchSeqs).
+	transaction(write *gorm.DB, ordered bool, fn func(tx *gorm.DB, counter *int64) error) error
 	// forUpdate locks the rows a version check reads until the transaction
 	// ends, so two instances cannot both pass the same check.
 	forUpdate(tx *gorm.DB) *gorm.DB

@@ -9,7 +9,10 @@ import (
 // prefetch reads and locks, at the start of a batch on PostgreSQL, the rows
 // its requests name (the items of item updates and deletes, the scores of
 // increments), one round trip per table, and takes the ids of its item
-// creates in one more. The mutations then apply to these rows in memory
+// creates in one more. It locks in the global order of an ordered batch
+// (postgresDialect.transaction): items ascending, then scores ascending,
+// the scores last since every batch wants the hot ones: the ids round
+// trip comes before them, so the scores are held one round trip less. The mutations then apply to these rows in memory
 // (pendingItems, pendingScores) with the checks they make against the
 // database (not found, version, points range), and the batch writes what
 // they changed in its tail statement (pgWrite): a batch of 60 mutations
@@ -57,7 +60,7 @@ func uniqueIDs(ids []int64) []int64 {
 func (p *pendingItems) prefetch(t *txn, ids []int64, creates int) error {
 	if len(ids) > 0 {
 		rows, err := t.query("SELECT id, name, description, version, created_at, updated_at FROM items "+
-			"WHERE id = ANY($1) FOR UPDATE", ids)
+			"WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids)
 		if err != nil {
 			return err
 		}
@@ -112,7 +115,7 @@ func (p *pendingScores) prefetch(t *txn, ids []int64) error {
 		return nil
 	}
 	rows, err := t.query("SELECT id, player, player_key, points, version, created_at, updated_at FROM scores "+
-		"WHERE id = ANY($1) FOR UPDATE", ids)
+		"WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids)
 	if err != nil {
 		return err
 	}

@@ -122,8 +122,9 @@ func TestBatchRoundTripsPostgres(t *testing.T) {
 			batch = tx
 		}
 	}
-	// begin, the counter's lock, the outcome lookup, the items, the
-	// scores, the new items' ids, the tail, commit.
+	// begin, the batch lock (shared: every mutation here is ordered; the
+	// counter's lock is taken in the tail), the outcome lookup, the items,
+	// the new items' ids, the scores, the tail, commit.
 	if want := 8; len(batch) != want {
 		t.Errorf("the batch sent %d statements, want %d:\n%s", len(batch), want, strings.Join(batch, "\n"))
 	}

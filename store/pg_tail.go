@@ -9,31 +9,39 @@ import (
 	"livedash/models"
 )
 
-// pgTailSQL writes, in one round trip while the batch holds the counter's
-// lock, everything the batch holds in memory: the items it created,
-// updated and deleted, the merged scores, the counter moved, the events
-// and outcomes, and a chunk of old events pruned. It was five to a dozen
+// pgTailSQL writes, in one round trip, everything the batch holds in
+// memory: the items it created, updated and deleted, the merged scores,
+// the counter moved, the events and outcomes, and a chunk of old events
+// pruned. It takes the counter's lock if the batch does not hold it yet
+// (an ordered batch), and numbers the events and the successes' outcomes
+// from the counter's value under it: the batch's own seqs ($6, $19 where
+// not failed) plus its base, the counter's new value less $37, the
+// batch's events numbered so far (batchSeqs). It was five to a dozen
 // statements at the end of a batch (one UPDATE per merged score), besides
 // one per item mutation and per first increment of a score. The rows
 // travel as arrays, one per column (unnest), so the statement's text is
 // the same for every batch and stays prepared. All parts see the same
 // snapshot and none reads what another writes: the items and scores are
 // locked by the batch already and each is in one part only (pendingItems'
-// changes), the new events' seqs are above the counter read under its
+// changes), the new events' seqs are above the counter's value under its
 // lock, the pruned ones at or below the seq this instance published.
 const pgTailSQL = `WITH s AS (
   UPDATE scores SET points = v.points, version = v.version, updated_at = v.updated_at
   FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[]) AS v(id, points, version, updated_at)
   WHERE scores.id = v.id RETURNING scores.id
 ), c AS (
-  UPDATE seq_counter SET seq = seq + $5 WHERE id = 1 AND $5::bigint > 0 RETURNING seq
+  UPDATE seq_counter SET seq = seq + $5 WHERE id = 1 RETURNING seq, seq - $37::bigint AS base
 ), e AS (
   INSERT INTO events (seq, type, data, actor_id, actor_name, delta, at, record_type, record_id, before_data, undo_of)
-  SELECT * FROM unnest($6::bigint[], $7::text[], $8::bytea[], $9::text[], $10::text[], $11::bigint[],
+  SELECT c.base + v.seq, v.type, v.data, v.actor_id, v.actor_name, v.delta, v.at, v.record_type, v.record_id, v.before_data, v.undo_of
+  FROM c, unnest($6::bigint[], $7::text[], $8::bytea[], $9::text[], $10::text[], $11::bigint[],
     $12::timestamptz[], $13::text[], $14::bigint[], $15::bytea[], $16::bigint[])
+    AS v(seq, type, data, actor_id, actor_name, delta, at, record_type, record_id, before_data, undo_of)
 ), o AS (
   INSERT INTO outcomes (client, request_id, seq, reply, failed, created_at)
-  SELECT * FROM unnest($17::text[], $18::text[], $19::bigint[], $20::bytea[], $21::boolean[], $22::timestamptz[])
+  SELECT v.client, v.request_id, CASE WHEN v.failed THEN v.seq ELSE c.base + v.seq END, v.reply, v.failed, v.created_at
+  FROM c, unnest($17::text[], $18::text[], $19::bigint[], $20::bytea[], $21::boolean[], $22::timestamptz[])
+    AS v(client, request_id, seq, reply, failed, created_at)
 ), p AS (
   DELETE FROM events WHERE seq >= $23 AND seq <= $24
 ), ic AS (
@@ -48,25 +56,37 @@ const pgTailSQL = `WITH s AS (
 )
 SELECT (SELECT seq FROM c), (SELECT count(*) FROM s), (SELECT count(*) FROM iu), (SELECT count(*) FROM id)`
 
-// writeTail ends a batch whose base seq is known (the counter was read
-// under its lock, batchSeqs.fix) in one statement (pgWrite) with its
-// outcomes and a pruning step, then moves its events, replies and outcomes
-// to their log seqs. It returns the new oldest seq in the log, as
-// pruneEvents does.
+// writeTail ends a batch in one statement (pgWrite) with its outcomes and a
+// pruning step, then moves its events, replies and outcomes to their log
+// seqs. It returns the new oldest seq in the log, as pruneEvents does. An
+// ordered batch learns its base only in that statement; its pruning goes
+// by a lower bound of its last seq (the seq this instance published plus
+// its events: the counter is at least there), which prunes no more than
+// the batch's true last seq would, and it prunes nothing while the oldest
+// seq is unknown (an empty log at start), whose new oldest is then its
+// first event.
 func (s *Store) writeTail(t *txn, b *batch, oldest int64) (int64, error) {
+	known := s.seq.Load()
 	var first int64
-	if len(b.events) > 0 {
-		first = b.seqs.log(b.events[0].Seq)
+	last := known + b.seqs.own
+	if b.seqs.fixed {
+		if len(b.events) > 0 {
+			first = b.seqs.log(b.events[0].Seq)
+		}
+		last = b.seqs.last(known)
 	}
-	pruneFrom, pruneTo := s.pruneRange(oldest, first, b.seqs.last(s.seq.Load()))
+	pruneFrom, pruneTo := s.pruneRange(oldest, first, last)
 	if err := b.pgWrite(t, b.outcomes, pruneFrom, pruneTo); err != nil {
 		return oldest, err
 	}
-	b.settle(s.seq.Load())
-	if pruneTo < pruneFrom {
-		return pruneFrom, nil
+	b.settle(known)
+	switch {
+	case pruneTo >= pruneFrom:
+		return pruneTo + 1, nil
+	case pruneFrom == 0 && len(b.events) > 0:
+		return b.events[0].Seq, nil
 	}
-	return pruneTo + 1, nil
+	return pruneFrom, nil
 }
 
 // pgWrite writes what the batch holds in memory (pendingItems,
@@ -85,15 +105,15 @@ func (b *batch) pgWrite(t *txn, outcomes []models.Outcome, pruneFrom, pruneTo in
 	if n == 0 && len(outcomes) == 0 && len(scores) == 0 && len(inserts)+len(updates)+len(deletes) == 0 && pruneTo < pruneFrom {
 		return nil
 	}
-	args := make([]any, 0, 36)
+	args := make([]any, 0, 37)
 	args = append(args, scoreColumnsOf(scores)...)
 	args = append(args, n)
-	args = append(args, eventColumns(b.events[from:], b.seqs.log)...)
-	args = append(args, outcomeColumns(outcomes, b.seqs.log)...)
+	args = append(args, eventColumns(b.events[from:])...)
+	args = append(args, outcomeColumns(outcomes)...)
 	args = append(args, pruneFrom, pruneTo)
 	args = append(args, itemColumns6(inserts)...)
 	args = append(args, itemColumns5(updates)...)
-	args = append(args, deletes)
+	args = append(args, deletes, b.seqs.own)
 	rows, err := t.query(pgTailSQL, args...)
 	if err != nil {
 		return err
@@ -114,11 +134,11 @@ func (b *batch) pgWrite(t *txn, outcomes []models.Outcome, pruneFrom, pruneTo in
 		return fmt.Errorf("store: the tail wrote %d of %d scores, updated %d of %d items, deleted %d of %d",
 			scored, len(scores), updated, len(updates), deleted, len(deletes))
 	}
-	if n == 0 {
-		return nil
-	}
 	if !top.Valid {
 		return errors.New("store: the seq counter row is missing")
+	}
+	if n == 0 {
+		return nil
 	}
 	return b.seqs.place(top.Int64)
 }
@@ -158,9 +178,9 @@ func scoreColumnsOf(scores []models.Score) []any {
 	return []any{ids, points, versions, updated}
 }
 
-// eventColumns is pgTailSQL's $6..$16: events as columns, each at its seq
-// in the log, logSeq of its own.
-func eventColumns(events []models.Event, logSeq func(int64) int64) []any {
+// eventColumns is pgTailSQL's $6..$16: events as columns, each at its own
+// seq (the statement adds the base).
+func eventColumns(events []models.Event) []any {
 	n := len(events)
 	seqs, recordIDs := make([]int64, n), make([]int64, n)
 	types, actorIDs, actorNames, recordTypes := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -168,24 +188,21 @@ func eventColumns(events []models.Event, logSeq func(int64) int64) []any {
 	deltas, undoOfs := make([]*int64, n), make([]*int64, n)
 	at := make([]time.Time, n)
 	for i, e := range events {
-		seqs[i], types[i], data[i], actorIDs[i], actorNames[i] = logSeq(e.Seq), e.Type, e.Data, e.ActorID, e.ActorName
+		seqs[i], types[i], data[i], actorIDs[i], actorNames[i] = e.Seq, e.Type, e.Data, e.ActorID, e.ActorName
 		deltas[i], at[i], recordTypes[i], recordIDs[i], before[i], undoOfs[i] = e.Delta, e.At, e.RecordType, e.RecordID, e.Before, e.UndoOf
 	}
 	return []any{seqs, types, data, actorIDs, actorNames, deltas, at, recordTypes, recordIDs, before, undoOfs}
 }
 
 // outcomeColumns is pgTailSQL's $17..$22: outcomes as columns, the seq of
-// a success at its seq in the log, logSeq of its own.
-func outcomeColumns(outcomes []models.Outcome, logSeq func(int64) int64) []any {
+// a success its own (the statement adds the base).
+func outcomeColumns(outcomes []models.Outcome) []any {
 	n := len(outcomes)
 	clients, requestIDs := make([]string, n), make([]string, n)
 	seqs, replies := make([]int64, n), make([][]byte, n)
 	failed, created := make([]bool, n), make([]time.Time, n)
 	for i, o := range outcomes {
 		clients[i], requestIDs[i], seqs[i], replies[i], failed[i], created[i] = o.Client, o.RequestID, o.Seq, o.Reply, o.Failed, o.CreatedAt
-		if !o.Failed {
-			seqs[i] = logSeq(o.Seq)
-		}
 	}
 	return []any{clients, requestIDs, seqs, replies, failed, created}
 }

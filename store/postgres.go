@@ -106,20 +106,66 @@ func (d *postgresDialect) initLock(ctx context.Context) (func(), error) {
 	return func() { _ = conn.Close(context.Background()) }, nil
 }
 
-// transaction takes the seq counter's row lock first, so batches of all
-// instances run one after the other. Taken only at the end (when the batch
-// knows how many seqs it needs), two instances' batches would lock the same
-// hot rows (a leading score) in different orders and deadlock; PostgreSQL
-// sees that only after deadlock_timeout (1 s), and writes over two
-// instances fell to about 120 acked/s each, with a p50 of a second. With
-// the lock first they cannot deadlock: the reservation at the end then
-// finds the row already locked by its own transaction. The value read under
-// the lock is the batch's base, so it knows its events' seqs before it
-// reserves and writes them in its tail statement (pgWrite).
-func (d *postgresDialect) transaction(write *gorm.DB, fn func(tx *gorm.DB, counter *int64) error) error {
+// batchLockKey names the transaction-level advisory lock every write
+// transaction takes first: shared by an ordered batch, exclusive by one
+// that must run alone.
+const batchLockKey = 0x6c64626174636821 // "ldbatch!"
+
+// aloneSQL takes, in one round trip, the batch lock exclusive and then the
+// seq counter's row lock. The advisory lock is an uncorrelated subquery in
+// the WHERE clause: PostgreSQL runs it once before it reads the row (a
+// one-time filter), and locks the row only as it returns it, so the order
+// is the batch lock, then the counter.
+const aloneSQL = "SELECT seq FROM seq_counter WHERE id = 1 AND (SELECT pg_advisory_xact_lock(?) IS NOT NULL) FOR UPDATE"
+
+// transaction takes the locks every batch shares, across instances, as late
+// as it can, so batches of several instances overlap all but their last
+// round trips.
+//
+// History: a batch once locked rows in request order and took the seq
+// counter at its end; two instances' batches then locked the same hot
+// scores in opposite orders and deadlocked, which PostgreSQL notices only
+// after deadlock_timeout (1 s): about 120 acked/s per instance. Then every
+// batch took the counter's lock first, which cannot deadlock but ran the
+// batches of all instances one after the other for all their round trips:
+// two instances were slower than one.
+//
+// Now an ordered batch (every mutation's rows known up front, inOrder)
+// takes the batch lock shared; then (prefetch) its items, ascending, its
+// new items' ids, its scores, ascending; applies in memory; and takes the
+// counter in its tail statement (pgWrite), holding it to the commit. The
+// hot score rows and the counter, which every batch wants, are held only
+// for the scores' read, the tail and the commit. A batch that is not
+// ordered takes the batch lock exclusive and then the counter (aloneSQL)
+// first, as all batches did before: it waits until every batch in flight
+// has committed, keeps the others waiting until it has, and learns its
+// base seq up front (counter).
+//
+// Why no cycle of waits can form:
+//   - Ordered batches (the batch lock shared, which they do not contend
+//     for among themselves) take their row locks in one global order,
+//     items, then scores, then the counter, and touch no row outside it
+//     but rows they insert with fresh ids or keys only the counter's
+//     holder writes (events, outcomes): the classic ordered locking.
+//   - A batch that runs alone holds the batch lock exclusive, which every
+//     other batch takes before anything else: while it runs, no other
+//     batch holds a row or the counter, so whatever it locks, in whatever
+//     order, it waits for nobody's batch; every other batch waits for it
+//     holding nothing.
+//
+// Seq order is still commit order: the counter's lock is held from the
+// reservation to the commit, and a batch's seqs follow the counter's value
+// under that lock (in the tail statement itself for an ordered batch).
+func (d *postgresDialect) transaction(write *gorm.DB, ordered bool, fn func(tx *gorm.DB, counter *int64) error) error {
 	return write.Transaction(func(tx *gorm.DB) error {
+		if ordered {
+			if err := tx.Exec("SELECT pg_advisory_xact_lock_shared(?)", int64(batchLockKey)).Error; err != nil {
+				return err
+			}
+			return fn(tx, nil)
+		}
 		var seq int64
-		found, err := scanOne(tx.Raw("SELECT seq FROM seq_counter WHERE id = 1 FOR UPDATE"), &seq)
+		found, err := scanOne(tx.Raw(aloneSQL, int64(batchLockKey)), &seq)
 		if err != nil {
 			return err
 		}

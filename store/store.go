@@ -70,6 +70,9 @@ type Store struct {
 	idKey  []byte       // the key of public ids
 	seq    atomic.Int64 // last seq published to the feed
 	oldest int64        // oldest seq still in the log; writer-owned
+	// retries counts batch transactions run again because the database
+	// asked (a deadlock, a key race): the lock order should keep it near 0.
+	retries atomic.Int64
 
 	wake       chan struct{} // the log may have grown: the publisher reads it
 	pubMu      sync.Mutex

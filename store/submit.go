@@ -38,7 +38,11 @@ type request struct {
 	// readsItems: the batch's items in memory (PostgreSQL) must be
 	// written first.
 	readsItems bool
-	done       func(Result, error)
+	// ordered: the mutation locks only rows its batch can lock up front in
+	// the global order (lockedInOrder); a batch of such requests only runs
+	// beside other batches of any instance on PostgreSQL.
+	ordered bool
+	done    func(Result, error)
 }
 
 // Submit validates m and queues it for the writer. done is called from the
@@ -54,7 +58,7 @@ func (s *Store) Submit(origin Origin, m models.Mutation, done func(Result, error
 	}
 	_, readsLog := m.(*models.Undo)
 	r := &request{mutation: m, origin: origin, apply: apply, done: done, readsLog: readsLog,
-		readsScores: readsScores(m), readsItems: readsItems(m)}
+		readsScores: readsScores(m), readsItems: readsItems(m), ordered: lockedInOrder(m)}
 	if origin.Remember {
 		r.validate = m.Validate
 	} else if err := m.Validate(); err != nil {

@@ -20,10 +20,9 @@ type txn struct {
 	// items holds the items read up front and changed in memory
 	// (PostgreSQL; see pendingItems).
 	items pendingItems
-	// inMemory: the base seq is known (the counter was read under its
-	// lock), so the batch reads its rows up front, applies to them in
+	// inMemory: the batch reads its rows up front, applies to them in
 	// memory and writes everything in one statement at its end, and before
-	// a mutation that reads the tables or the log (pgWrite).
+	// a mutation that reads the tables or the log (pgWrite; PostgreSQL).
 	inMemory bool
 }
 

@@ -95,12 +95,15 @@ func (s *Store) commit(reqs []*request) {
 	var b *batch
 	var err error
 	oldest := s.oldest
+	ordered := inOrder(reqs)
 	for attempt := 1; ; attempt++ {
 		b = &batch{reqs: reqs, replies: make([]reply, len(reqs)), fresh: make([]bool, len(reqs))}
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		oldest = s.oldest
-		err = s.d.transaction(s.write, func(tx *gorm.DB, counter *int64) error {
-			t := &txn{db: tx, dialect: s.d, now: now, inMemory: counter != nil}
+		err = s.d.transaction(s.write, ordered, func(tx *gorm.DB, counter *int64) error {
+			// On PostgreSQL a batch either read the counter up front or is
+			// ordered: it reads its rows up front either way.
+			t := &txn{db: tx, dialect: s.d, now: now, inMemory: s.d.remoteRoundTrips()}
 			if counter != nil {
 				if err := b.seqs.fix(*counter); err != nil {
 					return err
@@ -119,7 +122,7 @@ func (s *Store) commit(reqs []*request) {
 				return err
 			}
 			if t.inMemory {
-				// The base is known: the whole tail is one statement.
+				// The whole tail is one statement.
 				oldest, err = s.writeTail(t, b, oldest)
 				return err
 			}
@@ -139,6 +142,7 @@ func (s *Store) commit(reqs []*request) {
 		if err == nil || attempt == maxAttempts || !s.d.retryable(err) {
 			break
 		}
+		s.retries.Add(1)
 		s.log.Debug("batch retried", "attempt", attempt, "err", err)
 	}
 	if err != nil {
