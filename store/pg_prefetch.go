@@ -10,14 +10,15 @@ import (
 // its requests name (the items of item updates and deletes, the scores of
 // increments), one round trip per table, and takes the ids of its item
 // creates in one more. It locks in the global order of an ordered batch
-// (postgresDialect.transaction): items ascending, then scores ascending,
-// the scores last since every batch wants the hot ones: the ids round
-// trip comes before them, so the scores are held one round trip less. The mutations then apply to these rows in memory
-// (pendingItems, pendingScores) with the checks they make against the
-// database (not found, version, points range), and the batch writes what
-// they changed in its tail statement (pgWrite): a batch of 60 mutations
-// sent one statement per item mutation and per first increment of a score,
-// each a round trip while it held the counter's lock. A row not asked for
+// (postgresDialect.transaction): items ascending, then scores ascending.
+// The scores come last since every batch wants the hot ones: the ids'
+// round trip comes before them, so the scores are held one round trip
+// less. The mutations then apply to these rows in memory (pendingItems,
+// pendingScores) with the checks they make against the database (not
+// found, version, points range), and the batch writes what they changed in
+// its tail statement (pgWrite). Before, a batch of 60 mutations sent one
+// statement per item mutation and per first increment of a score, each a
+// round trip while it held the counter's lock. A row not asked for
 // here, and every row after a mutation that reads the tables itself (see
 // readsItems, readsScores), goes the per-mutation way. Creates that will
 // not apply (repeats of remembered outcomes, invalid ones) take no id, so
