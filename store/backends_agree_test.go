@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"reflect"
 	"testing"
-	"time"
 
 	"livedash/models"
 )
@@ -63,13 +62,9 @@ func runAgreeBatch(t *testing.T, path string) agreeRun {
 	undone := mustMutate(t, s, &models.UpdateItem{ID: 3, Name: ptr("before the batch")}).Seq
 
 	remembered := Origin{Client: "agree-client-000001", RequestID: "r1", Remember: true}
-	type step struct {
-		origin Origin
-		m      models.Mutation
-	}
 	// Two batches: the second opens with a reset, so the rows the first
 	// left are compared before the reset replaces them.
-	batches := [][]step{{
+	batches := [][]submission{{
 		{remembered, &models.IncrementScore{ID: 1, By: 5}},
 		{Origin{}, &models.IncrementScore{ID: 1, By: 3}},
 		{Origin{}, &models.IncrementScore{ID: 999, By: 1}},
@@ -112,35 +107,17 @@ func runAgreeBatch(t *testing.T, path string) agreeRun {
 		{Origin{}, &models.IncrementScore{ID: 1, By: 2}},
 	}}
 
-	type outcome struct {
-		res Result
-		err error
-	}
 	var run agreeRun
 	for _, steps := range batches {
-		release := blockWriter(t, s)
-		outs := make([]chan outcome, len(steps))
-		for i, st := range steps {
-			outs[i] = make(chan outcome, 1)
-			if err := s.Submit(st.origin, st.m, func(r Result, err error) { outs[i] <- outcome{r, err} }); err != nil {
-				t.Fatalf("submit %d (%T): %v", i, st.m, err)
-			}
-		}
-		release()
-		for i := range steps {
-			select {
-			case o := <-outs[i]:
-				var e *models.Error
-				switch {
-				case errors.As(o.err, &e):
-					run.replies = append(run.replies, string(e.Code)+" "+e.Field+": "+e.Message)
-				case o.err != nil:
-					t.Fatalf("reply %d: %v", i, o.err)
-				default:
-					run.replies = append(run.replies, jsonOf(t, map[string]any{"seq": o.res.Seq, "data": untimed(t, o.res.Data)}))
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatalf("timed out waiting for reply %d", i)
+		for i, o := range submitBatch(t, s, steps) {
+			var e *models.Error
+			switch {
+			case errors.As(o.err, &e):
+				run.replies = append(run.replies, string(e.Code)+" "+e.Field+": "+e.Message)
+			case o.err != nil:
+				t.Fatalf("reply %d: %v", i, o.err)
+			default:
+				run.replies = append(run.replies, jsonOf(t, map[string]any{"seq": o.res.Seq, "data": untimed(t, o.res.Data)}))
 			}
 		}
 		st := mustState(t, s)

@@ -84,12 +84,12 @@ func TestClusterOppositeOrders(t *testing.T) {
 				}
 			}
 		}
-		relB := blockWriterOrdered(t, b)
+		relB := parkWriter(t, b, true)
 		submitHot(b, true)
 		start := time.Now()
 		relB()
 		waitClosed(t, parkB.parked, "B's batch to park, holding the hot rows")
-		relA := blockWriterOrdered(t, a)
+		relA := parkWriter(t, a, true)
 		submitHot(a, false)
 		relA()
 		waitLockWait(t, a)
@@ -139,22 +139,6 @@ func TestClusterOppositeOrders(t *testing.T) {
 	if h := holes(); h != "" {
 		t.Errorf("a reader saw a seq committed before a lower one: %s", h)
 	}
-}
-
-// blockWriterOrdered is blockWriter with an ordered parked batch: on
-// PostgreSQL it holds only the shared batch lock, so it holds up no batch
-// of another instance but one that must run alone.
-func blockWriterOrdered(tb testing.TB, s *Store) (release func()) {
-	tb.Helper()
-	park := &parkMutation{parked: make(chan struct{}), unpark: make(chan struct{})}
-	if err := s.enqueue(&request{apply: park.apply, ordered: true, done: func(Result, error) {}}); err != nil {
-		tb.Fatalf("park writer: %v", err)
-	}
-	waitClosed(tb, park.parked, "writer to park")
-	var once sync.Once
-	release = func() { once.Do(func() { close(park.unpark) }) }
-	tb.Cleanup(release)
-	return release
 }
 
 // waitLockWait waits until some session of the database waits for a lock.

@@ -295,8 +295,16 @@ func checkSameState(tb testing.TB, before, after models.State) {
 // writes nothing, but like every batch it is followed by a pruning step.
 func blockWriter(tb testing.TB, s *Store) (release func()) {
 	tb.Helper()
+	return parkWriter(tb, s, false)
+}
+
+// parkWriter is blockWriter with the parked batch ordered or not (see
+// inOrder): on PostgreSQL an ordered one holds only the shared batch lock,
+// so it holds up no batch of another instance but one that must run alone.
+func parkWriter(tb testing.TB, s *Store, ordered bool) (release func()) {
+	tb.Helper()
 	park := &parkMutation{parked: make(chan struct{}), unpark: make(chan struct{})}
-	if err := s.enqueue(&request{apply: park.apply, done: func(Result, error) {}}); err != nil {
+	if err := s.enqueue(&request{apply: park.apply, ordered: ordered, done: func(Result, error) {}}); err != nil {
 		tb.Fatalf("park writer: %v", err)
 	}
 	waitClosed(tb, park.parked, "writer to park")
@@ -304,6 +312,41 @@ func blockWriter(tb testing.TB, s *Store) (release func()) {
 	release = func() { once.Do(func() { close(park.unpark) }) }
 	tb.Cleanup(release)
 	return release
+}
+
+// submission is one request of a test's batch; submitted is its reply.
+type submission struct {
+	origin Origin
+	m      models.Mutation
+}
+
+type submitted struct {
+	res Result
+	err error
+}
+
+// submitBatch submits subs while the writer is parked, so that they are
+// one group commit (up to MaxBatch), and returns their replies in order.
+func submitBatch(tb testing.TB, s *Store, subs []submission) []submitted {
+	tb.Helper()
+	release := blockWriter(tb, s)
+	outs := make([]chan submitted, len(subs))
+	for i, sub := range subs {
+		outs[i] = make(chan submitted, 1)
+		if err := s.Submit(sub.origin, sub.m, func(r Result, err error) { outs[i] <- submitted{r, err} }); err != nil {
+			tb.Fatalf("submit %d (%T): %v", i, sub.m, err)
+		}
+	}
+	release()
+	replies := make([]submitted, len(subs))
+	for i := range outs {
+		select {
+		case replies[i] = <-outs[i]:
+		case <-time.After(10 * time.Second):
+			tb.Fatalf("timed out waiting for reply %d (%T)", i, subs[i].m)
+		}
+	}
+	return replies
 }
 
 // parkMutation holds the writer goroutine inside its transaction until

@@ -44,23 +44,15 @@ func TestIncrementsMergedInOneBatch(t *testing.T) {
 		{name: "delete sees the merged version", m: &models.DeleteScore{ID: 1, Version: ptr(v + 9)}},
 	}
 
-	type outcome struct {
-		res Result
-		err error
-	}
-	release := blockWriter(t, s)
-	outs := make([]chan outcome, len(steps))
+	subs := make([]submission, len(steps))
 	for i, st := range steps {
-		outs[i] = make(chan outcome, 1)
-		if err := s.Submit(Origin{}, st.m, func(r Result, err error) { outs[i] <- outcome{r, err} }); err != nil {
-			t.Fatalf("%s: %v", st.name, err)
-		}
+		subs[i] = submission{m: st.m}
 	}
-	release()
+	replies := submitBatch(t, s, subs)
 
 	var acked []Result
 	for i, st := range steps {
-		o := <-outs[i]
+		o := replies[i]
 		if st.code != "" {
 			field := st.field
 			if field == "" {

@@ -180,34 +180,20 @@ func TestPrefetchTakesIDsOnlyForCreatesThatApply(t *testing.T) {
 		{{Origin{}, &models.CreateItem{Name: "d"}, 9}},
 	}
 	for bi, batch := range batches {
-		type outcome struct {
-			res Result
-			err error
-		}
-		release := blockWriter(t, s)
-		outs := make([]chan outcome, len(batch))
+		subs := make([]submission, len(batch))
 		for i, st := range batch {
-			outs[i] = make(chan outcome, 1)
-			if err := s.Submit(st.origin, st.m, func(r Result, err error) { outs[i] <- outcome{r, err} }); err != nil {
-				t.Fatalf("batch %d, submit %d: %v", bi+1, i, err)
+			subs[i] = submission{st.origin, st.m}
+		}
+		for i, o := range submitBatch(t, s, subs) {
+			if batch[i].id == 0 {
+				wantError(t, o.err, models.CodeInvalid, "name")
+				continue
 			}
-		}
-		release()
-		for i, st := range batch {
-			select {
-			case o := <-outs[i]:
-				if st.id == 0 {
-					wantError(t, o.err, models.CodeInvalid, "name")
-					continue
-				}
-				if o.err != nil {
-					t.Fatalf("batch %d, create %d: %v", bi+1, i, o.err)
-				}
-				if got := decodeData[models.Item](t, o.res.Data).ID; got != st.id {
-					t.Errorf("batch %d, create %d: id %d, want %d", bi+1, i, got, st.id)
-				}
-			case <-time.After(10 * time.Second):
-				t.Fatalf("batch %d: timed out waiting for reply %d", bi+1, i)
+			if o.err != nil {
+				t.Fatalf("batch %d, create %d: %v", bi+1, i, o.err)
+			}
+			if got := decodeData[models.Item](t, o.res.Data).ID; got != batch[i].id {
+				t.Errorf("batch %d, create %d: id %d, want %d", bi+1, i, got, batch[i].id)
 			}
 		}
 	}
