@@ -213,12 +213,27 @@ func fakeHooks(t *testing.T, syncs *int) (hooks, *string) {
 	}, &work
 }
 
+// logKeptLogs logs every *.log kept in dir when the test has failed.
+func logKeptLogs(t *testing.T, dir string) {
+	t.Helper()
+	if !t.Failed() {
+		return
+	}
+	logs, _ := filepath.Glob(filepath.Join(dir, "*.log"))
+	for _, l := range logs {
+		b, _ := os.ReadFile(l)
+		t.Logf("%s:\n%s", filepath.Base(l), b)
+	}
+}
+
 func TestBenchEndToEndWithFakes(t *testing.T) {
 	syncs := 0
 	h, work := fakeHooks(t, &syncs)
 	keep := t.TempDir()
 	prof := t.TempDir()
 	var stdout, stderr bytes.Buffer
+	// A run that goes wrong is told by its processes' logs.
+	t.Cleanup(func() { logKeptLogs(t, keep) })
 	code := realMain([]string{"--only", "writes,fan-out,reads", "--duration", "2s", "--keep", keep, "--profile", prof, "--strict"}, &stdout, &stderr, h)
 	if code != 2 {
 		t.Errorf("exit %d, want 2 (--strict, and fan-out misses its targets)\n%s", code, stderr.String())

@@ -233,9 +233,17 @@ func spawnServer(ctx context.Context, argv []string, dir, logPath string) (*serv
 
 func (s *server) pid() int { return s.cmd.Process.Pid }
 
-// waitReady polls /healthz until it answers 200, the process exits, or the
-// time is up.
+// waitReady polls /healthz until it answers 200 from a socket the server
+// process holds, the process exits, or the time is up.
 func (s *server) waitReady(ctx context.Context, limit time.Duration) error {
+	_, p, err := net.SplitHostPort(s.addr)
+	if err != nil {
+		return err
+	}
+	port, err := strconv.Atoi(p)
+	if err != nil {
+		return err
+	}
 	hc := &http.Client{Timeout: time.Second, Transport: &http.Transport{Proxy: nil}}
 	defer hc.CloseIdleConnections()
 	deadline := time.Now().Add(limit)
@@ -251,7 +259,11 @@ func (s *server) waitReady(ctx context.Context, limit time.Duration) error {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				return nil
+				if ours, err := listensOn(s.pid(), port); err != nil || ours {
+					return err
+				}
+				// Another process answered on our port: ours will exit
+				// when its bind fails, and startServer tries a new port.
 			}
 		}
 		if time.Now().After(deadline) {
