@@ -18,7 +18,7 @@ import (
 // counter, A's lone batch would take the counter and then wait for those
 // rows. The batch lock keeps A waiting, holding nothing, until B commits
 // (postgresDialect.transaction), so neither waits for a deadlock to be
-// detected (no retry, every round far under deadlock_timeout), no mutation
+// detected (no batch runs again after a deadlock), no mutation
 // is lost or applied twice, and the log's seqs are gap-free and committed
 // in seq order (a reader never sees a seq committed before a lower one).
 func TestClusterOppositeOrders(t *testing.T) {
@@ -107,10 +107,11 @@ func TestClusterOppositeOrders(t *testing.T) {
 	if n := a.retries.Load() + b.retries.Load(); n != 0 {
 		t.Errorf("%d batches ran again after a deadlock or key race, want 0", n)
 	}
-	// A detected deadlock costs deadlock_timeout (1 s) before the retry.
-	if slowest > 700*time.Millisecond {
-		t.Errorf("slowest round took %v: a batch waited for deadlock detection", slowest)
-	}
+	// The retries are the deadlock's witness: PostgreSQL aborts one side of
+	// every deadlock it detects, and the store runs that batch again. A
+	// round's time is only logged (a detected deadlock costs
+	// deadlock_timeout, 1 s); as a limit it failed on a loaded machine with
+	// no retry at all (979 ms).
 	t.Logf("slowest round %v", slowest)
 
 	after := mustState(t, a)
