@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +19,7 @@ import (
 	"livedash/app/apptest"
 	"livedash/client"
 	"livedash/internal/pgtest"
+	"livedash/internal/procnet"
 	"livedash/models"
 	"livedash/protocol"
 )
@@ -239,11 +242,36 @@ func needNginx(t *testing.T) {
 const nginxPath = "/usr/sbin/nginx"
 
 // startNginx runs nginx with deploy/nginx.conf in front of instances a and
-// b, waits until it proxies, and returns its loopback address.
+// b, waits until it proxies, and returns its loopback address. The port
+// was free a moment before nginx binds it; if another process (another
+// package's test server) took it meanwhile, nginx fails to bind, and
+// whoever answers there is not nginx: that try ends and the next one
+// takes a new port.
 func startNginx(t *testing.T, a, b string) string {
 	t.Helper()
+	var why string
+	for range 3 {
+		listen := freeAddr(t)
+		ok, msg := tryNginx(t, listen, a, b)
+		if ok {
+			return listen
+		}
+		why = msg
+	}
+	t.Fatalf("nginx did not proxy in 3 tries; the last: %s", why)
+	return ""
+}
+
+// tryNginx starts nginx on listen and reports whether it proxies from a
+// socket it holds; on failure, nginx is stopped and msg says why.
+func tryNginx(t *testing.T, listen, a, b string) (ok bool, msg string) {
+	t.Helper()
 	dir := t.TempDir()
-	listen := freeAddr(t)
+	_, portText, _ := net.SplitHostPort(listen)
+	port, err := strconv.Atoi(portText)
+	if err != nil {
+		t.Fatal(err)
+	}
 	conf := nginxConfig(t, dir, listen, a, b)
 	cmd := exec.Command(nginxPath, "-c", conf, "-p", dir)
 	// A file, not a pipe: a worker outliving its master must not hold
@@ -258,23 +286,52 @@ func startNginx(t *testing.T, a, b string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); _ = cmd.Wait() })
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop := func() { _ = syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL); <-exited }
+	t.Cleanup(stop)
+	logs := func() string {
+		log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
+		out, _ := os.ReadFile(filepath.Join(dir, "stdout.log"))
+		return string(out) + string(log)
+	}
 	proxy := "http://" + listen
 	deadline := time.Now().Add(10 * time.Second)
 	for {
+		select {
+		case <-exited:
+			return false, fmt.Sprintf("nginx on %s exited at start-up:\n%s", listen, logs())
+		default:
+		}
 		c, err := client.Dial(context.Background(), proxy, client.Options{})
 		if err == nil {
 			c.Close()
-			break
+			// The master holds the listening socket (daemon off).
+			if held, err := procnet.ListensOn(cmd.Process.Pid, port); err != nil || held {
+				if err != nil {
+					t.Fatal(err)
+				}
+				return true, ""
+			}
+			// Another process answered: nginx exits once its bind fails.
 		}
 		if time.Now().After(deadline) {
-			log, _ := os.ReadFile(filepath.Join(dir, "error.log"))
-			out, _ := os.ReadFile(filepath.Join(dir, "stdout.log"))
-			t.Fatalf("nginx did not proxy: %v\n%s\n%s", err, out, log)
+			stop()
+			return false, fmt.Sprintf("nginx on %s did not proxy: %v\n%s", listen, err, logs())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	return listen
+}
+
+// A port that another livedash took before nginx could bind it is not
+// taken for nginx's, though a dashboard connects there.
+func TestNginxNotMistakenForAServerOnItsPort(t *testing.T) {
+	needNginx(t)
+	stranger := startServer(t, filepath.Join(t.TempDir(), "livedash.db"))
+	ok, msg := tryNginx(t, stranger.addr, stranger.addr, stranger.addr)
+	if ok || !strings.Contains(msg, "exited at start-up") {
+		t.Fatalf("nginx on a port livedash holds: ok %v, %q; want its exit", ok, msg)
+	}
 }
 
 // Dashboards connected through nginx reconnect through it to the other

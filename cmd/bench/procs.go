@@ -20,6 +20,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"livedash/internal/procnet"
 )
 
 // lgResult is the part of loadgen's JSON report the benchmark uses (the
@@ -259,7 +261,7 @@ func (s *server) waitReady(ctx context.Context, limit time.Duration) error {
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {
-				if ours, err := listensOn(s.pid(), port); err != nil || ours {
+				if ours, err := procnet.ListensOn(s.pid(), port); err != nil || ours {
 					return err
 				}
 				// Another process answered on our port: ours will exit

@@ -11,24 +11,6 @@ import (
 	"time"
 )
 
-func TestListensOn(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	port := ln.Addr().(*net.TCPAddr).Port
-	if ok, err := listensOn(os.Getpid(), port); err != nil || !ok {
-		t.Errorf("own listener: %v, %v; want true", ok, err)
-	}
-	if ok, err := listensOn(os.Getppid(), port); err != nil || ok {
-		t.Errorf("parent's view of our listener: %v, %v; want false", ok, err)
-	}
-	ln.Close()
-	if ok, err := listensOn(os.Getpid(), port); err != nil || ok {
-		t.Errorf("closed listener: %v, %v; want false", ok, err)
-	}
-}
-
 // A server whose port was taken by another process between freeAddr and
 // its bind must not pass for ready because the other one answers /healthz.
 func TestWaitReadyIgnoresAStrangerOnThePort(t *testing.T) {

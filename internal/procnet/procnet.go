@@ -1,4 +1,8 @@
-package main
+// Package procnet tells which process holds a listening TCP port, from
+// /proc (Linux). The benchmark and the fault tests give the servers they
+// start a port that was free a moment before; another process may take it
+// in between, and must not be taken for the server that failed to bind.
+package procnet
 
 import (
 	"bufio"
@@ -9,12 +13,10 @@ import (
 	"strings"
 )
 
-// listensOn reports whether process pid holds a TCP socket listening on
-// port. freeAddr hands a server a port it closed a moment before, and
-// another process (a test's server, under go test ./...) may take it in
-// between: then /healthz answers 200 from the wrong process while ours
-// failed to bind, and the load would be aimed at a stranger.
-func listensOn(pid, port int) (bool, error) {
+// ListensOn reports whether process pid holds a TCP socket listening on
+// port (on any address, IPv4 or IPv6). A process that has exited holds
+// none.
+func ListensOn(pid, port int) (bool, error) {
 	inodes := map[string]bool{}
 	for _, table := range []string{"/proc/net/tcp", "/proc/net/tcp6"} {
 		if err := listeningInodes(table, port, inodes); err != nil && !os.IsNotExist(err) {
