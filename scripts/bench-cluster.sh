@@ -13,6 +13,9 @@
 #                   scenario, statements and transactions per mutation, and
 #                   the statements that took the database's time
 #   KEEP=1          keep the temporary folder (logs, JSON reports)
+#
+# Each writes scenario also reports where the machine's CPU went: the
+# PostgreSQL processes, each instance, loadgen, and how busy the machine was.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . ./scripts/lib.sh # we are at the repository root (cd above)
@@ -45,7 +48,9 @@ go build -o "$DIR/loadgen" ./cmd/loadgen && go build -o "$DIR/bench" ./cmd/bench
 PROBES=$("$DIR/bench" --probes "$DIR")
 echo "$PROBES"
 "$DIR/livedash" --addr "$A" --pprof-addr "$PA" --db "$URL" --rate 1000000 --burst 1000000 --log-level warn > "$DIR/a.log" 2>&1 & pids+=($!)
+PIDA=$!
 "$DIR/livedash" --addr "$B" --pprof-addr "$PB" --db "$URL" --rate 1000000 --burst 1000000 --log-level warn > "$DIR/b.log" 2>&1 & pids+=($!)
+PIDB=$!
 for _ in $(seq 100); do curl -fs "http://$A/healthz" >/dev/null && curl -fs "http://$B/healthz" >/dev/null && break; sleep 0.1; done
 for addr in "$A" "$B"; do
   curl -fs "http://$addr/healthz" >/dev/null || { echo "instance $addr did not come up:" >&2; cat "$DIR"/a.log "$DIR"/b.log >&2; exit 1; }
@@ -96,21 +101,56 @@ pgstat_report() {
 }
 
 acked() { jq -r '.mutations_acked' "$DIR/$1.json"; }
+
+# Where a writes scenario's CPU went, from /proc: cpu_mark NAME before it,
+# cpu_report NAME LOADGEN-JSON... after it. PostgreSQL counts the postmaster
+# and its children (backends, WAL writer, checkpointer, autovacuum), with
+# the children it reaped meanwhile; loadgen reports its own.
+ticks() { # PID [WITH-REAPED]: user+system clock ticks so far (0 if gone)
+  [ -r "/proc/$1/stat" ] || { echo 0; return; }
+  sed 's/^.*) //' "/proc/$1/stat" | awk -v r="${2:-}" '{print $12 + $13 + (r ? $14 + $15 : 0)}'
+}
+pg_ticks() {
+  local pm t c
+  pm=$(head -1 "$DIR/pg/postmaster.pid" 2>/dev/null) || { echo 0; return; }
+  t=$(ticks "$pm" reaped)
+  for c in $(pgrep -P "$pm"); do t=$(( t + $(ticks "$c") )); done
+  echo "$t"
+}
+machine_ticks() { awk '/^cpu /{print $2+$3+$4+$5+$6+$7+$8+$9, $5+$6}' /proc/stat; } # total, idle
+declare -A cpu_at
+cpu_mark() { cpu_at[$1]="$(pg_ticks) $(ticks "$PIDA") $(ticks "$PIDB") $(machine_ticks)"; }
+cpu_report() {
+  local name=$1; shift
+  local pg0 a0 b0 tot0 idle0 pg1 a1 b1 tot1 idle1 hz lg
+  read -r pg0 a0 b0 tot0 idle0 <<< "${cpu_at[$name]}"
+  read -r pg1 a1 b1 tot1 idle1 <<< "$(pg_ticks) $(ticks "$PIDA") $(ticks "$PIDB") $(machine_ticks)"
+  hz=$(getconf CLK_TCK)
+  lg=$(for f in "$@"; do jq -r '.loadgen_cpu_s' "$DIR/$f.json"; done | awk '{s += $1} END {printf "%.1f", s}')
+  cpu_line[$name]=$(awk -v hz="$hz" -v pg=$((pg1 - pg0)) -v a=$((a1 - a0)) -v b=$((b1 - b0)) -v lg="$lg" \
+    -v tot=$((tot1 - tot0)) -v idle=$((idle1 - idle0)) -v n="$(nproc)" \
+    'BEGIN{printf "CPU s: PostgreSQL %.1f, A %.1f, B %.1f, loadgen %s; the machine %.0f %% busy over %d CPUs for %.1f s",
+      pg/hz, a/hz, b/hz, lg, tot ? 100*(tot-idle)/tot : 0, n, tot/hz/n}')
+  echo "  $name: ${cpu_line[$name]}"
+}
+declare -A cpu_line
 # deadlocks: PostgreSQL's count of deadlocks detected so far (each cost a
 # batch deadlock_timeout, 1 s, and a retry).
 deadlocks() { psql_ "SELECT pg_stat_clear_snapshot(); SELECT deadlocks FROM pg_stat_database WHERE datname = 'postgres'" | tail -1; }
 
 echo "== writes through one instance (4 writers on A, 32 in flight each); load $(cut -d' ' -f1-3 /proc/loadavg)"
-pgstat_reset; profile writes-one
+pgstat_reset; profile writes-one; cpu_mark writes-one
 lg writes-one --addr "$A" --listeners 0 --writers 4 --depth 32
+cpu_report writes-one writes-one
 pgstat_report writes-one "$(acked writes-one)"
 dl_one=$(deadlocks)
 echo "== writes spread over two instances (4 writers on A, 4 on B); load $(cut -d' ' -f1-3 /proc/loadavg)"
-pgstat_reset; profile writes-two
+pgstat_reset; profile writes-two; cpu_mark writes-two
 lg writes-two-A --addr "$A" --listeners 0 --writers 4 --depth 32 &
 wa=$!
 lg writes-two-B --addr "$B" --listeners 0 --writers 4 --depth 32
 wait $wa
+cpu_report writes-two writes-two-A writes-two-B
 pgstat_report writes-two "$(( $(acked writes-two-A) + $(acked writes-two-B) ))"
 dl_two=$(deadlocks)
 for rate in 100 1000; do
@@ -138,6 +178,8 @@ row writes-one "writes, one instance (4x32 on A)"
 row writes-two-A "writes, two instances: A (4x32)"
 row writes-two-B "writes, two instances: B (4x32)"
 awk -v one="$one" -v a="$twoA" -v b="$twoB" 'BEGIN{printf "%-46s %10d   (2 vs 1: %.2fx)\n", "writes, two instances: A + B", a+b, (a+b)/one}'
+echo "writes through one instance, ${cpu_line[writes-one]}"
+echo "writes over two instances, ${cpu_line[writes-two]}"
 echo "PostgreSQL deadlocks detected: $dl_one after writes through one instance, $dl_two after writes over two (counted since the start; PGSTAT resets the count per scenario)"
 row fanout-100 "fan-out 1,000 listeners over 2, 100/s on A"
 row fanout-1000 "fan-out 1,000 listeners over 2, 1,000/s on A"
