@@ -60,6 +60,9 @@ func loneSurrogate(raw []byte) error {
 // duplicateName finds an object that names a member twice.
 func duplicateName(raw []byte) error {
 	dec := json.NewDecoder(bytes.NewReader(raw))
+	// Numbers stay text: as float64, a valid number out of its range
+	// (1E700) would end the walk as if the JSON were broken.
+	dec.UseNumber()
 	type frame struct {
 		object   bool
 		names    map[string]bool
