@@ -26,7 +26,8 @@ func ListensOn(pid, port int) (bool, error) {
 	if len(inodes) == 0 {
 		return false, nil
 	}
-	fds, err := os.ReadDir(fmt.Sprintf("/proc/%d/fd", pid))
+	dir := fmt.Sprintf("/proc/%d/fd", pid)
+	fds, err := os.ReadDir(dir)
 	if os.IsNotExist(err) {
 		return false, nil // it has exited: its caller will see that
 	}
@@ -34,7 +35,7 @@ func ListensOn(pid, port int) (bool, error) {
 		return false, err
 	}
 	for _, fd := range fds {
-		link, err := os.Readlink(filepath.Join(fmt.Sprintf("/proc/%d/fd", pid), fd.Name()))
+		link, err := os.Readlink(filepath.Join(dir, fd.Name()))
 		if err != nil {
 			continue // closed since ReadDir
 		}
@@ -57,16 +58,16 @@ func listeningInodes(table string, port int, inodes map[string]bool) error {
 	sc.Scan() // the header
 	for sc.Scan() {
 		// sl local_address rem_address st tx:rx tr:when retrnsmt uid timeout inode
-		f := strings.Fields(sc.Text())
-		if len(f) < 10 || f[3] != "0A" {
+		fields := strings.Fields(sc.Text())
+		if len(fields) < 10 || fields[3] != "0A" {
 			continue
 		}
-		_, hexPort, ok := strings.Cut(f[1], ":")
+		_, hexPort, ok := strings.Cut(fields[1], ":")
 		if !ok {
 			continue
 		}
 		if p, err := strconv.ParseUint(hexPort, 16, 16); err == nil && int(p) == port {
-			inodes[f[9]] = true
+			inodes[fields[9]] = true
 		}
 	}
 	return sc.Err()
