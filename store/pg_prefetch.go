@@ -102,9 +102,6 @@ func (p *pendingItems) prefetch(t *txn, ids []int64, creates int) error {
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		if p.rows == nil {
-			p.rows = make(map[int64]*pendingItem, creates)
-		}
 	}
 	return nil
 }

@@ -114,11 +114,12 @@ func escapePath(p string) string {
 }
 
 // transaction runs fn between BEGIN IMMEDIATE and COMMIT on the writer's
-// only connection; one writer per file needs no lock order. database/sql transactions would re-prepare every
-// statement each time (a prepared statement cannot be reused across
-// transactions there), which cost the writer a fifth of its time; with one
-// connection, plain statements between BEGIN and COMMIT are the same
-// transaction and keep GORM's prepared statements.
+// only connection; one writer per file needs no lock order, so ordered is
+// ignored. database/sql transactions would re-prepare every statement each
+// time (a prepared statement cannot be reused across transactions there),
+// which cost the writer a fifth of its time; with one connection, plain
+// statements between BEGIN and COMMIT are the same transaction and keep
+// GORM's prepared statements.
 func (d *sqliteDialect) transaction(write *gorm.DB, _ bool, fn func(tx *gorm.DB, counter *int64) error) error {
 	if err := write.Exec("BEGIN IMMEDIATE").Error; err != nil {
 		return err
