@@ -1,29 +1,32 @@
 package store
 
 import (
+	"database/sql"
 	"slices"
+	"time"
 
 	"livedash/models"
 )
 
 // prefetch reads and locks, at the start of a batch on PostgreSQL, the rows
 // its requests name (the items of item updates and deletes, the scores of
-// increments), one round trip per table, and takes the ids of its item
-// creates in one more. It locks in the global order of an ordered batch
+// increments), and takes the ids of its item creates, all in one round
+// trip (pgPrefetchSQL). It locks in the global order of an ordered batch
 // (postgresDialect.transaction): items ascending, then scores ascending.
-// The scores come last since every batch wants the hot ones: the ids'
-// round trip comes before them, so the scores are held one round trip
-// less. The mutations then apply to these rows in memory (pendingItems,
+// The mutations then apply to these rows in memory (pendingItems,
 // pendingScores) with the checks they make against the database (not
 // found, version, points range), and the batch writes what they changed in
-// its tail statement (pgWrite). Before, a batch of 60 mutations sent one
-// statement per item mutation and per first increment of a score, each a
-// round trip while it held the counter's lock. A row not asked for
-// here, and every row after a mutation that reads the tables itself (see
-// readsItems, readsScores), goes the per-mutation way. Creates that will
-// not apply (repeats of remembered outcomes, invalid ones) take no id, so
-// ids follow on as they do on SQLite; an id not used (a repeat within the
-// batch) leaves a gap, as a rolled back insert does.
+// its tail statement (pgWrite). Every batch wants the hot rows, and holds
+// them from this statement to its commit: that stretch is what the batches
+// of several instances queue for, so it is as few round trips as it can
+// be (this one, the tail, the commit). It was three (items, ids, scores)
+// and, before that, one statement per item mutation and per first
+// increment of a score. A row not asked for here, and every row after a
+// mutation that reads the tables itself (see readsItems, readsScores),
+// goes the per-mutation way. Creates that will not apply (repeats of
+// remembered outcomes, invalid ones) take no id, so ids follow on as they
+// do on SQLite; an id not used (a repeat within the batch) leaves a gap,
+// as a rolled back insert does.
 func (b *batch) prefetch(t *txn, remembered map[outcomeKey]reply) error {
 	var itemIDs, scoreIDs []int64
 	creates := 0
@@ -45,10 +48,7 @@ func (b *batch) prefetch(t *txn, remembered map[outcomeKey]reply) error {
 			scoreIDs = append(scoreIDs, m.ID)
 		}
 	}
-	if err := t.items.prefetch(t, uniqueIDs(itemIDs), creates); err != nil {
-		return err
-	}
-	return t.scores.prefetch(t, uniqueIDs(scoreIDs))
+	return prefetchRows(t, uniqueIDs(itemIDs), creates, uniqueIDs(scoreIDs))
 }
 
 func uniqueIDs(ids []int64) []int64 {
@@ -56,84 +56,78 @@ func uniqueIDs(ids []int64) []int64 {
 	return slices.Compact(ids)
 }
 
-// prefetch reads and locks the items ids, remembers which do not exist,
-// and takes creates ids from the items' sequence.
-func (p *pendingItems) prefetch(t *txn, ids []int64, creates int) error {
-	if len(ids) > 0 {
-		rows, err := t.query("SELECT id, name, description, version, created_at, updated_at FROM items "+
-			"WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		p.rows = make(map[int64]*pendingItem, len(ids))
-		for rows.Next() {
-			var it models.Item
-			if err := rows.Scan(&it.ID, &it.Name, &it.Description, &it.Version, &it.CreatedAt, &it.UpdatedAt); err != nil {
-				return err
-			}
-			p.rows[it.ID] = &pendingItem{item: it, stored: true, exists: true}
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		if err := rows.Close(); err != nil {
-			return err
-		}
-		for _, id := range ids {
-			if p.rows[id] == nil {
-				p.rows[id] = &pendingItem{}
-			}
-		}
-	}
-	if creates > 0 {
-		rows, err := t.query("SELECT nextval(pg_get_serial_sequence('items', 'id')) FROM generate_series(1, $1)", creates)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				return err
-			}
-			p.ids = append(p.ids, id)
-		}
-		if err := rows.Err(); err != nil {
-			return err
-		}
-	}
-	return nil
-}
+// pgPrefetchSQL reads and locks the items $1 and the scores $3 and takes
+// $2 ids from the items' sequence, one row each, told apart by the first
+// column. The parts of a UNION ALL run one after the other in the order
+// written, and each part's sort comes before its lock (LockRows above
+// Sort), so the rows are locked as the global order wants them. A query
+// with row locks never runs in parallel.
+const pgPrefetchSQL = `SELECT 1, id, name, description, '', '', 0::bigint, version, created_at, updated_at
+  FROM (SELECT * FROM items WHERE id = ANY($1::bigint[]) ORDER BY id FOR UPDATE) i
+UNION ALL
+SELECT 2, nextval(pg_get_serial_sequence('items', 'id')), '', '', '', '', 0, 0, NULL, NULL
+  FROM generate_series(1, $2::int)
+UNION ALL
+SELECT 3, id, '', '', player, player_key, points, version, created_at, updated_at
+  FROM (SELECT * FROM scores WHERE id = ANY($3::bigint[]) ORDER BY id FOR UPDATE) s`
 
-// prefetch reads and locks the scores ids, and remembers which do not
-// exist.
-func (p *pendingScores) prefetch(t *txn, ids []int64) error {
-	if len(ids) == 0 {
+// The kinds of pgPrefetchSQL's rows.
+const (
+	prefetchedItem  = 1
+	prefetchedID    = 2
+	prefetchedScore = 3
+)
+
+// prefetchRows runs pgPrefetchSQL: it fills the batch's items and scores
+// with the rows read, marks the ids asked for but not found as missing,
+// and keeps the new items' ids.
+func prefetchRows(t *txn, itemIDs []int64, creates int, scoreIDs []int64) error {
+	if len(itemIDs) == 0 && creates == 0 && len(scoreIDs) == 0 {
 		return nil
 	}
-	rows, err := t.query("SELECT id, player, player_key, points, version, created_at, updated_at FROM scores "+
-		"WHERE id = ANY($1) ORDER BY id FOR UPDATE", ids)
+	rows, err := t.query(pgPrefetchSQL, itemIDs, creates, scoreIDs)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	if p.rows == nil {
-		p.rows = make(map[int64]*pendingScore, len(ids))
+	items, scores := &t.items, &t.scores
+	if len(itemIDs) > 0 {
+		items.rows = make(map[int64]*pendingItem, len(itemIDs))
+	}
+	if len(scoreIDs) > 0 && scores.rows == nil {
+		scores.rows = make(map[int64]*pendingScore, len(scoreIDs))
 	}
 	for rows.Next() {
-		var s models.Score
-		if err := rows.Scan(&s.ID, &s.Player, &s.PlayerKey, &s.Points, &s.Version, &s.CreatedAt, &s.UpdatedAt); err != nil {
+		var kind int
+		var id, points, version int64
+		var name, desc, player, playerKey string
+		var created, updated sql.Null[time.Time]
+		if err := rows.Scan(&kind, &id, &name, &desc, &player, &playerKey, &points, &version, &created, &updated); err != nil {
 			return err
 		}
-		p.rows[s.ID] = &pendingScore{score: s}
+		switch kind {
+		case prefetchedItem:
+			it := models.Item{ID: id, Name: name, Description: desc, Version: version, CreatedAt: created.V, UpdatedAt: updated.V}
+			items.rows[id] = &pendingItem{item: it, stored: true, exists: true}
+		case prefetchedID:
+			items.ids = append(items.ids, id)
+		case prefetchedScore:
+			sc := models.Score{ID: id, Player: player, PlayerKey: playerKey, Points: points, Version: version,
+				CreatedAt: created.V, UpdatedAt: updated.V}
+			scores.rows[id] = &pendingScore{score: sc}
+		}
 	}
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	for _, id := range ids {
-		if p.rows[id] == nil {
-			p.rows[id] = &pendingScore{missing: true}
+	for _, id := range itemIDs {
+		if items.rows[id] == nil {
+			items.rows[id] = &pendingItem{}
+		}
+	}
+	for _, id := range scoreIDs {
+		if scores.rows[id] == nil {
+			scores.rows[id] = &pendingScore{missing: true}
 		}
 	}
 	return rows.Close()
