@@ -26,8 +26,10 @@ type dialect interface {
 	// in the global order (inOrder). counter is the seq counter's value
 	// when the dialect read it under its lock at the start (PostgreSQL, a
 	// batch not ordered), nil when it did not: then the batch learns its
-	// seqs only at its reservation (batchSeqs).
-	transaction(write *gorm.DB, ordered bool, fn func(tx *gorm.DB, counter *int64) error) error
+	// seqs only at its reservation (batchSeqs). pg is the transaction on
+	// PostgreSQL, whose last statement may commit it (pgTx.commitWith);
+	// nil on SQLite.
+	transaction(write *gorm.DB, ordered bool, fn func(tx *gorm.DB, counter *int64, pg *pgTx) error) error
 	// forUpdate locks the rows a version check reads until the transaction
 	// ends, so two instances cannot both pass the same check.
 	forUpdate(tx *gorm.DB) *gorm.DB

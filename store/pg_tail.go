@@ -3,7 +3,6 @@ package store
 import (
 	"database/sql"
 	"errors"
-	"fmt"
 	"time"
 
 	"livedash/models"
@@ -24,7 +23,12 @@ import (
 // snapshot and none reads what another writes: the items and scores are
 // locked by the batch already and each is in one part only (pendingItems'
 // changes), the new events' seqs are above the counter's value under its
-// lock, the pruned ones at or below the seq this instance published.
+// lock, the pruned ones at or below the seq this instance published. The
+// statement checks that the counter was there and that every row it meant
+// to change was ($38..$40), and fails if not: the batch's last tail
+// carries the COMMIT in its round trip (pgTx.commitWith), so a check in Go
+// would come after the commit. It fails by casting its complaint to an
+// integer, as plain SQL has no RAISE: the error names it.
 const pgTailSQL = `WITH s AS (
   UPDATE scores SET points = v.points, version = v.version, updated_at = v.updated_at
   FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::timestamptz[]) AS v(id, points, version, updated_at)
@@ -54,7 +58,12 @@ const pgTailSQL = `WITH s AS (
 ), id AS (
   DELETE FROM items WHERE id = ANY($36::bigint[]) RETURNING id
 )
-SELECT (SELECT seq FROM c), (SELECT count(*) FROM s), (SELECT count(*) FROM iu), (SELECT count(*) FROM id)`
+SELECT (SELECT seq FROM c), CAST(CASE
+  WHEN (SELECT seq FROM c) IS NULL THEN 'store: the seq counter row is missing'
+  WHEN (SELECT count(*) FROM s) <> $38::bigint OR (SELECT count(*) FROM iu) <> $39::bigint OR (SELECT count(*) FROM id) <> $40::bigint
+    THEN format('store: the tail wrote %s of %s scores, updated %s of %s items, deleted %s of %s',
+      (SELECT count(*) FROM s), $38::bigint, (SELECT count(*) FROM iu), $39::bigint, (SELECT count(*) FROM id), $40::bigint)
+  ELSE '0' END AS int)`
 
 // writeTail ends a batch in one statement (pgWrite) with its outcomes and a
 // pruning step, then moves its events, replies and outcomes to their log
@@ -76,7 +85,7 @@ func (s *Store) writeTail(t *txn, b *batch, oldest int64) (int64, error) {
 		last = b.seqs.last(known)
 	}
 	pruneFrom, pruneTo := s.pruneRange(oldest, first, last)
-	if err := b.pgWrite(t, b.outcomes, pruneFrom, pruneTo); err != nil {
+	if err := b.pgWrite(t, b.outcomes, pruneFrom, pruneTo, true); err != nil {
 		return oldest, err
 	}
 	b.settle(known)
@@ -92,11 +101,12 @@ func (s *Store) writeTail(t *txn, b *batch, oldest int64) (int64, error) {
 // pgWrite writes what the batch holds in memory (pendingItems,
 // pendingScores, the events not in the log yet) and outcomes, and prunes
 // the events pruneFrom..pruneTo (none if pruneTo < pruneFrom), in one
-// statement (pgTailSQL); it checks that the counter ended where the
+// statement (pgTailSQL), which checks that the counter ended where the
 // batch's seqs say and that every row it meant to change was there. The
-// batch's rows in memory are forgotten: whatever applies next reads the
-// database.
-func (b *batch) pgWrite(t *txn, outcomes []models.Outcome, pruneFrom, pruneTo int64) error {
+// batch's last write (last) commits in the same round trip; if it has
+// nothing to write, the dialect commits. The batch's rows in memory are
+// forgotten: whatever applies next reads the database.
+func (b *batch) pgWrite(t *txn, outcomes []models.Outcome, pruneFrom, pruneTo int64, last bool) error {
 	n, from := b.seqs.unplaced(), b.seqs.placed
 	scores := t.scores.dirty()
 	inserts, updates, deletes := t.items.changes()
@@ -105,7 +115,7 @@ func (b *batch) pgWrite(t *txn, outcomes []models.Outcome, pruneFrom, pruneTo in
 	if n == 0 && len(outcomes) == 0 && len(scores) == 0 && len(inserts)+len(updates)+len(deletes) == 0 && pruneTo < pruneFrom {
 		return nil
 	}
-	args := make([]any, 0, 37)
+	args := make([]any, 0, 40)
 	args = append(args, scoreColumnsOf(scores)...)
 	args = append(args, n)
 	args = append(args, eventColumns(b.events[from:])...)
@@ -114,33 +124,36 @@ func (b *batch) pgWrite(t *txn, outcomes []models.Outcome, pruneFrom, pruneTo in
 	args = append(args, itemColumns6(inserts)...)
 	args = append(args, itemColumns5(updates)...)
 	args = append(args, deletes, b.seqs.own)
-	rows, err := t.query(pgTailSQL, args...)
+	args = append(args, len(scores), len(updates), len(deletes))
+	var top int64
+	var checked int
+	var err error
+	if last && t.pg != nil {
+		err = t.pg.commitWith(pgTailSQL, args, &top, &checked)
+	} else {
+		err = t.queryRow(pgTailSQL, args, &top, &checked)
+	}
+	if err != nil || n == 0 {
+		return err
+	}
+	return b.seqs.place(top)
+}
+
+// queryRow runs a statement that returns one row on the transaction's
+// connection and scans the row into dest.
+func (t *txn) queryRow(sql string, args []any, dest ...any) error {
+	rows, err := t.query(sql, args...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
-	var top sql.NullInt64
-	var scored, updated, deleted int
 	if !rows.Next() {
-		return errors.Join(errors.New("store: the tail statement returned no row"), rows.Err())
+		return errors.Join(errors.New("store: the statement returned no row"), rows.Err())
 	}
-	if err := rows.Scan(&top, &scored, &updated, &deleted); err != nil {
+	if err := rows.Scan(dest...); err != nil {
 		return err
 	}
-	if err := rows.Close(); err != nil {
-		return err
-	}
-	if scored != len(scores) || updated != len(updates) || deleted != len(deletes) {
-		return fmt.Errorf("store: the tail wrote %d of %d scores, updated %d of %d items, deleted %d of %d",
-			scored, len(scores), updated, len(updates), deleted, len(deletes))
-	}
-	if !top.Valid {
-		return errors.New("store: the seq counter row is missing")
-	}
-	if n == 0 {
-		return nil
-	}
-	return b.seqs.place(top.Int64)
+	return rows.Close()
 }
 
 // query runs a statement with PostgreSQL's $n placeholders on the

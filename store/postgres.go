@@ -116,7 +116,7 @@ const batchLockKey = 0x6c64626174636821 // "ldbatch!"
 // the WHERE clause: PostgreSQL runs it once before it reads the row (a
 // one-time filter), and locks the row only as it returns it, so the order
 // is the batch lock, then the counter.
-const aloneSQL = "SELECT seq FROM seq_counter WHERE id = 1 AND (SELECT pg_advisory_xact_lock(?) IS NOT NULL) FOR UPDATE"
+const aloneSQL = "SELECT seq FROM seq_counter WHERE id = 1 AND (SELECT pg_advisory_xact_lock($1) IS NOT NULL) FOR UPDATE"
 
 // transaction takes the locks every batch shares, across instances, as late
 // as it can, so batches of several instances overlap all but their last
@@ -131,15 +131,16 @@ const aloneSQL = "SELECT seq FROM seq_counter WHERE id = 1 AND (SELECT pg_adviso
 // two instances were slower than one.
 //
 // Now an ordered batch (every mutation's rows known up front, inOrder)
-// takes the batch lock shared; then (prefetch) its items, ascending, its
-// new items' ids, its scores, ascending; applies in memory; and takes the
-// counter in its tail statement (pgWrite), holding it to the commit. The
-// hot score rows and the counter, which every batch wants, are held only
-// for the scores' read, the tail and the commit. A batch that is not
-// ordered takes the batch lock exclusive and then the counter (aloneSQL)
-// first, as all batches did before: it waits until every batch in flight
-// has committed, keeps the others waiting until it has, and learns its
-// base seq up front (counter).
+// takes the batch lock shared, in BEGIN's round trip (pgTx.begin); then,
+// in one statement (prefetch), its items, ascending, its new items' ids,
+// its scores, ascending; applies in memory; and takes the counter in its
+// tail statement (pgWrite), which carries the COMMIT in its round trip
+// (pgTx.commitWith). The hot rows and the counter, which every batch
+// wants, are held only for two round trips: the prefetch and the tail. A
+// batch that is not ordered takes the batch lock exclusive and then the
+// counter (aloneSQL) first, as all batches did before: it waits until
+// every batch in flight has committed, keeps the others waiting until it
+// has, and learns its base seq up front (counter).
 //
 // Why no cycle of waits can form:
 //   - Ordered batches (the batch lock shared, which they do not contend
@@ -156,23 +157,28 @@ const aloneSQL = "SELECT seq FROM seq_counter WHERE id = 1 AND (SELECT pg_adviso
 // Seq order is still commit order: the counter's lock is held from the
 // reservation to the commit, and a batch's seqs follow the counter's value
 // under that lock (in the tail statement itself for an ordered batch).
-func (d *postgresDialect) transaction(write *gorm.DB, ordered bool, fn func(tx *gorm.DB, counter *int64) error) error {
-	return write.Transaction(func(tx *gorm.DB) error {
-		if ordered {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock_shared(?)", int64(batchLockKey)).Error; err != nil {
-				return err
-			}
-			return fn(tx, nil)
+func (d *postgresDialect) transaction(write *gorm.DB, ordered bool, fn func(tx *gorm.DB, counter *int64, pg *pgTx) error) error {
+	return write.Connection(func(c *gorm.DB) error {
+		conn, ok := c.Statement.ConnPool.(*sql.Conn)
+		if !ok {
+			return fmt.Errorf("store: the writer's connection is a %T", c.Statement.ConnPool)
 		}
-		var seq int64
-		found, err := scanOne(tx.Raw(aloneSQL, int64(batchLockKey)), &seq)
-		if err != nil {
-			return err
+		// A new session on the connection, as gorm's Begin makes one on its
+		// transaction: each statement built on tx starts afresh, where on c
+		// one would inherit the last one's conditions and arguments.
+		tx := c.Session(&gorm.Session{NewDB: true, Context: c.Statement.Context})
+		p := &pgTx{conn: conn, ctx: tx.Statement.Context}
+		counter, err := p.begin(ordered)
+		if err == nil {
+			err = fn(tx, counter, p)
 		}
-		if !found {
-			return errors.New("store: the seq counter row is missing")
+		if err == nil && !p.committed {
+			err = p.commit()
 		}
-		return fn(tx, &seq)
+		if err != nil && !p.committed {
+			_ = p.rollback() // if it fails, the pool drops the connection (pgTx.rollback)
+		}
+		return err
 	})
 }
 

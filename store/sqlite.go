@@ -120,11 +120,11 @@ func escapePath(p string) string {
 // which cost the writer a fifth of its time; with one connection, plain
 // statements between BEGIN and COMMIT are the same transaction and keep
 // GORM's prepared statements.
-func (d *sqliteDialect) transaction(write *gorm.DB, _ bool, fn func(tx *gorm.DB, counter *int64) error) error {
+func (d *sqliteDialect) transaction(write *gorm.DB, _ bool, fn func(tx *gorm.DB, counter *int64, pg *pgTx) error) error {
 	if err := write.Exec("BEGIN IMMEDIATE").Error; err != nil {
 		return err
 	}
-	if err := fn(write, nil); err != nil {
+	if err := fn(write, nil, nil); err != nil {
 		if rerr := write.Exec("ROLLBACK").Error; rerr != nil {
 			d.log.Error("rollback failed", "err", rerr)
 		}

@@ -24,6 +24,9 @@ type txn struct {
 	// memory and writes everything in one statement at its end, and before
 	// a mutation that reads the tables or the log (pgWrite; PostgreSQL).
 	inMemory bool
+	// pg is the transaction on PostgreSQL, which the batch's tail
+	// statement commits (pgWrite); nil on SQLite.
+	pg *pgTx
 }
 
 // guardUnique runs fn, which may break a unique index, and turns that into

@@ -100,10 +100,10 @@ func (s *Store) commit(reqs []*request) {
 		b = &batch{reqs: reqs, replies: make([]reply, len(reqs)), fresh: make([]bool, len(reqs))}
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		oldest = s.oldest
-		err = s.d.transaction(s.write, ordered, func(tx *gorm.DB, counter *int64) error {
+		err = s.d.transaction(s.write, ordered, func(tx *gorm.DB, counter *int64, pg *pgTx) error {
 			// On PostgreSQL a batch either read the counter up front or is
 			// ordered: it reads its rows up front either way.
-			t := &txn{db: tx, dialect: s.d, now: now, inMemory: s.d.remoteRoundTrips()}
+			t := &txn{db: tx, dialect: s.d, now: now, inMemory: s.d.remoteRoundTrips(), pg: pg}
 			if counter != nil {
 				if err := b.seqs.fix(*counter); err != nil {
 					return err
@@ -122,7 +122,7 @@ func (s *Store) commit(reqs []*request) {
 				return err
 			}
 			if t.inMemory {
-				// The whole tail is one statement.
+				// The whole tail is one statement, which commits.
 				oldest, err = s.writeTail(t, b, oldest)
 				return err
 			}
@@ -232,7 +232,7 @@ func (b *batch) applyAll(t *txn, remembered map[outcomeKey]reply) error {
 		}
 		switch {
 		case t.inMemory && (r.readsScores || r.readsItems || r.readsLog):
-			if err := b.pgWrite(t, nil, 0, -1); err != nil {
+			if err := b.pgWrite(t, nil, 0, -1, false); err != nil {
 				return err
 			}
 		case !t.inMemory:

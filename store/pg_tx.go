@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// pgTx is the writer's transaction on PostgreSQL: one connection of the
+// writer's pool on which the dialect sends BEGIN and COMMIT itself, each in
+// the round trip of a statement (a pgx pipeline), where a database/sql
+// transaction spends a round trip on each. BEGIN goes with the batch lock
+// (begin); COMMIT goes with the batch's tail statement (commitWith, from
+// pgWrite), or alone when the batch has nothing to write. The hot rows and
+// the counter, which a batch holds from its prefetch to its commit and the
+// batches of every instance queue for, are then held for two round trips:
+// the prefetch and the tail.
+type pgTx struct {
+	conn      *sql.Conn
+	ctx       context.Context
+	committed bool // commitWith committed the transaction
+}
+
+var errCounterMissing = errors.New("store: the seq counter row is missing")
+
+// withConn runs f on the pgx connection under the transaction's.
+func (p *pgTx) withConn(f func(*pgx.Conn) error) error {
+	return p.conn.Raw(func(dc any) error {
+		c, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("store: the writer's connection is a %T, not pgx's", dc)
+		}
+		return f(c.Conn())
+	})
+}
+
+// begin starts the transaction and takes the batch lock in one round trip:
+// shared for an ordered batch; else exclusive, with the counter's row lock,
+// whose value it returns (aloneSQL).
+func (p *pgTx) begin(ordered bool) (counter *int64, err error) {
+	err = p.withConn(func(c *pgx.Conn) error {
+		b := &pgx.Batch{}
+		b.Queue("BEGIN")
+		if ordered {
+			b.Queue("SELECT pg_advisory_xact_lock_shared($1)", int64(batchLockKey))
+		} else {
+			b.Queue(aloneSQL, int64(batchLockKey))
+		}
+		br := c.SendBatch(p.ctx, b)
+		_, err := br.Exec()
+		switch {
+		case err != nil:
+		case ordered:
+			_, err = br.Exec()
+		default:
+			var seq int64
+			err = br.QueryRow().Scan(&seq)
+			if errors.Is(err, pgx.ErrNoRows) {
+				err = errCounterMissing
+			}
+			counter = &seq
+		}
+		return firstError(err, br.Close())
+	})
+	return counter, err
+}
+
+// commitWith runs query, which returns one row, scanned into dest, and
+// commits, in one round trip. If the query fails, the server skips the
+// COMMIT (a pipeline stops at its first error) and the transaction stays
+// open for the dialect to roll back. query must be the transaction's last
+// statement, and whatever it must check before the commit it checks
+// itself: an error seen here after the COMMIT would be too late.
+func (p *pgTx) commitWith(query string, args []any, dest ...any) error {
+	return p.withConn(func(c *pgx.Conn) error {
+		b := &pgx.Batch{}
+		b.Queue(query, args...)
+		b.Queue("COMMIT")
+		br := c.SendBatch(p.ctx, b)
+		err := br.QueryRow().Scan(dest...)
+		tag, cerr := br.Exec()
+		if err = firstError(err, cerr, br.Close()); err != nil {
+			return err
+		}
+		return p.committedAs(tag.String())
+	})
+}
+
+// commit commits a transaction whose last statement did not.
+func (p *pgTx) commit() error {
+	return p.withConn(func(c *pgx.Conn) error {
+		tag, err := c.Exec(p.ctx, "COMMIT")
+		if err != nil {
+			return err
+		}
+		return p.committedAs(tag.String())
+	})
+}
+
+// committedAs records a COMMIT's outcome from its command tag: PostgreSQL
+// answers a COMMIT of a failed transaction with ROLLBACK, not an error.
+func (p *pgTx) committedAs(tag string) error {
+	if tag != "COMMIT" {
+		return fmt.Errorf("store: the transaction ended in %s, not COMMIT", tag)
+	}
+	p.committed = true
+	return nil
+}
+
+// rollback ends a transaction that did not commit. If it cannot, the
+// connection is left in its transaction: pgx's database/sql driver drops
+// such a connection before the pool hands it out again.
+func (p *pgTx) rollback() error {
+	return p.withConn(func(c *pgx.Conn) error {
+		_, err := c.Exec(p.ctx, "ROLLBACK")
+		return err
+	})
+}
+
+func firstError(errs ...error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
