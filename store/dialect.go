@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"strings"
@@ -56,14 +57,12 @@ type dialect interface {
 	// shared tells whether other processes write the same database: then
 	// the feed also wakes on notifications and polls the log.
 	shared() bool
-	// notify wakes the other instances after a commit up to seq. It is its
-	// own statement after the commit, never inside the write transaction.
-	notify(db *gorm.DB, seq int64)
 	// listen calls wake whenever another instance may have committed, and
-	// after every reconnect, until ctx ends; published is the last seq the
-	// feed has, so a notification of a seq at or below it (this
-	// instance's own commits) wakes nobody.
-	listen(ctx context.Context, wake func(), published func() int64)
+	// after every reconnect, until ctx ends; known is the last seq this
+	// instance has or will publish without reading the log for it, so a
+	// notification of a seq at or below it (this instance's own commits,
+	// which notify as they commit: pgTx) wakes nobody.
+	listen(ctx context.Context, wake func(), known func() int64)
 	// readTx is how reads that must agree run (nil: the default).
 	readTx() *sql.TxOptions
 	// clockMillis is an SQL expression for the database's clock, in
@@ -81,7 +80,7 @@ func IsPostgres(db string) bool {
 
 func dialectFor(opts Options) dialect {
 	if IsPostgres(opts.Path) {
-		return &postgresDialect{url: opts.Path, tracer: opts.pgTracer}
+		return &postgresDialect{url: opts.Path, tracer: opts.pgTracer, poll: cmp.Or(opts.pgPoll, pollInterval)}
 	}
 	return &sqliteDialect{path: opts.Path, log: opts.Logger}
 }

@@ -66,8 +66,9 @@ SELECT (SELECT seq FROM c), CAST(CASE
   ELSE '0' END AS int)`
 
 // writeTail ends a batch in one statement (pgWrite) with its outcomes and a
-// pruning step, then moves its events, replies and outcomes to their log
-// seqs. It returns the new oldest seq in the log, as pruneEvents does. An
+// pruning step, which commits, with a notification to the other instances
+// if the batch has events (pgTx), then moves its events, replies and
+// outcomes to their log seqs. It returns the new oldest seq in the log, as pruneEvents does. An
 // ordered batch learns its base only in that statement; its pruning goes
 // by a lower bound of its last seq (the seq this instance published plus
 // its events: the counter is at least there), which prunes no more than
@@ -85,6 +86,9 @@ func (s *Store) writeTail(t *txn, b *batch, oldest int64) (int64, error) {
 		last = b.seqs.last(known)
 	}
 	pruneFrom, pruneTo := s.pruneRange(oldest, first, last)
+	if t.pg != nil {
+		t.pg.notify = len(b.events) > 0
+	}
 	if err := b.pgWrite(t, b.outcomes, pruneFrom, pruneTo, true); err != nil {
 		return oldest, err
 	}

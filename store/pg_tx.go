@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
@@ -18,10 +19,15 @@ import (
 // pgWrite), or alone when the batch has nothing to write. The hot rows and
 // the counter, which a batch holds from its prefetch to its commit and the
 // batches of every instance queue for, are then held for two round trips:
-// the prefetch and the tail.
+// the prefetch and the tail. A batch that wrote events also notifies the
+// other instances in its commit's round trip (notifySQL). That was a
+// transaction of its own after the commit, a round trip and a WAL flush
+// more per batch: a NOTIFY takes a transaction id, so its commit waits for
+// the disk like any other.
 type pgTx struct {
 	conn      *sql.Conn
 	ctx       context.Context
+	notify    bool // the batch wrote events: its commit notifies
 	committed bool // commitWith committed the transaction
 }
 
@@ -79,26 +85,46 @@ func (p *pgTx) commitWith(query string, args []any, dest ...any) error {
 	return p.withConn(func(c *pgx.Conn) error {
 		b := &pgx.Batch{}
 		b.Queue(query, args...)
-		b.Queue("COMMIT")
+		p.queueCommit(b)
 		br := c.SendBatch(p.ctx, b)
 		err := br.QueryRow().Scan(dest...)
-		tag, cerr := br.Exec()
-		if err = firstError(err, cerr, br.Close()); err != nil {
-			return err
-		}
-		return p.committedAs(tag.String())
+		return p.readCommit(br, err)
 	})
 }
 
-// commit commits a transaction whose last statement did not.
+// commit commits a transaction whose last statement did not, with the
+// notification if it has one, in one round trip.
 func (p *pgTx) commit() error {
 	return p.withConn(func(c *pgx.Conn) error {
-		tag, err := c.Exec(p.ctx, "COMMIT")
-		if err != nil {
-			return err
-		}
-		return p.committedAs(tag.String())
+		b := &pgx.Batch{}
+		p.queueCommit(b)
+		return p.readCommit(c.SendBatch(p.ctx, b), nil)
 	})
+}
+
+// queueCommit queues the notification, if the batch wrote events, and the
+// COMMIT.
+func (p *pgTx) queueCommit(b *pgx.Batch) {
+	if p.notify {
+		b.Queue(notifySQL)
+	}
+	b.Queue("COMMIT")
+}
+
+// readCommit reads the results queueCommit queued, after err, the result
+// of what came before them, and closes br.
+func (p *pgTx) readCommit(br pgx.BatchResults, err error) error {
+	if p.notify && err == nil {
+		_, err = br.Exec()
+	}
+	var tag pgconn.CommandTag
+	if err == nil {
+		tag, err = br.Exec()
+	}
+	if err = firstError(err, br.Close()); err != nil {
+		return err
+	}
+	return p.committedAs(tag.String())
 }
 
 // committedAs records a COMMIT's outcome from its command tag: PostgreSQL

@@ -26,6 +26,11 @@ import (
 // commit. The payload (the new top seq) is a hint: the log is the truth.
 const notifyChannel = "livedash_events"
 
+// notifySQL notifies, in the write transaction, the seq counter's value,
+// the transaction's own top seq, as it holds the counter's lock: the
+// notification goes out when the transaction commits.
+const notifySQL = "SELECT pg_notify('" + notifyChannel + "', seq::text) FROM seq_counter WHERE id = 1"
+
 // initLockKey names the advisory lock held while an instance initialises
 // the database (schema, epoch, key, demo data).
 const initLockKey = 0x6c69766564617368 // "livedash"
@@ -38,6 +43,7 @@ const pollInterval = time.Second
 type postgresDialect struct {
 	url    string
 	tracer pgx.QueryTracer // of the writer's connections; nil but in tests
+	poll   time.Duration   // pollInterval but in tests
 }
 
 func (d *postgresDialect) config() (*pgx.ConnConfig, error) {
@@ -251,18 +257,14 @@ func (d *postgresDialect) afterReset(tx *gorm.DB) error {
 	return nil
 }
 
-func (d *postgresDialect) notify(db *gorm.DB, seq int64) {
-	_ = db.Exec("SELECT pg_notify(?, ?)", notifyChannel, strconv.FormatInt(seq, 10)).Error
-}
-
 // listen keeps one connection listening and calls wake on every
-// notification of a seq not published yet, every pollInterval without one,
-// and after every reconnect, so a lost notification costs at most
+// notification of a seq above known, every pollInterval without one, and
+// after every reconnect, so a lost notification costs at most
 // pollInterval.
-func (d *postgresDialect) listen(ctx context.Context, wake func(), published func() int64) {
+func (d *postgresDialect) listen(ctx context.Context, wake func(), known func() int64) {
 	backoff := 100 * time.Millisecond
 	for ctx.Err() == nil {
-		err := d.listenOnce(ctx, wake, published, func() { backoff = 100 * time.Millisecond })
+		err := d.listenOnce(ctx, wake, known, func() { backoff = 100 * time.Millisecond })
 		if ctx.Err() != nil {
 			return
 		}
@@ -277,7 +279,7 @@ func (d *postgresDialect) listen(ctx context.Context, wake func(), published fun
 	}
 }
 
-func (d *postgresDialect) listenOnce(ctx context.Context, wake func(), published func() int64, connected func()) error {
+func (d *postgresDialect) listenOnce(ctx context.Context, wake func(), known func() int64, connected func()) error {
 	cfg, err := d.config()
 	if err != nil {
 		return err
@@ -295,12 +297,12 @@ func (d *postgresDialect) listenOnce(ctx context.Context, wake func(), published
 	connected()
 	wake() // whatever was committed while we were not listening
 	for {
-		wctx, cancel := context.WithTimeout(ctx, pollInterval)
+		wctx, cancel := context.WithTimeout(ctx, d.poll)
 		n, err := conn.WaitForNotification(wctx)
 		cancel()
 		switch {
 		case err == nil:
-			if news(n.Payload, published()) {
+			if news(n.Payload, known()) {
 				wake()
 			}
 		case ctx.Err() != nil:
@@ -318,13 +320,15 @@ func (d *postgresDialect) listenOnce(ctx context.Context, wake func(), published
 }
 
 // news tells whether a notification's payload, the top seq of a commit,
-// may name events the feed has not published. Every instance hears its
-// own NOTIFY too, after it published that batch: reading the log for it
-// found nothing, and was one query per batch. A payload that is not a seq
-// wakes the reader, since the log, not the hint, is the truth.
-func news(payload string, published int64) bool {
+// may name events the feed would not get without reading the log: above
+// known, the last seq this instance has published or will publish of its
+// own accord (Store.known). Every instance hears its own commits too:
+// reading the log for them would find nothing new, one query per batch. A
+// payload that is not a seq wakes the reader, since the log, not the
+// hint, is the truth.
+func news(payload string, known int64) bool {
 	seq, err := strconv.ParseInt(payload, 10, 64)
-	return err != nil || seq > published
+	return err != nil || seq > known
 }
 
 func (d *postgresDialect) readTx() *sql.TxOptions {

@@ -50,7 +50,6 @@ func (s *Store) publishOwn(c committedBatch) {
 			s.catchUp(first - 1)
 		}
 		s.publish(c.events)
-		s.d.notify(s.write, c.events[len(c.events)-1].Seq)
 	}
 	for i, r := range c.reqs {
 		r.done(c.replies[i].res, c.replies[i].err)

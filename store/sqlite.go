@@ -53,7 +53,6 @@ func (d *sqliteDialect) unavailable(error) bool                       { return f
 func (d *sqliteDialect) afterReset(*gorm.DB) error                    { return nil }
 func (d *sqliteDialect) beforeReset(*gorm.DB) error                   { return nil }
 func (d *sqliteDialect) shared() bool                                 { return false }
-func (d *sqliteDialect) notify(*gorm.DB, int64)                       {}
 func (d *sqliteDialect) listen(context.Context, func(), func() int64) {}
 
 func (d *sqliteDialect) uniqueViolation(err error) bool {

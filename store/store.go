@@ -42,6 +42,9 @@ type Options struct {
 	// pgTracer sees every statement the writer's connections send to
 	// PostgreSQL: the store's tests count a batch's round trips with it.
 	pgTracer pgx.QueryTracer
+	// pgPoll replaces pollInterval when set: the store's tests make it
+	// long, so that only a notification wakes the publisher.
+	pgPoll time.Duration
 }
 
 // Feed is whoever fans committed events out (the hub). Start is called
@@ -61,15 +64,18 @@ type Feed interface {
 // seqs are assigned without races and SQLite never reports a locked database;
 // reads use a separate pool and run concurrently.
 type Store struct {
-	opts   Options
-	log    *slog.Logger
-	d      dialect
-	read   *gorm.DB
-	write  *gorm.DB
-	epoch  string
-	idKey  []byte       // the key of public ids
-	seq    atomic.Int64 // last seq published to the feed
-	oldest int64        // oldest seq still in the log; writer-owned
+	opts  Options
+	log   *slog.Logger
+	d     dialect
+	read  *gorm.DB
+	write *gorm.DB
+	epoch string
+	idKey []byte       // the key of public ids
+	seq   atomic.Int64 // last seq published to the feed
+	// ownTop is the last seq this instance's writer committed: the
+	// publisher will publish up to it without a wake-up (publishOwn).
+	ownTop atomic.Int64
+	oldest int64 // oldest seq still in the log; writer-owned
 	// retries counts batch transactions run again because the database
 	// asked (a deadlock, a key race): the lock order should keep it near 0.
 	retries atomic.Int64
@@ -142,7 +148,7 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 	if s.d.shared() {
 		lctx, cancel := context.WithCancel(context.Background())
 		s.stopListen = cancel
-		go s.d.listen(lctx, s.Wake, s.seq.Load)
+		go s.d.listen(lctx, s.Wake, s.known)
 	}
 	if s.seq.Load() == 0 {
 		// The server's own change: no actor (contract 1.1).
@@ -156,6 +162,11 @@ func Open(ctx context.Context, opts Options) (*Store, error) {
 
 // Shared tells whether other instances may write the same database.
 func (s *Store) Shared() bool { return s.d.shared() }
+
+// known is the last seq the feed has or will get without reading the log
+// for it: the last published, or the last this instance committed, which
+// the publisher publishes with whatever precedes it.
+func (s *Store) known() int64 { return max(s.seq.Load(), s.ownTop.Load()) }
 
 // Wake tells the publisher that the log may have grown.
 func (s *Store) Wake() {

@@ -150,6 +150,9 @@ func (s *Store) commit(reqs []*request) {
 		b.failAll(s.dbError(err))
 	} else {
 		s.oldest = oldest
+		if len(b.events) > 0 {
+			s.ownTop.Store(b.events[len(b.events)-1].Seq)
+		}
 	}
 	s.committed <- committedBatch{reqs: reqs, replies: b.replies, events: b.events}
 }
