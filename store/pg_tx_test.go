@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"gorm.io/gorm"
 
 	"livedash/models"
@@ -43,5 +45,58 @@ func TestTailChecksBeforeItCommits(t *testing.T) {
 	res := mustMutate(t, s, &models.IncrementScore{ID: 1, By: 1})
 	if res.Seq != before.Seq+1 {
 		t.Errorf("the next batch's seq is %d, want %d", res.Seq, before.Seq+1)
+	}
+}
+
+// TestBatchPlansUseKeys: the plans of a batch's statements that reach rows
+// by key (its prefetch and its tail) use the keys' indexes, even as the
+// generic plans PostgreSQL keeps for a prepared statement, made on tables
+// of a few rows. On those it had chosen to scan the whole table, and kept
+// that plan while the table grew.
+func TestBatchPlansUseKeys(t *testing.T) {
+	if backend != "postgres" {
+		t.Skip("PostgreSQL only: plans")
+	}
+	s, _ := MustOpenStore(t, withSyncNormal())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for _, tc := range []struct {
+		name   string
+		sql    string
+		params int
+	}{
+		{"prefetch", pgPrefetchSQL, 3},
+		{"tail", pgTailSQL, 40},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var plan []string
+			err := s.d.transaction(s.write, true, func(_ *gorm.DB, _ *int64, pg *pgTx) error {
+				return pg.withConn(func(c *pgx.Conn) error {
+					if _, err := c.Exec(ctx, "SET LOCAL plan_cache_mode = force_generic_plan"); err != nil {
+						return err
+					}
+					if _, err := c.Exec(ctx, "PREPARE plan_check AS "+tc.sql); err != nil {
+						return err
+					}
+					defer func() { _, _ = c.Exec(ctx, "DEALLOCATE plan_check") }()
+					nulls := strings.TrimSuffix(strings.Repeat("NULL,", tc.params), ",")
+					rows, err := c.Query(ctx, "EXPLAIN EXECUTE plan_check("+nulls+")", pgx.QueryExecModeSimpleProtocol)
+					if err != nil {
+						return err
+					}
+					plan, err = pgx.CollectRows(rows, pgx.RowTo[string])
+					return err
+				})
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, line := range plan {
+				if strings.Contains(line, "Seq Scan") {
+					t.Errorf("the %s's generic plan scans a whole table:\n%s", tc.name, strings.Join(plan, "\n"))
+					break
+				}
+			}
+		})
 	}
 }
