@@ -60,6 +60,7 @@ lint:
 fuzz:
 	$(GO) test -run='^$$' -fuzz='^FuzzDecode$$' -fuzztime=$(FUZZTIME) ./protocol/
 	$(GO) test -run='^$$' -fuzz='^FuzzDecodeJSON$$' -fuzztime=$(FUZZTIME) ./models/
+	$(GO) test -run='^$$' -fuzz='^FuzzEventJSON$$' -fuzztime=$(FUZZTIME) ./models/
 	$(GO) test -run='^$$' -fuzz='^FuzzRESTBodies$$' -fuzztime=$(FUZZTIME) ./faults/
 
 # The long fault runs: 25 kills, 10 restart cycles, 3,000 churning connections.

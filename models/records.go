@@ -81,14 +81,6 @@ type EventFrame struct {
 	At     time.Time       `json:"at"`
 }
 
-func (e Event) MarshalJSON() ([]byte, error) {
-	out := EventFrame{Type: e.Type, Seq: e.Seq, Data: e.Data, Delta: e.Delta, Before: e.Before, UndoOf: e.UndoOf, At: e.At}
-	if e.ActorID != "" || e.ActorName != "" {
-		out.Actor = &Actor{ID: e.ActorID, Name: e.ActorName}
-	}
-	return json.Marshal(out)
-}
-
 // Meta holds facts about the database itself, such as its epoch.
 type Meta struct {
 	Key   string `gorm:"primaryKey"`
