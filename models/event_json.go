@@ -11,7 +11,7 @@ import (
 // bytes encoding/json makes of that frame, written by hand. Every event is
 // encoded once by the hub of every instance, and encoding/json's
 // reflection, with its second pass over data and before (it validates and
-// compacts raw JSON), took a tenth of an instance's CPU in make
+// compacts raw JSON), took 12 % of an instance's CPU in make
 // bench-cluster's writes. Data and Before go out as stored: they are what
 // encoding/json made of the record when the mutation applied (compact,
 // HTML-escaped), and the log keeps those bytes. A string that needs

@@ -68,13 +68,13 @@ SELECT (SELECT seq FROM c), CAST(CASE
 // writeTail ends a batch in one statement (pgWrite) with its outcomes and a
 // pruning step, which commits, with a notification to the other instances
 // if the batch has events (pgTx), then moves its events, replies and
-// outcomes to their log seqs. It returns the new oldest seq in the log, as pruneEvents does. An
-// ordered batch learns its base only in that statement; its pruning goes
-// by a lower bound of its last seq (the seq this instance published plus
-// its events: the counter is at least there), which prunes no more than
-// the batch's true last seq would, and it prunes nothing while the oldest
-// seq is unknown (an empty log at start), whose new oldest is then its
-// first event.
+// outcomes to their log seqs. It returns the new oldest seq in the log, as
+// pruneEvents does. An ordered batch learns its base only in that
+// statement; its pruning goes by a lower bound of its last seq (the seq
+// this instance published plus its events: the counter is at least there),
+// which prunes no more than the batch's true last seq would, and it prunes
+// nothing while the oldest seq is unknown (an empty log at start), whose
+// new oldest is then its first event.
 func (s *Store) writeTail(t *txn, b *batch, oldest int64) (int64, error) {
 	known := s.seq.Load()
 	var first int64

@@ -28,7 +28,7 @@ type pgTx struct {
 	conn      *sql.Conn
 	ctx       context.Context
 	notify    bool // the batch wrote events: its commit notifies
-	committed bool // commitWith committed the transaction
+	committed bool // the COMMIT went through (commitWith or commit)
 }
 
 var errCounterMissing = errors.New("store: the seq counter row is missing")
