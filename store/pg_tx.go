@@ -55,12 +55,15 @@ func (p *pgTx) withConn(f func(*pgx.Conn) error) error {
 // reset), a join by key was a scan of the whole table, slower with every
 // item created: 0.9 ms of a batch's tail at 1,928 items in make
 // bench-cluster, while the batch held the hot rows. Without sequential
-// scans the plans use the keys' indexes at any size.
+// scans the plans use the keys' indexes at any size. JIT compilation goes
+// off with them: a statement that can only scan (a sequence's last_value,
+// the reset's deletes) keeps its scan at the penalty's cost, which crosses
+// jit_above_cost, and compiling it took 100–300 ms of the reset's batch.
 func (p *pgTx) begin(ordered bool) (counter *int64, err error) {
 	err = p.withConn(func(c *pgx.Conn) error {
 		b := &pgx.Batch{}
 		b.Queue("BEGIN")
-		b.Queue("SET LOCAL enable_seqscan = off")
+		b.Queue("SELECT set_config('enable_seqscan', 'off', true), set_config('jit', 'off', true)")
 		if ordered {
 			b.Queue("SELECT pg_advisory_xact_lock_shared($1)", int64(batchLockKey))
 		} else {
