@@ -19,9 +19,7 @@ import (
 // PostgreSQL writes a batch's tail in one statement and SQLite in several,
 // and neither may change what a batch does.
 func TestBackendsAgreeOnABatch(t *testing.T) {
-	if backend != "postgres" {
-		t.Skip("runs on the PostgreSQL pass, against both backends")
-	}
+	postgresOnly(t, "runs on the PostgreSQL pass, against both backends")
 	sqlite := runAgreeBatch(t, filepath.Join(t.TempDir(), "agree.db"))
 	pg := runAgreeBatch(t, pgURLFor(t, filepath.Join(t.TempDir(), "agree.db")))
 	for i := range sqlite.replies {

@@ -16,9 +16,7 @@ import (
 // instances of a cluster would.
 func twoInstances(t *testing.T) (a, b *Store, ra, rb *recorder) {
 	t.Helper()
-	if backend != "postgres" {
-		t.Skip("PostgreSQL only: several instances on one database")
-	}
+	postgresOnly(t, "PostgreSQL only: several instances on one database")
 	path := filepath.Join(t.TempDir(), "shared.db")
 	a, ra = MustOpenStore(t, withPath(path))
 	b, rb = MustOpenStore(t, withPath(path))
@@ -42,9 +40,7 @@ func waitRecorded(t *testing.T, r *recorder, seq int64) []models.Event {
 
 // Instances that start together make the demo data once.
 func TestClusterStartTogether(t *testing.T) {
-	if backend != "postgres" {
-		t.Skip("PostgreSQL only")
-	}
+	postgresOnly(t, "PostgreSQL only")
 	url := pgURLFor(t, filepath.Join(t.TempDir(), "together.db"))
 	var wg sync.WaitGroup
 	stores := make([]*Store, 3)

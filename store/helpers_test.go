@@ -97,6 +97,14 @@ func sqliteOnly(tb testing.TB) {
 	}
 }
 
+// postgresOnly skips a test of what only PostgreSQL has, saying why.
+func postgresOnly(tb testing.TB, why string) {
+	tb.Helper()
+	if backend != "postgres" {
+		tb.Skip(why)
+	}
+}
+
 // pgDatabases maps the file paths tests pick to databases, so a test that
 // reopens "the same file" reopens the same database.
 var pgDatabases sync.Map

@@ -38,9 +38,7 @@ func TestNotificationNews(t *testing.T) {
 // instances (its notification rides in the commit's round trip). Their
 // poll is an hour here, so nothing else makes B read the log.
 func TestCommitNotifiesTheOtherInstances(t *testing.T) {
-	if backend != "postgres" {
-		t.Skip("PostgreSQL only: notifications between instances")
-	}
+	postgresOnly(t, "PostgreSQL only: notifications between instances")
 	path := t.TempDir() + "/shared.db"
 	a, _ := MustOpenStore(t, withPath(path), withPoll(time.Hour))
 	_, rb := MustOpenStore(t, withPath(path), withPoll(time.Hour))
@@ -56,9 +54,7 @@ func TestCommitNotifiesTheOtherInstances(t *testing.T) {
 // for nothing, per batch). With the feed held, the commit is in the log
 // and not published, and its notification is still no news.
 func TestOwnCommitIsKnownBeforeItIsPublished(t *testing.T) {
-	if backend != "postgres" {
-		t.Skip("PostgreSQL only: notifications")
-	}
+	postgresOnly(t, "PostgreSQL only: notifications")
 	feed := &heldFeed{entered: make(chan struct{}, 1)}
 	s, _ := MustOpenStore(t, withSyncNormal(), func(o *Options) { o.Feed = feed })
 	hold := feed.hold()

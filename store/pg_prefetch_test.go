@@ -15,9 +15,7 @@ import (
 // updates item 1 and increments score 1 waits for the score holding the
 // item already.
 func TestPrefetchLocksItemsBeforeScores(t *testing.T) {
-	if backend != "postgres" {
-		t.Skip("PostgreSQL only: row locks up front")
-	}
+	postgresOnly(t, "PostgreSQL only: row locks up front")
 	s, _ := MustOpenStore(t, withSyncNormal())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()

@@ -87,9 +87,7 @@ func (l *statementLog) transactions() [][]string {
 // increments over 3 scores, 10 item updates, 4 item creates, 10 mutations
 // remembered under a client id, and failures between them.
 func TestBatchRoundTripsPostgres(t *testing.T) {
-	if backend != "postgres" {
-		t.Skip("PostgreSQL only: counts round trips")
-	}
+	postgresOnly(t, "PostgreSQL only: counts round trips")
 	log := &statementLog{}
 	s, _ := MustOpenStore(t, withSyncNormal(), func(o *Options) { o.pgTracer = log })
 
@@ -188,9 +186,7 @@ func TestBatchRoundTripsPostgres(t *testing.T) {
 // that will not apply (invalid, or the repeat of a remembered outcome), so
 // ids follow on from batch to batch as they do on SQLite.
 func TestPrefetchTakesIDsOnlyForCreatesThatApply(t *testing.T) {
-	if backend != "postgres" {
-		t.Skip("PostgreSQL only: ids taken up front")
-	}
+	postgresOnly(t, "PostgreSQL only: ids taken up front")
 	s, _ := MustOpenStore(t, withSyncNormal())
 	first := Origin{Client: "prefetch-client-0001", RequestID: "r1", Remember: true}
 	invalid := Origin{Client: "prefetch-client-0001", RequestID: "r2", Remember: true}

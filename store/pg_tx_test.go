@@ -18,9 +18,7 @@ import (
 // committed (not its event, not the counter), and the writer's connection
 // goes on to the next batch.
 func TestTailChecksBeforeItCommits(t *testing.T) {
-	if backend != "postgres" {
-		t.Skip("PostgreSQL only: the tail statement")
-	}
+	postgresOnly(t, "PostgreSQL only: the tail statement")
 	s, _ := MustOpenStore(t, withSyncNormal())
 	before := mustState(t, s)
 	err := s.d.transaction(s.write, true, func(tx *gorm.DB, _ *int64, pg *pgTx) error {
@@ -54,9 +52,7 @@ func TestTailChecksBeforeItCommits(t *testing.T) {
 // of a few rows. On those it had chosen to scan the whole table, and kept
 // that plan while the table grew.
 func TestBatchPlansUseKeys(t *testing.T) {
-	if backend != "postgres" {
-		t.Skip("PostgreSQL only: plans")
-	}
+	postgresOnly(t, "PostgreSQL only: plans")
 	s, _ := MustOpenStore(t, withSyncNormal())
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
