@@ -19,9 +19,9 @@ import (
 // its tail statement (pgWrite). Every batch wants the hot rows, and holds
 // them from this statement to its commit: that stretch is what the batches
 // of several instances queue for, so it is as few round trips as it can
-// be (this one, the tail, the commit). It was three (items, ids, scores)
-// and, before that, one statement per item mutation and per first
-// increment of a score. A row not asked for here, and every row after a
+// be: this one, and the tail, which commits (pgTx). The prefetch was three
+// (items, ids, scores) and, before that, one statement per item mutation
+// and per first increment of a score. A row not asked for here, and every row after a
 // mutation that reads the tables itself (see readsItems, readsScores),
 // goes the per-mutation way. Creates that will not apply (repeats of
 // remembered outcomes, invalid ones) take no id, so ids follow on as they
