@@ -36,12 +36,16 @@ func TestNotificationNews(t *testing.T) {
 
 // TestCommitNotifiesTheOtherInstances: a batch's commit wakes the other
 // instances (its notification rides in the commit's round trip). Their
-// poll is an hour here, so nothing else makes B read the log.
+// poll is an hour here, so nothing else makes B read the log once its
+// LISTEN is up: it is when B has A's first commit, which only the wake
+// after LISTEN or a notification could bring.
 func TestCommitNotifiesTheOtherInstances(t *testing.T) {
 	postgresOnly(t, "PostgreSQL only: notifications between instances")
 	path := t.TempDir() + "/shared.db"
 	a, _ := MustOpenStore(t, withPath(path), withPoll(time.Hour))
 	_, rb := MustOpenStore(t, withPath(path), withPoll(time.Hour))
+	first := mustMutate(t, a, &models.IncrementScore{ID: 1, By: 1})
+	waitRecorded(t, rb, first.Seq)
 	for range 3 {
 		res := mustMutate(t, a, &models.IncrementScore{ID: 1, By: 1})
 		waitRecorded(t, rb, res.Seq)
