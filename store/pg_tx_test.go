@@ -106,3 +106,29 @@ func TestBatchPlansUseKeys(t *testing.T) {
 		t.Errorf("jit in a batch: %q (%v), want off", jit, err)
 	}
 }
+
+// TestBatchStatementsShareItsTransaction: the dialect begins and commits a
+// batch by hand on one connection, so every statement of the batch, sent
+// through GORM or through pgx, must run on that connection and in that
+// transaction; one sent elsewhere would neither see the batch's writes
+// nor hold its locks.
+func TestBatchStatementsShareItsTransaction(t *testing.T) {
+	postgresOnly(t, "PostgreSQL only: the hand-made transaction")
+	s, _ := MustOpenStore(t, withSyncNormal())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	const q = "SELECT pg_backend_pid()::bigint, txid_current()"
+	var gormPID, gormTx, pgxPID, pgxTx int64
+	err := s.d.transaction(s.write, true, func(tx *gorm.DB, _ *int64, pg *pgTx) error {
+		if err := tx.Raw(q).Row().Scan(&gormPID, &gormTx); err != nil {
+			return err
+		}
+		return pg.withConn(func(c *pgx.Conn) error { return c.QueryRow(ctx, q).Scan(&pgxPID, &pgxTx) })
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if gormPID != pgxPID || gormTx != pgxTx {
+		t.Errorf("GORM's statement ran in backend %d, transaction %d; pgx's in %d, %d", gormPID, gormTx, pgxPID, pgxTx)
+	}
+}
