@@ -86,9 +86,7 @@ func (s *Store) writeTail(t *txn, b *batch, oldest int64) (int64, error) {
 		last = b.seqs.last(known)
 	}
 	pruneFrom, pruneTo := s.pruneRange(oldest, first, last)
-	if t.pg != nil {
-		t.pg.notify = len(b.events) > 0
-	}
+	t.pg.notify = len(b.events) > 0
 	if err := b.pgWrite(t, b.outcomes, pruneFrom, pruneTo, true); err != nil {
 		return oldest, err
 	}
@@ -132,7 +130,7 @@ func (b *batch) pgWrite(t *txn, outcomes []models.Outcome, pruneFrom, pruneTo in
 	var top int64
 	var checked int
 	var err error
-	if last && t.pg != nil {
+	if last {
 		err = t.pg.commitWith(pgTailSQL, args, &top, &checked)
 	} else {
 		err = t.queryRow(pgTailSQL, args, &top, &checked)

@@ -31,8 +31,6 @@ type pgTx struct {
 	committed bool // the COMMIT went through (commitWith or commit)
 }
 
-var errCounterMissing = errors.New("store: the seq counter row is missing")
-
 // withConn runs f on the pgx connection under the transaction's.
 func (p *pgTx) withConn(f func(*pgx.Conn) error) error {
 	return p.conn.Raw(func(dc any) error {

@@ -22,7 +22,7 @@ func TestTailChecksBeforeItCommits(t *testing.T) {
 	s, _ := MustOpenStore(t, withSyncNormal())
 	before := mustState(t, s)
 	err := s.d.transaction(s.write, true, func(tx *gorm.DB, _ *int64, pg *pgTx) error {
-		tt := &txn{db: tx, dialect: s.d, now: time.Now().UTC(), inMemory: true, pg: pg}
+		tt := &txn{db: tx, dialect: s.d, now: time.Now().UTC(), pg: pg}
 		tt.scores.rows = map[int64]*pendingScore{
 			999: {score: models.Score{ID: 999, Player: "nobody", Points: 1, Version: 2}, dirty: true},
 		}

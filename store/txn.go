@@ -20,14 +20,16 @@ type txn struct {
 	// items holds the items read up front and changed in memory
 	// (PostgreSQL; see pendingItems).
 	items pendingItems
-	// inMemory: the batch reads its rows up front, applies to them in
-	// memory and writes everything in one statement at its end, and before
-	// a mutation that reads the tables or the log (pgWrite; PostgreSQL).
-	inMemory bool
 	// pg is the transaction on PostgreSQL, which the batch's tail
 	// statement commits (pgWrite); nil on SQLite.
 	pg *pgTx
 }
+
+// inMemory tells whether the batch reads its rows up front, applies to
+// them in memory and writes everything in one statement at its end, and
+// before a mutation that reads the tables or the log (pgWrite): the way
+// of PostgreSQL, whose tail statement also commits.
+func (t *txn) inMemory() bool { return t.pg != nil }
 
 // guardUnique runs fn, which may break a unique index, and turns that into
 // conflict's error. Where a failed statement aborts the transaction, fn runs

@@ -83,6 +83,9 @@ type batch struct {
 	seqs     batchSeqs
 }
 
+// errCounterMissing: the seq counter's row, made with the schema, is gone.
+var errCounterMissing = errors.New("store: the seq counter row is missing")
+
 // maxAttempts bounds how often a batch's transaction runs when the database
 // asks for a retry (a deadlock or key race between instances).
 const maxAttempts = 5
@@ -103,7 +106,7 @@ func (s *Store) commit(reqs []*request) {
 		err = s.d.transaction(s.write, ordered, func(tx *gorm.DB, counter *int64, pg *pgTx) error {
 			// On PostgreSQL a batch either read the counter up front or is
 			// ordered: it reads its rows up front either way.
-			t := &txn{db: tx, dialect: s.d, now: now, inMemory: s.d.remoteRoundTrips(), pg: pg}
+			t := &txn{db: tx, dialect: s.d, now: now, pg: pg}
 			if counter != nil {
 				if err := b.seqs.fix(*counter); err != nil {
 					return err
@@ -113,7 +116,7 @@ func (s *Store) commit(reqs []*request) {
 			if err != nil {
 				return err
 			}
-			if t.inMemory {
+			if t.inMemory() {
 				if err := b.prefetch(t, remembered); err != nil {
 					return err
 				}
@@ -121,7 +124,7 @@ func (s *Store) commit(reqs []*request) {
 			if err := b.applyAll(t, remembered); err != nil {
 				return err
 			}
-			if t.inMemory {
+			if t.inMemory() {
 				// The whole tail is one statement, which commits.
 				oldest, err = s.writeTail(t, b, oldest)
 				return err
@@ -175,7 +178,7 @@ func (b *batch) flushEvents(tx *gorm.DB) error {
 		return err
 	}
 	if !found {
-		return errors.New("store: the seq counter row is missing")
+		return errCounterMissing
 	}
 	from := b.seqs.placed
 	if err := b.seqs.place(top); err != nil {
@@ -234,11 +237,11 @@ func (b *batch) applyAll(t *txn, remembered map[outcomeKey]reply) error {
 			}
 		}
 		switch {
-		case t.inMemory && (r.readsScores || r.readsItems || r.readsLog):
+		case t.inMemory() && (r.readsScores || r.readsItems || r.readsLog):
 			if err := b.pgWrite(t, nil, 0, -1, false); err != nil {
 				return err
 			}
-		case !t.inMemory:
+		case !t.inMemory():
 			if r.readsScores {
 				if err := t.scores.flush(t.db); err != nil {
 					return err
